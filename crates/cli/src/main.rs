@@ -1,0 +1,225 @@
+//! `jira-index`: the command-line edge of the project. Parses arguments, sets up
+//! logging (stderr; stdout carries results), and calls into the library crates. No
+//! logic of its own beyond presentation.
+
+mod demo;
+mod output;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use index::{ChunkKind, SearchFilters, SearchMode};
+
+#[derive(Parser)]
+#[command(name = "jira-index", version, about = "Permission-exact search over a Jira Cloud site")]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, default_value = "jira-index.toml", env = "JIRA_INDEX_CONFIG")]
+    config: PathBuf,
+    /// More logging on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the simulator in-process, sync it, and show what three people get for one query.
+    Demo {
+        /// The query to show.
+        #[arg(long, default_value = demo::DEFAULT_QUERY)]
+        query: String,
+        /// Skip the embedding model (keyword search only).
+        #[arg(long)]
+        keyword_only: bool,
+    },
+    /// Serve a simulated Jira Cloud site on loopback.
+    Sim {
+        /// Workspace size.
+        #[arg(long, value_enum, default_value = "skeleton")]
+        preset: Preset,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// Sync the site named in the config into its data directory.
+    Sync {
+        /// Re-index every issue, even unchanged ones.
+        #[arg(long)]
+        force: bool,
+        /// Print the run report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search as a person: only what they may open in Jira.
+    Search {
+        /// Email of the person to search for.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_email: String,
+        /// One JSON object per hit on stdout.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, value_enum, default_value = "hybrid")]
+        mode: Mode,
+        /// Only these project keys (repeatable).
+        #[arg(long = "project")]
+        projects: Vec<String>,
+        /// Only these kinds of chunk (repeatable).
+        #[arg(long = "kind", value_enum)]
+        kinds: Vec<Kind>,
+        /// The query.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+    },
+    /// Show the last sync runs and the identity report.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Preset {
+    Skeleton,
+    Small,
+    Medium,
+    Large,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    Hybrid,
+    Keyword,
+    Vector,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Issue,
+    Comment,
+    Attachment,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match cli.command {
+        Command::Demo {
+            query,
+            keyword_only,
+        } => runtime.block_on(demo::run(&cli.config, &query, keyword_only)),
+        Command::Sim { preset, seed, port } => runtime.block_on(run_sim(preset, seed, port)),
+        Command::Sync { force, json } => {
+            let cfg = load_config(&cli.config)?;
+            let embedder = sync::pipeline::load_embedder(&cfg)?;
+            let report = runtime.block_on(sync::run_sync(
+                &cfg,
+                embedder,
+                &sync::SyncOptions {
+                    force_reindex: force,
+                },
+            ))?;
+            output::print_report(&report, json);
+            Ok(())
+        }
+        Command::Search {
+            as_email,
+            json,
+            limit,
+            mode,
+            projects,
+            kinds,
+            query,
+        } => {
+            let cfg = load_config(&cli.config)?;
+            let mode = match mode {
+                Mode::Hybrid => SearchMode::Hybrid,
+                Mode::Keyword => SearchMode::Keyword,
+                Mode::Vector => SearchMode::Vector,
+            };
+            let embedder = if mode == SearchMode::Keyword {
+                None
+            } else {
+                sync::pipeline::load_embedder(&cfg)?
+            };
+            let searcher = sync::Searcher::open(&cfg, embedder)?;
+            let filters = SearchFilters {
+                project_keys: projects,
+                kinds: kinds
+                    .into_iter()
+                    .map(|k| match k {
+                        Kind::Issue => ChunkKind::Issue,
+                        Kind::Comment => ChunkKind::Comment,
+                        Kind::Attachment => ChunkKind::Attachment,
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            let outcome =
+                searcher.search_as(&as_email, &query.join(" "), limit, mode, filters)?;
+            output::print_hits(&outcome, json);
+            Ok(())
+        }
+        Command::Status { json } => {
+            let cfg = load_config(&cli.config)?;
+            output::print_status(&cfg, json)
+        }
+    }
+}
+
+fn load_config(path: &std::path::Path) -> Result<sync::Config> {
+    sync::Config::load(path).with_context(|| {
+        format!(
+            "loading {} (run `jira-index demo` to create one, or pass --config)",
+            path.display()
+        )
+    })
+}
+
+async fn run_sim(preset: Preset, seed: u64, port: u16) -> Result<()> {
+    use jira_sim::generate::{GenConfig, generate};
+    let gen_cfg = match preset {
+        Preset::Skeleton => GenConfig::skeleton(seed),
+        Preset::Small => GenConfig::small(seed),
+        Preset::Medium => GenConfig::medium(seed),
+        Preset::Large => GenConfig::large(seed),
+    };
+    let started = std::time::Instant::now();
+    let ws = generate(&gen_cfg);
+    let (email, token, issues) = (
+        ws.admin_email.clone(),
+        ws.admin_api_token.clone(),
+        ws.issues.len(),
+    );
+    let handle = jira_sim::server::start(ws, ([127, 0, 0, 1], port).into())
+        .await
+        .with_context(|| format!("starting the simulator on port {port}"))?;
+    println!("jira-sim serving {issues} issues (generated in {:.1?})", started.elapsed());
+    println!("base URL:  {}", handle.base_url);
+    println!("email:     {email}");
+    println!("API token: {token}   (a simulator credential, not a secret)");
+    println!("Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await.ok();
+    handle.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! The configuration file (`jira-index.toml`): what site to read, where to keep the
+//! index, what to sync and how to index it. Parsed with serde (unknown keys are
+//! errors), then validated; every error names the key and says how to fix it.
+//! Secrets are never stored in this struct's `Debug` output.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::SyncError;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The Jira Cloud site and the account the connector reads it with.
+    pub jira: JiraConfig,
+    /// Where the index and the sync state live.
+    #[serde(default)]
+    pub data: DataConfig,
+    /// The embedding model used for vector search.
+    #[serde(default)]
+    pub embedding: EmbeddingConfig,
+    /// How text is cut into chunks.
+    #[serde(default)]
+    pub chunking: ChunkingConfig,
+    /// How search callers (by email) are matched to Jira accounts.
+    #[serde(default)]
+    pub identity: IdentityConfig,
+    /// What is fetched from Jira.
+    #[serde(default)]
+    pub filters: SyncFilters,
+}
+
+/// The Jira site and the connector's credentials.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JiraConfig {
+    /// Site URL, e.g. `https://example.atlassian.net` (no trailing `/rest/...`).
+    pub base_url: String,
+    /// Email of the account the connector reads the site with.
+    pub email: String,
+    /// Name of the environment variable holding the API token (preferred).
+    #[serde(default)]
+    pub api_token_env: Option<String>,
+    /// The API token itself. Only for local simulators: prefer `api_token_env`.
+    #[serde(default)]
+    pub api_token: Option<String>,
+    /// Issues fetched per `search/jql` page (at most 100 with content fields).
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+}
+
+impl std::fmt::Debug for JiraConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JiraConfig")
+            .field("base_url", &self.base_url)
+            .field("email", &self.email)
+            .field("api_token_env", &self.api_token_env)
+            .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
+            .field("page_size", &self.page_size)
+            .finish()
+    }
+}
+
+fn default_page_size() -> u32 {
+    100
+}
+
+/// Where data is kept.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// Directory of the index and the sync state, relative to the config file.
+    #[serde(default = "default_data_dir")]
+    pub dir: PathBuf,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            dir: default_data_dir(),
+        }
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("jira-index-data")
+}
+
+/// The embedding model.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddingConfig {
+    /// `false` gives a keyword-only index (no model needed, much faster sync).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Where the model and ONNX Runtime are cached (default: `$JIRA_INDEX_CACHE` or
+    /// `~/.cache/jira-index`).
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for EmbeddingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            cache_dir: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Chunking parameters, in tokens of the embedding model's tokenizer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkingConfig {
+    /// Largest chunk, in tokens.
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: usize,
+    /// Tokens repeated between consecutive chunks.
+    #[serde(default = "default_overlap")]
+    pub overlap_tokens: usize,
+}
+
+impl Default for ChunkingConfig {
+    fn default() -> Self {
+        Self {
+            max_tokens: default_max_tokens(),
+            overlap_tokens: default_overlap(),
+        }
+    }
+}
+
+fn default_max_tokens() -> usize {
+    256
+}
+fn default_overlap() -> usize {
+    32
+}
+
+/// Identity matching of search callers.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// A TOML file mapping emails that Jira hides to account ids
+    /// (`"ana@example.com" = "5b10ac8d..."`), relative to the config file.
+    #[serde(default)]
+    pub email_mapping_file: Option<PathBuf>,
+}
+
+/// What is fetched from Jira. Empty lists mean "all projects".
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SyncFilters {
+    /// Only these project keys (empty: all).
+    #[serde(default)]
+    pub projects_in: Vec<String>,
+    /// Never these project keys.
+    #[serde(default)]
+    pub projects_not_in: Vec<String>,
+}
+
+impl SyncFilters {
+    /// Whether a project key passes the filters.
+    pub fn allows_project(&self, key: &str) -> bool {
+        let listed = |list: &[String]| list.iter().any(|k| k.eq_ignore_ascii_case(key));
+        (self.projects_in.is_empty() || listed(&self.projects_in)) && !listed(&self.projects_not_in)
+    }
+}
+
+impl Config {
+    /// Reads, parses and validates a config file; relative paths in it are resolved
+    /// against the file's directory.
+    pub fn load(path: &Path) -> Result<Self, SyncError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SyncError::Config {
+            detail: format!("cannot read {}: {e}", path.display()),
+        })?;
+        let mut cfg = Self::parse(&text).map_err(|e| match e {
+            SyncError::Config { detail } => SyncError::Config {
+                detail: format!("{}: {detail}", path.display()),
+            },
+            other => other,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        if cfg.data.dir.is_relative() {
+            cfg.data.dir = base.join(&cfg.data.dir);
+        }
+        if let Some(f) = cfg.identity.email_mapping_file.as_mut()
+            && f.is_relative()
+        {
+            *f = base.join(&*f);
+        }
+        Ok(cfg)
+    }
+
+    /// Parses and validates config text.
+    pub fn parse(text: &str) -> Result<Self, SyncError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| SyncError::Config {
+            detail: e.to_string(),
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks values serde cannot: URLs, ranges, credentials present.
+    pub fn validate(&self) -> Result<(), SyncError> {
+        let bad = |detail: String| Err(SyncError::Config { detail });
+        let url = self.jira.base_url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return bad(format!(
+                "jira.base_url = {url:?}: must start with https:// (e.g. \"https://example.atlassian.net\")"
+            ));
+        }
+        if url.contains("/rest/") {
+            return bad(format!(
+                "jira.base_url = {url:?}: give the site URL only, without /rest/api/..."
+            ));
+        }
+        if !self.jira.email.contains('@') {
+            return bad(format!(
+                "jira.email = {:?}: must be the connector account's email",
+                self.jira.email
+            ));
+        }
+        if self.jira.api_token_env.is_none() && self.jira.api_token.is_none() {
+            return bad(
+                "jira: set api_token_env = \"JIRA_API_TOKEN\" (the name of an environment variable holding the token)".into(),
+            );
+        }
+        if !(1..=100).contains(&self.jira.page_size) {
+            return bad(format!(
+                "jira.page_size = {}: must be between 1 and 100",
+                self.jira.page_size
+            ));
+        }
+        if !(16..=512).contains(&self.chunking.max_tokens) {
+            return bad(format!(
+                "chunking.max_tokens = {}: must be between 16 and 512 (the model reads at most 256 tokens; 256 is the default)",
+                self.chunking.max_tokens
+            ));
+        }
+        if self.chunking.overlap_tokens * 2 > self.chunking.max_tokens {
+            return bad(format!(
+                "chunking.overlap_tokens = {}: must be at most half of chunking.max_tokens ({})",
+                self.chunking.overlap_tokens, self.chunking.max_tokens
+            ));
+        }
+        Ok(())
+    }
+
+    /// The API token, from the environment variable named by `api_token_env` or the
+    /// literal `api_token`.
+    pub fn api_token(&self) -> Result<String, SyncError> {
+        if let Some(var) = &self.jira.api_token_env {
+            return std::env::var(var).map_err(|_| SyncError::Config {
+                detail: format!(
+                    "jira.api_token_env = {var:?}: the environment variable {var} is not set; export it with the API token"
+                ),
+            });
+        }
+        self.jira.api_token.clone().ok_or_else(|| SyncError::Config {
+            detail: "jira.api_token_env is missing".into(),
+        })
+    }
+
+    /// Renders a config as TOML (used by `demo` to leave its config behind).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[jira]
+base_url = "https://example.atlassian.net"
+email = "bot@example.com"
+api_token_env = "JIRA_API_TOKEN"
+"#;
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let cfg = Config::parse(MINIMAL).unwrap();
+        assert_eq!(cfg.chunking.max_tokens, 256);
+        assert!(cfg.embedding.enabled);
+        assert_eq!(cfg.data.dir, PathBuf::from("jira-index-data"));
+        assert!(cfg.filters.allows_project("ENG"));
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let err = Config::parse(&format!("{MINIMAL}\n[data]\ndri = \"x\"\n")).unwrap_err();
+        assert!(err.to_string().contains("dri"), "{err}");
+    }
+
+    #[test]
+    fn bad_url_names_the_key() {
+        let text = MINIMAL.replace("https://example.atlassian.net", "example.atlassian.net");
+        let err = Config::parse(&text).unwrap_err();
+        assert!(err.to_string().contains("jira.base_url"), "{err}");
+    }
+
+    #[test]
+    fn missing_token_says_how_to_fix() {
+        let text = MINIMAL.replace("api_token_env = \"JIRA_API_TOKEN\"", "");
+        let err = Config::parse(&text).unwrap_err();
+        assert!(err.to_string().contains("api_token_env"), "{err}");
+    }
+
+    #[test]
+    fn debug_redacts_literal_token() {
+        let text = MINIMAL.replace(
+            "api_token_env = \"JIRA_API_TOKEN\"",
+            "api_token = \"s3cr3t-token-value\"",
+        );
+        let cfg = Config::parse(&text).unwrap();
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("s3cr3t-token-value"), "{shown}");
+    }
+
+    #[test]
+    fn project_filters() {
+        let f = SyncFilters {
+            projects_in: vec!["ENG".into(), "OPS".into()],
+            projects_not_in: vec!["OPS".into()],
+        };
+        assert!(f.allows_project("eng"));
+        assert!(!f.allows_project("OPS"));
+        assert!(!f.allows_project("HR"));
+    }
+}

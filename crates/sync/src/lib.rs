@@ -1,0 +1,65 @@
+//! The sync: reads a Jira Cloud site through `jira-cloud`, turns what it reads into
+//! permission-tagged chunks (`content` + `access`) and writes them into the search
+//! index (`index`). It also owns the data directory's layout and the sync state, and
+//! answers searches on behalf of a person (`search`), since it is the one place that
+//! holds both the index and the identity data a search needs.
+//!
+//! Stages (see `pipeline`): identity → issue pages → documents → embeddings → writes,
+//! joined by bounded channels so a slow stage slows its producers instead of filling
+//! memory. What this crate never does: decide visibility itself (that is `access`),
+//! parse ADF or files (that is `content`), or speak HTTP other than through
+//! `jira-cloud`.
+
+pub mod config;
+pub mod directory;
+pub mod documents;
+pub mod pipeline;
+pub mod search;
+pub mod state;
+
+pub use config::Config;
+pub use pipeline::{SyncOptions, SyncReport, run_sync};
+pub use search::{SearchOutcome, Searcher};
+
+/// Everything that can stop a sync or a search.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The configuration file is missing, unreadable or invalid.
+    #[error("invalid configuration: {detail}")]
+    Config { detail: String },
+    /// Jira answered with an error that stops the whole run.
+    #[error("Jira request failed while {stage}: {source}")]
+    Jira {
+        stage: String,
+        #[source]
+        source: jira_cloud::JiraError,
+    },
+    /// The index failed.
+    #[error("index error: {0}")]
+    Index(#[from] index::IndexError),
+    /// Reading or writing the data directory failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Stored state could not be read back.
+    #[error("{path}: corrupt state file: {detail}")]
+    CorruptState { path: String, detail: String },
+    /// The data directory holds no synced data yet.
+    #[error("no synced data in {path}: run `jira-index sync` (or `jira-index demo`) first")]
+    NotSynced { path: String },
+    /// An internal task failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl SyncError {
+    pub(crate) fn jira(stage: impl Into<String>, source: jira_cloud::JiraError) -> Self {
+        SyncError::Jira {
+            stage: stage.into(),
+            source,
+        }
+    }
+}

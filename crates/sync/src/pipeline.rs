@@ -1,0 +1,385 @@
+//! The sync pipeline, assembled in one place (`run_sync`):
+//!
+//! ```text
+//! identity ──► directory.json
+//! issue pages (per project, search/jql) ─[bounded]─► documents (comments paged when
+//!   needed, ADF → Markdown, chunks, ACL tags, content hash) ─[bounded]─► embed
+//!   (batches sorted by length) ─[bounded]─► write (tantivy + vectors, commit, state)
+//! deletions: issues indexed before but not seen now (id-set reconciliation)
+//! ```
+//!
+//! Each stage is a task; channels are bounded, so the embedder (the CPU ceiling)
+//! sets the pace and memory stays flat. An issue that fails is reported by key and
+//! keeps what the index already had for it; the run goes on.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+
+use content::{ChunkOptions, TokenCounter, WordCounter};
+use index::{Embedder, SearchIndex};
+use jira_cloud::{Auth, ClientConfig, JiraClient, JqlRequest};
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::directory::{acl_custom_fields, fetch_directory};
+use crate::documents::{DocContext, IssueDocuments, build_issue_documents};
+use crate::state::{DataDir, IssueState, RunRecord, SyncState, read_json, write_json_atomic};
+use crate::SyncError;
+
+/// Fields asked of `search/jql`: everything documents are built from.
+pub const ISSUE_FIELDS: &[&str] = &[
+    "summary",
+    "description",
+    "status",
+    "priority",
+    "labels",
+    "issuetype",
+    "project",
+    "reporter",
+    "assignee",
+    "created",
+    "updated",
+    "security",
+    "comment",
+    "attachment",
+    "issuerestriction",
+];
+
+/// Chunks per embedding batch (issues are never split across batches).
+const EMBED_BATCH_CHUNKS: usize = 64;
+
+/// How a run behaves.
+#[derive(Clone, Debug, Default)]
+pub struct SyncOptions {
+    /// Re-index every issue even when its content hash is unchanged.
+    pub force_reindex: bool,
+}
+
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct SyncReport {
+    pub run: RunRecord,
+    pub chunk_count: usize,
+}
+
+/// Builds the Jira client from the config.
+pub fn jira_client(cfg: &Config) -> Result<JiraClient, SyncError> {
+    let auth = Auth::Basic {
+        email: cfg.jira.email.clone(),
+        api_token: cfg.api_token()?,
+    };
+    let mut client_cfg = ClientConfig::new(cfg.jira.base_url.trim_end_matches('/'), auth);
+    client_cfg.page_size = cfg.jira.page_size as usize;
+    JiraClient::new(client_cfg).map_err(|e| SyncError::jira("creating the client", e))
+}
+
+/// Loads the embedder named by the config (fetching the model once into the cache),
+/// or `None` when embedding is disabled. Blocking: call outside async code.
+pub fn load_embedder(cfg: &Config) -> Result<Option<Arc<Embedder>>, SyncError> {
+    if !cfg.embedding.enabled {
+        return Ok(None);
+    }
+    let cache = cfg
+        .embedding
+        .cache_dir
+        .clone()
+        .unwrap_or_else(index::default_cache_dir);
+    let assets = index::ensure_assets(&cache)?;
+    Ok(Some(Arc::new(Embedder::load(&assets)?)))
+}
+
+struct EmbedderCounter(Arc<Embedder>);
+impl TokenCounter for EmbedderCounter {
+    fn count(&self, text: &str) -> usize {
+        self.0.count_tokens(text)
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Runs one sync of the whole site into the config's data directory.
+pub async fn run_sync(
+    cfg: &Config,
+    embedder: Option<Arc<Embedder>>,
+    opts: &SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    let data = DataDir::new(&cfg.data.dir);
+    data.ensure()?;
+    let client = jira_client(cfg)?;
+    let mut run = RunRecord {
+        started_ms: now_ms(),
+        ..Default::default()
+    };
+
+    // Stage 1: identity.
+    let directory = Arc::new(fetch_directory(&client).await?);
+    write_json_atomic(&data.directory_file(), &*directory)?;
+    tracing::info!(
+        users = directory.users.len(),
+        groups = directory.groups.len(),
+        projects = directory.projects.len(),
+        "identity synced"
+    );
+
+    let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
+    let index_dir = data.index_dir();
+    let emb = embedder.clone();
+    let index = Arc::new(
+        tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir, emb))
+            .await
+            .map_err(|e| SyncError::Internal(e.to_string()))??,
+    );
+
+    let in_scope: Vec<(String, String)> = directory
+        .projects
+        .iter()
+        .filter(|p| !p.archived && cfg.filters.allows_project(&p.key))
+        .map(|p| (p.id.clone(), p.key.clone()))
+        .collect();
+
+    // Stage 2: issue pages.
+    let (page_tx, mut page_rx) = mpsc::channel::<Vec<jira_cloud::model::Issue>>(2);
+    let fetch_client = client.clone();
+    let page_size = cfg.jira.page_size;
+    let projects = in_scope.clone();
+    let fetcher = tokio::spawn(async move {
+        let mut failed: Vec<(String, String)> = Vec::new();
+        for (_, key) in &projects {
+            let req = JqlRequest {
+                jql: format!("project = \"{key}\" ORDER BY updated ASC, key ASC"),
+                fields: ISSUE_FIELDS.iter().map(|s| s.to_string()).collect(),
+                expand: None,
+                max_results: page_size,
+            };
+            let mut token: Option<String> = None;
+            loop {
+                match fetch_client.search_jql_page(&req, token.as_deref()).await {
+                    Ok(page) => {
+                        let last = page.is_last || page.next_page_token.is_none();
+                        token = page.next_page_token;
+                        if page_tx.send(page.issues).await.is_err() {
+                            return failed;
+                        }
+                        if last {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(project = %key, error = %e, "fetching issues failed");
+                        failed.push((key.clone(), e.to_string()));
+                        break;
+                    }
+                }
+            }
+        }
+        failed
+    });
+
+    // Stage 3: documents.
+    let (doc_tx, mut doc_rx) = mpsc::channel::<IssueDocuments>(64);
+    let doc_client = client.clone();
+    let doc_dir = directory.clone();
+    let counter: Arc<dyn TokenCounter> = match &embedder {
+        Some(e) => Arc::new(EmbedderCounter(e.clone())),
+        None => Arc::new(WordCounter),
+    };
+    let chunking = ChunkOptions {
+        max_tokens: cfg.chunking.max_tokens,
+        overlap_tokens: cfg.chunking.overlap_tokens,
+    };
+    let site_url = cfg.jira.base_url.trim_end_matches('/').to_string();
+    let known_hashes: std::collections::HashMap<String, String> = if opts.force_reindex {
+        Default::default()
+    } else {
+        state
+            .issues
+            .iter()
+            .map(|(id, s)| (id.clone(), s.content_hash.clone()))
+            .collect()
+    };
+    let documenter = tokio::spawn(async move {
+        let acl_fields = acl_custom_fields(&doc_dir);
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut unchanged = 0usize;
+        let mut errors: Vec<String> = Vec::new();
+        while let Some(page) = page_rx.recv().await {
+            for issue in page {
+                seen.insert(issue.id.clone());
+                let inline = issue.fields.comment.as_ref();
+                let complete = inline.is_none_or(|c| c.comments.len() as u64 >= c.total);
+                let comments = if complete {
+                    inline.map(|c| c.comments.clone()).unwrap_or_default()
+                } else {
+                    match doc_client.issue_comments(&issue.id).await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            errors.push(format!("{}: reading comments failed: {e}", issue.key));
+                            continue;
+                        }
+                    }
+                };
+                let ctx = DocContext {
+                    directory: &doc_dir,
+                    acl_fields: &acl_fields,
+                    site_url: &site_url,
+                    counter: counter.as_ref(),
+                    chunking: &chunking,
+                };
+                let docs = build_issue_documents(&issue, &comments, &ctx);
+                if known_hashes.get(&docs.issue_id) == Some(&docs.content_hash) {
+                    unchanged += 1;
+                    continue;
+                }
+                if doc_tx.send(docs).await.is_err() {
+                    return (seen, unchanged, errors);
+                }
+            }
+        }
+        (seen, unchanged, errors)
+    });
+
+    // Stage 4: embeddings, in batches sorted by length.
+    let (vec_tx, mut vec_rx) = mpsc::channel::<(Vec<IssueDocuments>, Option<Vec<Vec<f32>>>)>(2);
+    let embed_model = embedder.clone();
+    let embedding = tokio::spawn(async move {
+        let mut batch: Vec<IssueDocuments> = Vec::new();
+        let mut chunks = 0usize;
+        loop {
+            let next = doc_rx.recv().await;
+            let done = next.is_none();
+            if let Some(item) = next {
+                chunks += item.docs.len();
+                batch.push(item);
+            }
+            if (chunks >= EMBED_BATCH_CHUNKS || done) && !batch.is_empty() {
+                let issues = std::mem::take(&mut batch);
+                chunks = 0;
+                let vectors = match &embed_model {
+                    Some(model) => {
+                        let model = model.clone();
+                        let texts: Vec<String> = issues
+                            .iter()
+                            .flat_map(|i| i.docs.iter().map(|d| d.embed_text.clone()))
+                            .collect();
+                        let out = tokio::task::spawn_blocking(move || {
+                            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                            model.embed(&refs)
+                        })
+                        .await
+                        .map_err(|e| SyncError::Internal(e.to_string()))??;
+                        Some(out)
+                    }
+                    None => None,
+                };
+                if vec_tx.send((issues, vectors)).await.is_err() {
+                    break;
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        Ok::<(), SyncError>(())
+    });
+
+    // Stage 5: writes. Each batch is committed before its issues' state is recorded,
+    // so a crash leaves them to be written again, never marked done unwritten.
+    while let Some((issues, vectors)) = vec_rx.recv().await {
+        let writer = index.clone();
+        let batch = issues.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
+            let mut offset = 0usize;
+            for item in &batch {
+                writer.delete_issue(&item.issue_id)?;
+                let n = item.docs.len();
+                let vecs = vectors.as_ref().map(|v| &v[offset..offset + n]);
+                writer.upsert(&item.docs, vecs)?;
+                offset += n;
+            }
+            writer.commit()?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))??;
+        for item in issues {
+            run.issues_indexed += 1;
+            run.chunks_written += item.docs.len();
+            state.issues.insert(
+                item.issue_id.clone(),
+                IssueState {
+                    key: item.issue_key,
+                    project_id: item.project_id,
+                    project_key: item.project_key,
+                    content_hash: item.content_hash,
+                    chunk_ids: item.docs.iter().map(|d| d.chunk_id.clone()).collect(),
+                    updated: item.updated,
+                },
+            );
+        }
+        write_json_atomic(&data.state_file(), &state)?;
+    }
+    embedding
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))??;
+    let (seen, unchanged, doc_errors) = documenter
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))?;
+    let failed_projects = fetcher
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))?;
+    run.issues_seen = seen.len();
+    run.issues_unchanged = unchanged;
+    run.errors.extend(doc_errors);
+    for (key, err) in &failed_projects {
+        run.errors.push(format!("project {key}: fetching issues failed: {err}"));
+    }
+
+    // Stage 6: deletions. An issue indexed before and not seen now is gone (deleted,
+    // moved out of scope, archived, filtered out) — unless its project failed to fetch.
+    let failed_keys: BTreeSet<&str> = failed_projects.iter().map(|(k, _)| k.as_str()).collect();
+    let gone: Vec<String> = state
+        .issues
+        .iter()
+        .filter(|(id, s)| !seen.contains(*id) && !failed_keys.contains(s.project_key.as_str()))
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !gone.is_empty() {
+        let writer = index.clone();
+        let ids = gone.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
+            for id in &ids {
+                writer.delete_issue(id)?;
+            }
+            writer.commit()?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))??;
+        for id in &gone {
+            state.issues.remove(id);
+        }
+        run.issues_deleted = gone.len();
+    }
+
+    run.api_calls = client.request_count();
+    run.finished_ms = now_ms();
+    for e in &run.errors {
+        tracing::warn!("{e}");
+    }
+    state.runs.push(run.clone());
+    if state.runs.len() > 100 {
+        let excess = state.runs.len() - 100;
+        state.runs.drain(..excess);
+    }
+    write_json_atomic(&data.state_file(), &state)?;
+    let reader = index.clone();
+    let chunk_count = tokio::task::spawn_blocking(move || reader.chunk_count())
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))??;
+    Ok(SyncReport { run, chunk_count })
+}

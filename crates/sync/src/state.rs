@@ -1,0 +1,162 @@
+//! The sync state kept in the data directory: the identity directory (users, groups,
+//! projects, roles, grants, security levels) that searches expand principal sets
+//! from, and per-issue content hashes and chunk ids, so that unchanged issues are
+//! never re-chunked or re-embedded and deleted issues can be removed. Files are
+//! written atomically (temp file, fsync, rename): a crash leaves the old or the new
+//! version, never half of one.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+
+use crate::SyncError;
+
+/// Paths inside the data directory.
+#[derive(Clone, Debug)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn index_dir(&self) -> PathBuf {
+        self.root.join("index")
+    }
+    pub fn directory_file(&self) -> PathBuf {
+        self.root.join("directory.json")
+    }
+    pub fn state_file(&self) -> PathBuf {
+        self.root.join("state.json")
+    }
+    pub fn ensure(&self) -> Result<(), SyncError> {
+        std::fs::create_dir_all(&self.root).map_err(|source| SyncError::Io {
+            path: self.root.display().to_string(),
+            source,
+        })
+    }
+}
+
+/// What the index holds for one issue.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IssueState {
+    pub key: String,
+    pub project_id: String,
+    pub project_key: String,
+    /// Hash over everything the issue's chunks are made from (text, ACL facts, metadata).
+    pub content_hash: String,
+    pub chunk_ids: Vec<String>,
+    /// The issue's `updated` time, epoch ms.
+    pub updated: i64,
+}
+
+/// One sync run, as shown by `jira-index status`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    pub issues_seen: usize,
+    pub issues_indexed: usize,
+    pub issues_unchanged: usize,
+    pub issues_deleted: usize,
+    pub chunks_written: usize,
+    pub api_calls: u64,
+    pub errors: Vec<String>,
+}
+
+/// The persisted sync state.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SyncState {
+    pub issues: BTreeMap<String, IssueState>,
+    pub runs: Vec<RunRecord>,
+}
+
+/// Writes `value` as JSON to `path` atomically.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), SyncError> {
+    let io = |source| SyncError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut tmp = tempfile_in(dir).map_err(io)?;
+    let bytes = serde_json::to_vec(value).map_err(|e| SyncError::Internal(e.to_string()))?;
+    tmp.1.write_all(&bytes).map_err(io)?;
+    tmp.1.sync_all().map_err(io)?;
+    std::fs::rename(&tmp.0, path).map_err(io)?;
+    Ok(())
+}
+
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let name = format!(".tmp-{}-{}", std::process::id(), rand_suffix());
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path)?;
+    Ok((path, file))
+}
+
+fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+/// Reads JSON from `path`; `Ok(None)` when the file does not exist.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, SyncError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| SyncError::CorruptState {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SyncError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_roundtrip_and_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        assert!(read_json::<SyncState>(&path).unwrap().is_none());
+        let mut state = SyncState::default();
+        state.issues.insert(
+            "10001".into(),
+            IssueState {
+                key: "ENG-1".into(),
+                ..Default::default()
+            },
+        );
+        write_json_atomic(&path, &state).unwrap();
+        let back: SyncState = read_json(&path).unwrap().unwrap();
+        assert_eq!(back.issues["10001"].key, "ENG-1");
+        // no temp files left behind
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn corrupt_state_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, b"{not json").unwrap();
+        let err = read_json::<SyncState>(&path).unwrap_err();
+        assert!(err.to_string().contains("state.json"), "{err}");
+    }
+}

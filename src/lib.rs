@@ -1,0 +1,33 @@
+//! Support for the end-to-end tests in `tests/` and the benchmarks in `benches/`:
+//! starts the simulator on loopback and points a sync config at it. Test code only;
+//! the product lives in `crates/`.
+
+use std::path::Path;
+
+use jira_sim::generate::{GenConfig, generate};
+use jira_sim::server::SimHandle;
+
+/// A running simulator and a config that syncs it into a data directory.
+pub struct SimSite {
+    pub handle: SimHandle,
+    pub config: sync::Config,
+}
+
+/// Starts the simulator with `gen` on an ephemeral loopback port and writes a config
+/// whose data directory is `data_dir`.
+pub async fn start_site(
+    gen_cfg: &GenConfig,
+    data_dir: &Path,
+    embedding: bool,
+) -> anyhow::Result<SimSite> {
+    let ws = generate(gen_cfg);
+    let (email, token) = (ws.admin_email.clone(), ws.admin_api_token.clone());
+    let handle = jira_sim::server::start(ws, ([127, 0, 0, 1], 0).into()).await?;
+    let text = format!(
+        "[jira]\nbase_url = {:?}\nemail = {email:?}\napi_token = {token:?}\n\n[data]\ndir = {:?}\n\n[embedding]\nenabled = {embedding}\n",
+        handle.base_url,
+        data_dir.display().to_string(),
+    );
+    let config = sync::Config::parse(&text)?;
+    Ok(SimSite { handle, config })
+}
