@@ -1,1 +1,27 @@
-//! placeholder
+//! `jira-sim`: a Jira Cloud simulator for tests and demos.
+//!
+//! Owns: the seeded workspace generator ([`generate`]), the data model ([`model`]), an
+//! axum server speaking the Jira Cloud REST v3 shapes on loopback ([`server`]), the
+//! ground-truth visibility oracle ([`oracle`]) and workspace mutations ([`mutate`]).
+//!
+//! Must never: depend on the project's `access` crate (the oracle is an independent
+//! reimplementation of Jira's rules), listen on a non-loopback address by default, or log
+//! credentials.
+//!
+//! Story entities of every preset (emails `<name>@example.com`):
+//! admin (connector, site admin), alice (engineering, ENG lead), bob (engineering, ENG
+//! Developers role), carol (engineering + security-team), dave (security-team only),
+//! erin (ops-team, OPS Administrators role), frank (OPS Developers user actor), grace
+//! (HR single-user grant), heidi (hidden email), ivan (inactive, engineering), judy
+//! (PUB lead, service-desk-agents), mallory (service-desk-agents only, no jira-software).
+
+pub mod generate;
+pub mod jql;
+pub mod model;
+pub mod mutate;
+pub mod oracle;
+pub mod server;
+
+pub use generate::{GenConfig, generate};
+pub use model::{MARKER_IN_COMMENT, MARKER_IN_DESCRIPTION, User, Workspace};
+pub use server::{SimHandle, start};

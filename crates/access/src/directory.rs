@@ -1,0 +1,492 @@
+//! The directory: every identity and permission fact of a Jira site that decides who
+//! may see what (users, groups, application roles, projects, project-role actors,
+//! BROWSE_PROJECTS grants and issue-security levels), as the sync assembled it.
+//!
+//! This module only describes and reads that data; it never fetches it (the `sync`
+//! crate does) and never decides visibility on its own (see `principals` and `acl`).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything identity- and permission-related of a Jira site, built by the sync from
+/// Jira and persisted as JSON. Every list is optional in the JSON (missing = empty).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct Directory {
+    pub users: Vec<DirUser>,
+    pub groups: Vec<DirGroup>,
+    /// Products (application roles); users in their groups hold the product licence.
+    pub application_roles: Vec<AppRole>,
+    pub projects: Vec<DirProject>,
+    /// Actors of each project role, per project.
+    pub role_actors: Vec<RoleActors>,
+    /// BROWSE_PROJECTS holders of each project's permission scheme (for team-managed
+    /// projects, see [`team_managed_grants`]).
+    pub browse_grants: Vec<ProjectGrants>,
+    /// Issue-security levels of each project's issue security scheme, with members.
+    pub security_levels: Vec<SecurityLevel>,
+}
+
+/// A Jira account.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct DirUser {
+    pub account_id: String,
+    /// Absent when the user's profile hides it.
+    pub email: Option<String>,
+    pub display_name: String,
+    pub active: bool,
+    /// `atlassian`, `app` or `customer`.
+    pub account_type: String,
+}
+
+/// A group; Jira Cloud groups do not nest.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct DirGroup {
+    pub group_id: String,
+    pub name: String,
+    /// Account ids of the members, active or not.
+    pub members: Vec<String>,
+}
+
+/// An application role (product access): members of these groups hold the product.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct AppRole {
+    /// Product key, e.g. `jira-software`.
+    pub key: String,
+    pub group_ids: Vec<String>,
+}
+
+/// A project.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct DirProject {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    /// Account id of the project lead.
+    pub lead: Option<String>,
+    /// Archived projects are not browsable: they grant nothing.
+    pub archived: bool,
+    /// Team-managed ("next-gen") project.
+    pub team_managed: bool,
+    /// Team-managed access level "private" (only people with a role may browse).
+    pub is_private: bool,
+}
+
+/// The actors of one project role in one project.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct RoleActors {
+    pub project_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    /// Account ids.
+    pub users: Vec<String>,
+    /// Group ids.
+    pub groups: Vec<String>,
+}
+
+/// The BROWSE_PROJECTS holders of one project. Several entries for the same project
+/// are unioned.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct ProjectGrants {
+    pub project_id: String,
+    pub holders: Vec<Holder>,
+}
+
+/// One issue-security level of a project, with its members.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(default)]
+pub struct SecurityLevel {
+    pub project_id: String,
+    pub level_id: String,
+    pub name: String,
+    pub members: Vec<Holder>,
+}
+
+/// Who a permission grant or a security-level membership is given to (Jira's
+/// `holder:{type, parameter, value}`).
+///
+/// Static holders (`Anyone`, `ApplicationRole`, `Group`, `User`, `ProjectRole`,
+/// `ProjectLead`) are decided by the directory alone; dynamic holders (`Reporter`,
+/// `Assignee`, `UserCustomField`, `GroupCustomField`) depend on the issue. `Unknown`
+/// grants nothing (fail closed).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Holder {
+    /// Everyone, logged in or not.
+    Anyone,
+    /// Users holding the product `key`, or any product when `key` is `None`
+    /// ("any licensed user"; never "public").
+    ApplicationRole {
+        key: Option<String>,
+    },
+    Group {
+        group_id: String,
+    },
+    User {
+        account_id: String,
+    },
+    /// A project role, evaluated in the project being checked.
+    ProjectRole {
+        role_id: String,
+    },
+    ProjectLead,
+    Reporter,
+    Assignee,
+    /// The users named in this custom field of the issue.
+    UserCustomField {
+        field_id: String,
+    },
+    /// Members of the groups named in this custom field of the issue.
+    GroupCustomField {
+        field_id: String,
+    },
+    /// A holder this crate does not understand (including `sd.customer.portal.only`,
+    /// whose portal-only access the index does not model): grants nothing.
+    Unknown {
+        type_name: String,
+    },
+}
+
+impl Holder {
+    /// Reads Jira's holder JSON fields (`type`, `parameter`, `value`).
+    ///
+    /// `group`: `value` is the groupId (`parameter` is the name, which can change); a
+    /// group holder without a groupId becomes `Unknown`, as does any holder missing the
+    /// parameter it needs and any type not listed in [`Holder`].
+    ///
+    /// ```
+    /// use access::Holder;
+    /// assert_eq!(
+    ///     Holder::from_jira("group", Some("jira-users"), Some("8a1f-77")),
+    ///     Holder::Group { group_id: "8a1f-77".into() }
+    /// );
+    /// assert_eq!(Holder::from_jira("applicationRole", None, None), Holder::ApplicationRole { key: None });
+    /// assert!(matches!(Holder::from_jira("madeUp", None, None), Holder::Unknown { .. }));
+    /// ```
+    pub fn from_jira(type_: &str, parameter: Option<&str>, value: Option<&str>) -> Holder {
+        let nonempty = |s: Option<&str>| s.filter(|s| !s.trim().is_empty()).map(str::to_string);
+        let parameter = nonempty(parameter);
+        let value = nonempty(value);
+        let unknown = |why: &str| Holder::Unknown {
+            type_name: if why.is_empty() {
+                type_.to_string()
+            } else {
+                format!("{type_} ({why})")
+            },
+        };
+        match type_ {
+            "anyone" => Holder::Anyone,
+            "applicationRole" => Holder::ApplicationRole { key: parameter },
+            "group" => match value {
+                Some(group_id) => Holder::Group { group_id },
+                None => unknown("without groupId"),
+            },
+            "user" => match parameter.or(value) {
+                Some(account_id) => Holder::User { account_id },
+                None => unknown("without accountId"),
+            },
+            "projectRole" => match parameter.or(value) {
+                Some(role_id) => Holder::ProjectRole { role_id },
+                None => unknown("without role id"),
+            },
+            "projectLead" => Holder::ProjectLead,
+            "reporter" => Holder::Reporter,
+            "assignee" => Holder::Assignee,
+            "userCustomField" => match parameter.or(value) {
+                Some(field_id) => Holder::UserCustomField { field_id },
+                None => unknown("without field id"),
+            },
+            "groupCustomField" => match parameter.or(value) {
+                Some(field_id) => Holder::GroupCustomField { field_id },
+                None => unknown("without field id"),
+            },
+            _ => unknown(""),
+        }
+    }
+
+    /// Whether the holder depends on the issue (reporter, assignee, custom fields).
+    pub fn is_dynamic(&self) -> bool {
+        matches!(
+            self,
+            Holder::Reporter
+                | Holder::Assignee
+                | Holder::UserCustomField { .. }
+                | Holder::GroupCustomField { .. }
+        )
+    }
+
+    /// Jira's name of the holder type, e.g. `projectRole`.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Holder::Anyone => "anyone",
+            Holder::ApplicationRole { .. } => "applicationRole",
+            Holder::Group { .. } => "group",
+            Holder::User { .. } => "user",
+            Holder::ProjectRole { .. } => "projectRole",
+            Holder::ProjectLead => "projectLead",
+            Holder::Reporter => "reporter",
+            Holder::Assignee => "assignee",
+            Holder::UserCustomField { .. } => "userCustomField",
+            Holder::GroupCustomField { .. } => "groupCustomField",
+            Holder::Unknown { type_name } => type_name,
+        }
+    }
+}
+
+/// The BROWSE_PROJECTS holders Jira applies to a team-managed project, which has no
+/// permission scheme: open and limited projects are browsable by any product user
+/// (`ApplicationRole { key: None }`); private ones only by people holding a role in
+/// the project (one `ProjectRole` holder per role of `project` that has actors).
+///
+/// `role_actors` may hold the roles of every project; only `project`'s are used.
+pub fn team_managed_grants(project: &DirProject, role_actors: &[RoleActors]) -> Vec<Holder> {
+    if !project.is_private {
+        return vec![Holder::ApplicationRole { key: None }];
+    }
+    let roles: BTreeSet<&str> = role_actors
+        .iter()
+        .filter(|r| r.project_id == project.id && !(r.users.is_empty() && r.groups.is_empty()))
+        .map(|r| r.role_id.as_str())
+        .collect();
+    roles
+        .into_iter()
+        .map(|role_id| Holder::ProjectRole {
+            role_id: role_id.to_string(),
+        })
+        .collect()
+}
+
+/// Every (project id, holder type) whose holder this crate does not understand, in
+/// BROWSE_PROJECTS grants and security levels, once each, sorted. Such holders grant
+/// nothing; the caller should tell the admin.
+pub fn unknown_holders(dir: &Directory) -> Vec<(String, String)> {
+    let browse = dir
+        .browse_grants
+        .iter()
+        .flat_map(|g| g.holders.iter().map(move |h| (&g.project_id, h)));
+    let levels = dir
+        .security_levels
+        .iter()
+        .flat_map(|l| l.members.iter().map(move |h| (&l.project_id, h)));
+    let found: BTreeSet<(String, String)> = browse
+        .chain(levels)
+        .filter_map(|(pid, h)| match h {
+            Holder::Unknown { type_name } => Some((pid.clone(), type_name.clone())),
+            _ => None,
+        })
+        .collect();
+    found.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_jira_reads_every_holder_type() {
+        let cases = [
+            (("anyone", None, None), Holder::Anyone),
+            (
+                ("applicationRole", Some("jira-software"), None),
+                Holder::ApplicationRole {
+                    key: Some("jira-software".into()),
+                },
+            ),
+            (
+                ("applicationRole", Some(""), None),
+                Holder::ApplicationRole { key: None },
+            ),
+            (
+                ("group", Some("devs"), Some("g-1")),
+                Holder::Group {
+                    group_id: "g-1".into(),
+                },
+            ),
+            (
+                ("user", Some("acc-1"), None),
+                Holder::User {
+                    account_id: "acc-1".into(),
+                },
+            ),
+            (
+                ("projectRole", Some("10002"), None),
+                Holder::ProjectRole {
+                    role_id: "10002".into(),
+                },
+            ),
+            (("projectLead", None, None), Holder::ProjectLead),
+            (("reporter", None, None), Holder::Reporter),
+            (("assignee", None, None), Holder::Assignee),
+            (
+                ("userCustomField", Some("customfield_10050"), None),
+                Holder::UserCustomField {
+                    field_id: "customfield_10050".into(),
+                },
+            ),
+            (
+                ("groupCustomField", Some("customfield_10051"), None),
+                Holder::GroupCustomField {
+                    field_id: "customfield_10051".into(),
+                },
+            ),
+        ];
+        for ((t, p, v), want) in cases {
+            assert_eq!(Holder::from_jira(t, p, v), want, "type {t}");
+        }
+    }
+
+    #[test]
+    fn from_jira_fails_closed() {
+        for (t, p, v) in [
+            ("group", Some("devs"), None),
+            ("user", None, None),
+            ("projectRole", None, None),
+            ("userCustomField", None, None),
+            ("sd.customer.portal.only", None, None),
+            ("reporterWithCreatePermission", None, None),
+            ("", None, None),
+        ] {
+            assert!(
+                matches!(Holder::from_jira(t, p, v), Holder::Unknown { .. }),
+                "{t} must be Unknown"
+            );
+        }
+    }
+
+    #[test]
+    fn holder_json_is_tagged_by_jira_type() {
+        let h = Holder::Group {
+            group_id: "g1".into(),
+        };
+        let json = serde_json::to_value(&h).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "group", "group_id": "g1"}));
+        let back: Holder = serde_json::from_value(json).unwrap();
+        assert_eq!(back, h);
+        let lead: Holder = serde_json::from_str(r#"{"type":"projectLead"}"#).unwrap();
+        assert_eq!(lead, Holder::ProjectLead);
+    }
+
+    /// The persisted shape (`directory.json`): snake_case fields, holders tagged by
+    /// Jira's holder type.
+    #[test]
+    fn directory_json_shape() {
+        let json = r#"{
+          "users": [{"account_id": "557058:ab", "email": null, "display_name": "Ann",
+                     "active": true, "account_type": "atlassian"}],
+          "groups": [{"group_id": "g1", "name": "devs", "members": ["557058:ab"]}],
+          "application_roles": [{"key": "jira-software", "group_ids": ["g1"]}],
+          "projects": [{"id": "10000", "key": "DEV", "name": "Dev", "lead": "557058:ab",
+                        "archived": false, "team_managed": false, "is_private": false}],
+          "role_actors": [{"project_id": "10000", "role_id": "10002", "role_name": "Admins",
+                           "users": [], "groups": ["g1"]}],
+          "browse_grants": [{"project_id": "10000", "holders": [
+              {"type": "applicationRole", "key": null},
+              {"type": "projectRole", "role_id": "10002"},
+              {"type": "userCustomField", "field_id": "customfield_10050"},
+              {"type": "unknown", "type_name": "sd.customer.portal.only"}]}],
+          "security_levels": [{"project_id": "10000", "level_id": "10100", "name": "Staff",
+                               "members": [{"type": "reporter"}, {"type": "group", "group_id": "g1"}]}]
+        }"#;
+        let dir: Directory = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            dir.browse_grants[0].holders,
+            [
+                Holder::ApplicationRole { key: None },
+                Holder::ProjectRole {
+                    role_id: "10002".into()
+                },
+                Holder::UserCustomField {
+                    field_id: "customfield_10050".into()
+                },
+                Holder::Unknown {
+                    type_name: "sd.customer.portal.only".into()
+                },
+            ]
+        );
+        let again: Directory = serde_json::from_str(&serde_json::to_string(&dir).unwrap()).unwrap();
+        assert_eq!(again, dir);
+    }
+
+    #[test]
+    fn directory_json_tolerates_missing_lists() {
+        let dir: Directory = serde_json::from_str(r#"{"users":[{"account_id":"a"}]}"#).unwrap();
+        assert_eq!(dir.users.len(), 1);
+        assert!(!dir.users[0].active);
+        assert!(dir.projects.is_empty());
+    }
+
+    #[test]
+    fn team_managed_open_and_private() {
+        let mut project = DirProject {
+            id: "1".into(),
+            key: "TM".into(),
+            team_managed: true,
+            ..Default::default()
+        };
+        let actors = vec![
+            RoleActors {
+                project_id: "1".into(),
+                role_id: "r1".into(),
+                users: vec!["a".into()],
+                ..Default::default()
+            },
+            RoleActors {
+                project_id: "1".into(),
+                role_id: "r2".into(),
+                ..Default::default()
+            },
+            RoleActors {
+                project_id: "2".into(),
+                role_id: "r3".into(),
+                groups: vec!["g".into()],
+                ..Default::default()
+            },
+        ];
+        assert_eq!(
+            team_managed_grants(&project, &actors),
+            vec![Holder::ApplicationRole { key: None }]
+        );
+        project.is_private = true;
+        assert_eq!(
+            team_managed_grants(&project, &actors),
+            vec![Holder::ProjectRole {
+                role_id: "r1".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn unknown_holders_are_listed_once() {
+        let dir = Directory {
+            browse_grants: vec![ProjectGrants {
+                project_id: "1".into(),
+                holders: vec![
+                    Holder::from_jira("weird", None, None),
+                    Holder::from_jira("weird", None, None),
+                    Holder::Anyone,
+                ],
+            }],
+            security_levels: vec![SecurityLevel {
+                project_id: "2".into(),
+                level_id: "l".into(),
+                members: vec![Holder::from_jira("other", None, None)],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            unknown_holders(&dir),
+            vec![
+                ("1".to_string(), "weird".to_string()),
+                ("2".to_string(), "other".to_string())
+            ]
+        );
+    }
+}

@@ -1,0 +1,330 @@
+//! A lookup index over a [`Directory`] for fast principal-set expansion on large
+//! sites: account → groups, account → role actors, group → role actors, group →
+//! products. Without it, expanding one account scans every group's member list
+//! (hundreds of thousands of scattered strings on a site with 10,000 groups).
+//!
+//! The index stores positions into the directory's lists, not copies, so it belongs
+//! to the directory it was built from. Two guards keep a mismatch harmless:
+//! - it remembers a fingerprint of that directory (list addresses and sizes) and is
+//!   ignored, falling back to the plain scan, when handed a directory that differs;
+//! - every fact it returns (membership, role actor, product group, active account,
+//!   live project) is re-checked against the directory it is handed, so an index that
+//!   is out of date can only miss grants, never invent one (fail closed).
+//!
+//! After editing a directory in place, build a new index (or call
+//! [`crate::PrincipalCache::invalidate_all`]) so that new grants are seen.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::directory::{DirProject, Directory};
+use crate::principals::{PrincipalSet, Subject, is_live, principals_with, sorted};
+
+/// Addresses and sizes of the lists the index points into.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fingerprint {
+    lists: [(usize, usize); 5],
+    live_projects: usize,
+    members: usize,
+    role_entries: usize,
+    app_groups: usize,
+}
+
+impl Fingerprint {
+    fn of(dir: &Directory) -> Self {
+        Fingerprint {
+            lists: [
+                (dir.users.as_ptr() as usize, dir.users.len()),
+                (dir.groups.as_ptr() as usize, dir.groups.len()),
+                (dir.role_actors.as_ptr() as usize, dir.role_actors.len()),
+                (
+                    dir.application_roles.as_ptr() as usize,
+                    dir.application_roles.len(),
+                ),
+                (dir.projects.as_ptr() as usize, dir.projects.len()),
+            ],
+            live_projects: dir.projects.iter().filter(|p| is_live(p)).count(),
+            members: dir.groups.iter().map(|g| g.members.len()).sum(),
+            role_entries: dir
+                .role_actors
+                .iter()
+                .map(|r| r.users.len() + r.groups.len())
+                .sum(),
+            app_groups: dir
+                .application_roles
+                .iter()
+                .map(|r| r.group_ids.len())
+                .sum(),
+        }
+    }
+}
+
+/// Lookup tables of one [`Directory`]; see the module documentation.
+///
+/// ```
+/// use access::*;
+/// let dir = Directory {
+///     users: vec![DirUser { account_id: "a1".into(), active: true, ..Default::default() }],
+///     groups: vec![DirGroup { group_id: "g1".into(), name: "devs".into(), members: vec!["a1".into()] }],
+///     ..Default::default()
+/// };
+/// let index = DirectoryIndex::new(&dir);
+/// assert_eq!(index.principals_for_account(&dir, "a1"), principals_for_account(&dir, "a1"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct DirectoryIndex {
+    fingerprint: Fingerprint,
+    /// Account → positions in `dir.users`.
+    users: HashMap<String, Vec<u32>>,
+    /// Account → positions in `dir.groups`.
+    groups_of: HashMap<String, Vec<u32>>,
+    /// Account → positions in `dir.role_actors` naming it as a user actor.
+    user_roles: HashMap<String, Vec<u32>>,
+    /// Group id → positions in `dir.role_actors` naming it as a group actor.
+    group_roles: HashMap<String, Vec<u32>>,
+    /// Group id → positions in `dir.application_roles` containing it.
+    group_apps: HashMap<String, Vec<u32>>,
+    /// Project id → position in `dir.projects`, for browsable projects only.
+    live_projects: HashMap<String, u32>,
+}
+
+/// The positions stored under `key`.
+fn positions<'m>(
+    map: &'m HashMap<String, Vec<u32>>,
+    key: &str,
+) -> impl Iterator<Item = usize> + 'm {
+    map.get(key)
+        .into_iter()
+        .flat_map(|v| v.iter().map(|&p| p as usize))
+}
+
+fn push(map: &mut HashMap<String, Vec<u32>>, key: &str, pos: usize) {
+    let Ok(pos) = u32::try_from(pos) else {
+        return;
+    };
+    match map.get_mut(key) {
+        Some(v) => v.push(pos),
+        None => {
+            map.insert(key.to_string(), vec![pos]);
+        }
+    }
+}
+
+impl DirectoryIndex {
+    /// Builds the index (linear in the size of the directory).
+    pub fn new(dir: &Directory) -> Self {
+        let mut users = HashMap::with_capacity(dir.users.len());
+        for (i, u) in dir.users.iter().enumerate() {
+            push(&mut users, &u.account_id, i);
+        }
+        let mut groups_of = HashMap::new();
+        for (i, g) in dir.groups.iter().enumerate() {
+            for m in &g.members {
+                push(&mut groups_of, m, i);
+            }
+        }
+        let mut user_roles = HashMap::new();
+        let mut group_roles = HashMap::new();
+        for (i, r) in dir.role_actors.iter().enumerate() {
+            for u in &r.users {
+                push(&mut user_roles, u, i);
+            }
+            for g in &r.groups {
+                push(&mut group_roles, g, i);
+            }
+        }
+        let mut group_apps = HashMap::new();
+        for (i, a) in dir.application_roles.iter().enumerate() {
+            for g in &a.group_ids {
+                push(&mut group_apps, g, i);
+            }
+        }
+        let mut live_projects = HashMap::new();
+        for (i, p) in dir.projects.iter().enumerate() {
+            if is_live(p)
+                && let Ok(i) = u32::try_from(i)
+            {
+                live_projects.entry(p.id.clone()).or_insert(i);
+            }
+        }
+        DirectoryIndex {
+            fingerprint: Fingerprint::of(dir),
+            live_projects,
+            users,
+            groups_of,
+            user_roles,
+            group_roles,
+            group_apps,
+        }
+    }
+
+    /// Whether the index was built from this directory (as far as its fingerprint
+    /// tells; see the module documentation).
+    pub fn is_current(&self, dir: &Directory) -> bool {
+        self.fingerprint == Fingerprint::of(dir)
+    }
+
+    /// [`crate::principals_for_account`] through the index; when the index is not
+    /// current for `dir`, the plain scan (same result, slower).
+    pub fn principals_for_account(&self, dir: &Directory, account_id: &str) -> PrincipalSet {
+        principals_with(dir, Some(self), account_id)
+    }
+
+    /// The browsable project with this id.
+    pub(crate) fn live_project<'a>(&self, dir: &'a Directory, pid: &str) -> Option<&'a DirProject> {
+        let pos = *self.live_projects.get(pid)?;
+        dir.projects
+            .get(pos as usize)
+            .filter(|p| p.id == pid && is_live(p))
+    }
+
+    /// Whether an active directory entry has this account id (checked in `dir`).
+    pub(crate) fn is_active(&self, dir: &Directory, account_id: &str) -> bool {
+        positions(&self.users, account_id)
+            .filter_map(|i| dir.users.get(i))
+            .any(|u| u.account_id == account_id && u.active)
+    }
+
+    /// The same [`Subject`] the scan in `principals` builds, by lookup.
+    pub(crate) fn subject<'a>(&self, dir: &'a Directory, acc: &'a str) -> Subject<'a> {
+        // Every fact the index claims is checked against `dir` before use, so an
+        // index that is out of date can miss grants but never invent one.
+        let groups: HashSet<&'a str> = positions(&self.groups_of, acc)
+            .filter_map(|i| dir.groups.get(i))
+            .filter(|g| !g.group_id.is_empty() && g.members.iter().any(|m| m == acc))
+            .map(|g| g.group_id.as_str())
+            .collect();
+        let mut app_keys = HashSet::new();
+        let mut roles: HashSet<(&'a str, &'a str)> = positions(&self.user_roles, acc)
+            .filter_map(|i| dir.role_actors.get(i))
+            .filter(|r| r.users.iter().any(|u| u == acc))
+            .filter(|r| !r.project_id.is_empty() && !r.role_id.is_empty())
+            .map(|r| (r.project_id.as_str(), r.role_id.as_str()))
+            .collect();
+        for &g in &groups {
+            app_keys.extend(
+                positions(&self.group_apps, g)
+                    .filter_map(|i| dir.application_roles.get(i))
+                    .filter(|a| a.group_ids.iter().any(|x| x == g))
+                    .map(|a| a.key.as_str()),
+            );
+            roles.extend(
+                positions(&self.group_roles, g)
+                    .filter_map(|i| dir.role_actors.get(i))
+                    .filter(|r| r.groups.iter().any(|x| x == g))
+                    .filter(|r| !r.project_id.is_empty() && !r.role_id.is_empty())
+                    .map(|r| (r.project_id.as_str(), r.role_id.as_str())),
+            );
+        }
+        Subject {
+            account_id: Some(acc),
+            sorted_groups: sorted(&groups),
+            groups,
+            app_keys,
+            roles,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::{AppRole, DirGroup, DirUser, Holder, ProjectGrants, RoleActors};
+    use crate::principals::principals_for_account;
+
+    fn user(acc: &str) -> DirUser {
+        DirUser {
+            account_id: acc.into(),
+            active: true,
+            ..Default::default()
+        }
+    }
+
+    fn dir() -> Directory {
+        Directory {
+            users: vec![user("ann"), user("bob")],
+            groups: vec![DirGroup {
+                group_id: "g".into(),
+                name: "g".into(),
+                members: vec!["ann".into()],
+            }],
+            application_roles: vec![AppRole {
+                key: "jira-software".into(),
+                group_ids: vec!["g".into()],
+            }],
+            projects: vec![DirProject {
+                id: "1".into(),
+                ..Default::default()
+            }],
+            role_actors: vec![RoleActors {
+                project_id: "1".into(),
+                role_id: "100".into(),
+                users: vec!["ann".into()],
+                groups: vec!["g".into()],
+                ..Default::default()
+            }],
+            browse_grants: vec![ProjectGrants {
+                project_id: "1".into(),
+                holders: vec![Holder::ApplicationRole { key: None }],
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_scan() {
+        let d = dir();
+        let index = DirectoryIndex::new(&d);
+        assert!(index.is_current(&d));
+        for acc in ["ann", "bob", "nobody", ""] {
+            assert_eq!(
+                index.principals_for_account(&d, acc),
+                principals_for_account(&d, acc),
+                "{acc}"
+            );
+        }
+        assert!(index.principals_for_account(&d, "ann").contains("p:1"));
+    }
+
+    #[test]
+    fn another_directory_falls_back_to_the_scan() {
+        let d = dir();
+        let index = DirectoryIndex::new(&d);
+        let mut other = d.clone();
+        other.groups[0].members.push("bob".into());
+        assert!(!index.is_current(&other));
+        assert_eq!(
+            index.principals_for_account(&other, "bob"),
+            principals_for_account(&other, "bob")
+        );
+    }
+
+    /// An in-place edit that keeps every size fools the fingerprint; the re-checks
+    /// still keep the stale index from granting what the directory no longer says.
+    #[test]
+    fn a_stale_index_never_over_grants() {
+        let mut d = dir();
+        let index = DirectoryIndex::new(&d);
+        d.groups[0].members[0] = "bob".into();
+        d.role_actors[0].users[0] = "bob".into();
+        d.users[0].active = false;
+        assert!(index.is_current(&d), "same addresses and sizes");
+        assert!(index.principals_for_account(&d, "ann").is_empty());
+        let mut d = dir();
+        let index = DirectoryIndex::new(&d);
+        d.groups[0].members[0] = "bob".into();
+        d.role_actors[0].users[0] = "bob".into();
+        d.role_actors[0].groups[0] = "h".into();
+        d.application_roles[0].group_ids[0] = "h".into();
+        d.projects[0].archived = true;
+        d.projects[0].archived = false;
+        let ann = index.principals_for_account(&d, "ann");
+        assert_eq!(ann.tags(), ["*"]);
+        // Bob's new grants are missed until the index is rebuilt (fail closed).
+        let bob = index.principals_for_account(&d, "bob");
+        assert!(principals_for_account(&d, "bob").len() >= bob.len());
+        assert_eq!(
+            DirectoryIndex::new(&d).principals_for_account(&d, "bob"),
+            principals_for_account(&d, "bob")
+        );
+    }
+}

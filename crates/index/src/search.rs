@@ -1,0 +1,330 @@
+//! [`SearchIndex`]: the keyword index and a vector store kept in step, and the search
+//! modes over them. Hybrid search fuses BM25 and vector ranks by reciprocal rank
+//! fusion (k = 60); both sides apply the permission filter, and every hit is
+//! re-checked against its stored ACL tags while it is hydrated.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tracing::{debug, warn};
+
+use crate::keyword::KeywordIndex;
+use crate::vector::{EdgeStore, VectorStore};
+use crate::{ChunkDoc, Embedder, Hit, IndexError, SearchMode, SearchRequest};
+
+/// RRF constant.
+const RRF_K: f32 = 60.0;
+/// Candidates fetched from each side: `limit * CANDIDATE_FACTOR`, at least `MIN_CANDIDATES`.
+const CANDIDATE_FACTOR: usize = 4;
+const MIN_CANDIDATES: usize = 50;
+/// Longest query text used, in characters (the rest is ignored).
+const MAX_QUERY_CHARS: usize = 1000;
+
+/// Keyword index + vector store (+ the query embedder) under one directory.
+pub struct SearchIndex {
+    dir: PathBuf,
+    keyword: KeywordIndex,
+    vectors: Option<Box<dyn VectorStore>>,
+    embedder: Option<Arc<Embedder>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .field("vectors", &self.vectors.is_some())
+            .field("embedder", &self.embedder.is_some())
+            .finish()
+    }
+}
+
+impl SearchIndex {
+    /// Opens (or creates) `<dir>/keyword` and `<dir>/vectors`. Without an embedder the
+    /// index runs keyword-only: vectors are skipped on write (an existing vector store
+    /// is still opened so deletions reach it) and searches use BM25.
+    pub fn open(dir: &Path, embedder: Option<Arc<Embedder>>) -> Result<Self, IndexError> {
+        let vectors_dir = dir.join("vectors");
+        let vectors: Option<Box<dyn VectorStore>> = match &embedder {
+            Some(e) => Some(Box::new(EdgeStore::open(&vectors_dir, e.dim())?)),
+            None if vectors_dir.join("edge_config.json").exists() => {
+                match EdgeStore::open(&vectors_dir, crate::EMBEDDING_DIM) {
+                    Ok(store) => Some(Box::new(store)),
+                    // A keyword-only reader next to the process that owns the vectors.
+                    Err(IndexError::Busy { path }) => {
+                        warn!(path = %path.display(), "vector store in use elsewhere; keyword-only");
+                        None
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            None => None,
+        };
+        Self::with_store(dir, embedder, vectors)
+    }
+
+    /// Like [`Self::open`] with a caller-chosen vector store (e.g. a Qdrant server).
+    pub fn with_store(
+        dir: &Path,
+        embedder: Option<Arc<Embedder>>,
+        vectors: Option<Box<dyn VectorStore>>,
+    ) -> Result<Self, IndexError> {
+        let keyword = KeywordIndex::open(&dir.join("keyword"))?;
+        Ok(SearchIndex {
+            dir: dir.to_path_buf(),
+            keyword,
+            vectors,
+            embedder,
+        })
+    }
+
+    /// The directory holding both stores.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The query embedder, when vectors are on.
+    pub fn embedder(&self) -> Option<&Arc<Embedder>> {
+        self.embedder.as_ref()
+    }
+
+    /// The keyword side (stored chunks, BM25).
+    pub fn keyword(&self) -> &KeywordIndex {
+        &self.keyword
+    }
+
+    /// Adds or replaces chunks by `chunk_id`. `vectors`, when given, must match `docs`
+    /// one to one; they go to the vector store (skipped when there is none). Without
+    /// vectors, any old vectors of these chunks are removed.
+    /// Visible to searches after [`Self::commit`].
+    pub fn upsert(
+        &self,
+        docs: &[ChunkDoc],
+        vectors: Option<&[Vec<f32>]>,
+    ) -> Result<(), IndexError> {
+        if let Some(v) = vectors
+            && v.len() != docs.len()
+        {
+            return Err(IndexError::Invalid(format!(
+                "{} chunks but {} vectors",
+                docs.len(),
+                v.len()
+            )));
+        }
+        if docs.is_empty() {
+            return Ok(());
+        }
+        match (&self.vectors, vectors) {
+            (Some(store), Some(v)) => store.upsert(docs, v)?,
+            // No new vectors: drop stale ones so the vector side never serves old text.
+            (Some(store), None) => {
+                let ids: Vec<String> = docs.iter().map(|d| d.chunk_id.clone()).collect();
+                store.delete_chunks(&ids)?;
+            }
+            (None, _) => {}
+        }
+        self.keyword.upsert(docs)
+    }
+
+    /// Embeds `embed_text` of the chunks (when an embedder is loaded) and upserts them.
+    pub fn embed_and_upsert(&self, docs: &[ChunkDoc]) -> Result<(), IndexError> {
+        match (&self.embedder, &self.vectors) {
+            (Some(e), Some(_)) => {
+                let texts: Vec<&str> = docs.iter().map(|d| d.embed_text.as_str()).collect();
+                let vectors = e.embed(&texts)?;
+                self.upsert(docs, Some(&vectors))
+            }
+            _ => self.upsert(docs, None),
+        }
+    }
+
+    /// Removes every chunk of the issue from both stores.
+    pub fn delete_issue(&self, issue_id: &str) -> Result<(), IndexError> {
+        if let Some(store) = &self.vectors {
+            store.delete_issue(issue_id)?;
+        }
+        self.keyword.delete_issue(issue_id)
+    }
+
+    /// Removes these chunks from both stores.
+    pub fn delete_chunks(&self, chunk_ids: &[String]) -> Result<(), IndexError> {
+        if let Some(store) = &self.vectors {
+            store.delete_chunks(chunk_ids)?;
+        }
+        self.keyword.delete_chunks(chunk_ids)
+    }
+
+    /// Makes all writes durable and visible: vector flush first, then the tantivy
+    /// commit (a crash in between leaves vectors whose chunks the keyword index does
+    /// not know; hydration drops those).
+    pub fn commit(&self) -> Result<(), IndexError> {
+        if let Some(store) = &self.vectors {
+            store.flush()?;
+        }
+        self.keyword.commit()
+    }
+
+    /// Compacts the vector store and builds its HNSW index; call after a large sync.
+    pub fn optimize(&self) -> Result<(), IndexError> {
+        match &self.vectors {
+            Some(store) => store.optimize(),
+            None => Ok(()),
+        }
+    }
+
+    /// Picks up commits made by another process.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        self.keyword.reload()
+    }
+
+    /// Number of committed chunks (keyword side).
+    pub fn chunk_count(&self) -> Result<usize, IndexError> {
+        Ok(self.keyword.count())
+    }
+
+    /// Number of stored vectors (0 without a vector store).
+    pub fn vector_count(&self) -> Result<usize, IndexError> {
+        match &self.vectors {
+            Some(store) => store.count(),
+            None => Ok(0),
+        }
+    }
+
+    /// Committed chunk ids of the issue, sorted.
+    pub fn issue_chunk_ids(&self, issue_id: &str) -> Result<Vec<String>, IndexError> {
+        self.keyword.issue_chunk_ids(issue_id)
+    }
+
+    /// The stored chunk (no permission check: for callers that check themselves).
+    pub fn get_chunk(&self, chunk_id: &str) -> Result<Option<ChunkDoc>, IndexError> {
+        self.keyword.get(chunk_id)
+    }
+
+    /// Searches under the caller's principals. An empty principal list finds nothing.
+    pub fn search(&self, req: &SearchRequest) -> Result<Vec<Hit>, IndexError> {
+        let query = match req.query.char_indices().nth(MAX_QUERY_CHARS) {
+            Some((cut, _)) => &req.query[..cut],
+            None => req.query,
+        };
+        // Callers may ask for "everything visible" (huge limits): bound the work by the
+        // number of chunks there are.
+        let total = self.keyword.count();
+        let limit = req.limit.min(total);
+        if req.principals.is_empty() || limit == 0 || query.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let vector_side = match (&self.embedder, &self.vectors) {
+            (Some(e), Some(v)) => Some((e, v)),
+            _ => None,
+        };
+        let mode = match (req.mode, vector_side) {
+            (SearchMode::Hybrid | SearchMode::Vector, None) => {
+                debug!("no embedder or vector store: keyword search");
+                SearchMode::Keyword
+            }
+            (m, _) => m,
+        };
+        // Collapsing by issue needs more candidates to fill `limit` distinct issues.
+        let want = if req.filters.collapse_by_issue {
+            limit.saturating_mul(3)
+        } else {
+            limit
+        };
+        let candidates = want
+            .saturating_mul(CANDIDATE_FACTOR)
+            .max(MIN_CANDIDATES)
+            .min(total);
+        let keyword = || {
+            self.keyword
+                .search(query, req.principals, &req.filters, candidates)
+        };
+        let vector = || -> Result<Vec<(String, f32)>, IndexError> {
+            let Some((embedder, store)) = vector_side else {
+                return Ok(Vec::new());
+            };
+            let q = embedder.embed_query(query)?;
+            store.search(&q, req.principals, &req.filters, candidates)
+        };
+        let ranked: Vec<(String, f32)> = match mode {
+            SearchMode::Keyword => keyword()?
+                .into_iter()
+                .map(|s| (s.chunk_id, s.score))
+                .collect(),
+            SearchMode::Vector => vector()?,
+            SearchMode::Hybrid => {
+                // Query embedding and BM25 run side by side.
+                let (kw, vs) = std::thread::scope(|scope| {
+                    let vs = scope.spawn(vector);
+                    let kw = keyword();
+                    let vs = vs.join().unwrap_or_else(|_| {
+                        Err(IndexError::Embed {
+                            context: "vector side of a hybrid search".into(),
+                            message: "worker thread panicked".into(),
+                        })
+                    });
+                    (kw, vs)
+                });
+                let kw: Vec<String> = kw?.into_iter().map(|s| s.chunk_id).collect();
+                let vs: Vec<String> = vs?.into_iter().map(|(c, _)| c).collect();
+                rrf(&[kw, vs])
+            }
+        };
+        let hydrate_n = if req.filters.collapse_by_issue {
+            ranked.len()
+        } else {
+            // A few spare in case some candidates are gone or fail the ACL re-check.
+            limit
+                .saturating_mul(2)
+                .max(limit.saturating_add(10))
+                .min(ranked.len())
+        };
+        let mut hits = self
+            .keyword
+            .hydrate(query, &ranked[..hydrate_n], req.principals)?;
+        if req.filters.collapse_by_issue {
+            let mut seen = HashSet::new();
+            hits.retain(|h| seen.insert(h.issue_id.clone()));
+        }
+        hits.truncate(limit);
+        Ok(hits)
+    }
+}
+
+/// Reciprocal rank fusion: each list adds `1 / (k + rank)` (rank from 1) per id.
+/// Ties keep the order of first appearance.
+pub(crate) fn rrf(lists: &[Vec<String>]) -> Vec<(String, f32)> {
+    let mut scores: HashMap<&str, (f32, usize)> = HashMap::new();
+    let mut order = 0usize;
+    for list in lists {
+        for (rank, id) in list.iter().enumerate() {
+            let add = 1.0 / (RRF_K + rank as f32 + 1.0);
+            let e = scores.entry(id.as_str()).or_insert_with(|| {
+                order += 1;
+                (0.0, order)
+            });
+            e.0 += add;
+        }
+    }
+    let mut fused: Vec<(String, f32, usize)> = scores
+        .into_iter()
+        .map(|(id, (s, o))| (id.to_string(), s, o))
+        .collect();
+    fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    fused.into_iter().map(|(id, s, _)| (id, s)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rrf_rewards_agreement() {
+        let a = vec!["x".to_string(), "y".to_string(), "z".to_string()];
+        let b = vec!["z".to_string(), "y".to_string(), "w".to_string()];
+        let fused = rrf(&[a, b]);
+        let ids: Vec<&str> = fused.iter().map(|(i, _)| i.as_str()).collect();
+        // z: 1/63 + 1/61 = 0.032266; y: 2/62 = 0.032258; x: 1/61; w: 1/63
+        assert_eq!(ids, vec!["z", "y", "x", "w"]);
+        assert!((fused[1].1 - 2.0 / 62.0).abs() < 1e-6);
+    }
+}

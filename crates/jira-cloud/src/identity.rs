@@ -1,0 +1,105 @@
+//! Who exists on the site: the calling user, all users, groups and their members,
+//! product access roles.
+
+use std::collections::BTreeMap;
+
+use futures::{StreamExt as _, TryStreamExt as _};
+
+use crate::model::{ApplicationRole, Group, User};
+use crate::paging::dedup_by_key;
+use crate::{JiraClient, JiraError};
+
+impl JiraClient {
+    /// `GET /rest/api/3/myself`: the calling user (a connection and credentials test).
+    pub async fn myself(&self) -> Result<User, JiraError> {
+        self.inner.get_json(&["myself"], &[]).await
+    }
+
+    /// Every user of the site (`users/search`, bare-array pages), active or not, of
+    /// every account type.
+    pub async fn users(&self) -> Result<Vec<User>, JiraError> {
+        let users: Vec<User> = self.inner.array_pages(&["users", "search"], &[]).await?;
+        Ok(dedup_by_key(users, |u| u.account_id.clone()))
+    }
+
+    /// Every group (`group/bulk`, offset pages).
+    pub async fn groups(&self) -> Result<Vec<Group>, JiraError> {
+        let groups: Vec<Group> = self.inner.offset_pages(&["group", "bulk"], &[]).await?;
+        Ok(dedup_by_key(groups, |g| {
+            (g.group_id.clone(), g.name.clone())
+        }))
+    }
+
+    /// The members of a group, by `groupId` (`group/member`, offset pages).
+    pub async fn group_members(
+        &self,
+        group_id: &str,
+        include_inactive: bool,
+    ) -> Result<Vec<User>, JiraError> {
+        let members: Vec<User> = self
+            .inner
+            .offset_pages(
+                &["group", "member"],
+                &[
+                    ("groupId", group_id.to_string()),
+                    ("includeInactiveUsers", include_inactive.to_string()),
+                ],
+            )
+            .await?;
+        Ok(dedup_by_key(members, |u| u.account_id.clone()))
+    }
+
+    /// The members of many groups, fetched `max_concurrency` groups at a time.
+    /// Keyed by `groupId`; the first error ends the walk.
+    pub async fn groups_members(
+        &self,
+        group_ids: &[String],
+        include_inactive: bool,
+    ) -> Result<BTreeMap<String, Vec<User>>, JiraError> {
+        futures::stream::iter(group_ids.iter().cloned())
+            .map(|gid| async move {
+                let members = self.group_members(&gid, include_inactive).await?;
+                Ok::<_, JiraError>((gid, members))
+            })
+            .buffer_unordered(self.concurrency())
+            .try_collect()
+            .await
+    }
+
+    /// Product access roles (`applicationrole`) with the groups that grant them.
+    /// Where Jira names a group without its id, the id is looked up in `groups()`
+    /// (one extra walk, only then); names it cannot resolve keep an empty `group_id`.
+    pub async fn application_roles(&self) -> Result<Vec<ApplicationRole>, JiraError> {
+        let mut roles: Vec<ApplicationRole> =
+            self.inner.get_json(&["applicationrole"], &[]).await?;
+        let unresolved = roles
+            .iter()
+            .flat_map(|r| &r.group_details)
+            .any(|g| g.group_id.is_empty());
+        if unresolved {
+            let by_name: BTreeMap<String, String> = self
+                .groups()
+                .await?
+                .into_iter()
+                .map(|g| (g.name, g.group_id))
+                .collect();
+            for role in &mut roles {
+                for g in role
+                    .group_details
+                    .iter_mut()
+                    .filter(|g| g.group_id.is_empty())
+                {
+                    match by_name.get(&g.name) {
+                        Some(id) => g.group_id = id.clone(),
+                        None => tracing::warn!(
+                            application_role = %role.key,
+                            group = %g.name,
+                            "application role names a group that group/bulk does not list; it grants nothing"
+                        ),
+                    }
+                }
+            }
+        }
+        Ok(roles)
+    }
+}

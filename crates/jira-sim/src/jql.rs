@@ -1,0 +1,572 @@
+//! The JQL subset the simulator understands, and `search/jql` page tokens.
+//!
+//! Supported: `project = A`, `project != A`, `project in (A, B)`, `project not in (…)`,
+//! `key in (…)`, `id in (…)`, `key = X`, `id = N`, `updated|created` with `>=, >, <=, <, =`
+//! against epoch milliseconds or a quoted `"yyyy/MM/dd HH:mm"` / `"yyyy-MM-dd"` (read in
+//! UTC, the connector account's time zone), clauses joined by `AND`, and
+//! `ORDER BY updated|created|key|id [ASC|DESC], …`. Anything else is an error naming the
+//! unsupported part. Issues of archived projects never match.
+
+use crate::model::{Issue, Workspace};
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use std::cmp::Ordering;
+
+/// A JQL query the simulator cannot run.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum JqlError {
+    #[error("Error in the JQL Query: {0}")]
+    Syntax(String),
+    #[error("The JQL feature '{0}' is not supported by the simulator.")]
+    Unsupported(String),
+    #[error("The value '{value}' does not exist for the field '{field}'.")]
+    UnknownValue { field: String, value: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Str(String),
+    LParen,
+    RParen,
+    Comma,
+    Op(String),
+}
+
+fn tokenize(s: &str) -> Result<Vec<Tok>, JqlError> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            c if c.is_whitespace() => i += 1,
+            '(' => {
+                out.push(Tok::LParen);
+                i += 1
+            }
+            ')' => {
+                out.push(Tok::RParen);
+                i += 1
+            }
+            ',' => {
+                out.push(Tok::Comma);
+                i += 1
+            }
+            '"' | '\'' => {
+                let q = c;
+                let mut j = i + 1;
+                let mut v = String::new();
+                while j < chars.len() && chars[j] != q {
+                    if chars[j] == '\\' && j + 1 < chars.len() {
+                        j += 1;
+                    }
+                    v.push(chars[j]);
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err(JqlError::Syntax(format!(
+                        "unterminated string starting at position {i}"
+                    )));
+                }
+                out.push(Tok::Str(v));
+                i = j + 1;
+            }
+            '=' | '!' | '<' | '>' | '~' => {
+                let mut op = c.to_string();
+                if i + 1 < chars.len() && chars[i + 1] == '=' {
+                    op.push('=');
+                    i += 1;
+                }
+                i += 1;
+                out.push(Tok::Op(op));
+            }
+            _ => {
+                let mut j = i;
+                let mut v = String::new();
+                while j < chars.len()
+                    && !chars[j].is_whitespace()
+                    && !"(),=!<>~\"'".contains(chars[j])
+                {
+                    v.push(chars[j]);
+                    j += 1;
+                }
+                out.push(Tok::Word(v));
+                i = j;
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cmp {
+    Eq,
+    Ge,
+    Gt,
+    Le,
+    Lt,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Clause {
+    Project {
+        negate: bool,
+        values: Vec<String>,
+    },
+    Key {
+        values: Vec<String>,
+    },
+    Id {
+        values: Vec<String>,
+    },
+    Time {
+        field: TimeField,
+        cmp: Cmp,
+        at: DateTime<Utc>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeField {
+    Created,
+    Updated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortField {
+    Created,
+    Updated,
+    Key,
+    Id,
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Jql {
+    clauses: Vec<Clause>,
+    order: Vec<(SortField, bool)>,
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+fn kw(t: &Tok, word: &str) -> bool {
+    matches!(t, Tok::Word(w) if w.eq_ignore_ascii_case(word))
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+    fn value(&mut self) -> Result<String, JqlError> {
+        match self.next() {
+            Some(Tok::Word(w)) | Some(Tok::Str(w)) => Ok(w),
+            Some(t) => Err(JqlError::Syntax(format!("expected a value, found {t:?}"))),
+            None => Err(JqlError::Syntax(
+                "expected a value at the end of the query".into(),
+            )),
+        }
+    }
+    fn list(&mut self) -> Result<Vec<String>, JqlError> {
+        match self.next() {
+            Some(Tok::LParen) => {}
+            _ => return Err(JqlError::Syntax("expected '(' after IN".into())),
+        }
+        let mut out = Vec::new();
+        loop {
+            out.push(self.value()?);
+            match self.next() {
+                Some(Tok::Comma) => continue,
+                Some(Tok::RParen) => break,
+                _ => {
+                    return Err(JqlError::Syntax(
+                        "expected ',' or ')' in a value list".into(),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parses a JQL query of the supported subset.
+pub fn parse(jql: &str) -> Result<Jql, JqlError> {
+    let mut p = Parser {
+        toks: tokenize(jql)?,
+        pos: 0,
+    };
+    let mut clauses = Vec::new();
+    let mut order = Vec::new();
+    while let Some(t) = p.peek().cloned() {
+        if kw(&t, "order") {
+            p.next();
+            if !p.next().as_ref().is_some_and(|t| kw(t, "by")) {
+                return Err(JqlError::Syntax("expected BY after ORDER".into()));
+            }
+            loop {
+                let f = p.value()?;
+                let field = match f.to_ascii_lowercase().as_str() {
+                    "created" => SortField::Created,
+                    "updated" => SortField::Updated,
+                    "key" | "issuekey" => SortField::Key,
+                    "id" => SortField::Id,
+                    other => return Err(JqlError::Unsupported(format!("ORDER BY {other}"))),
+                };
+                let mut asc = true;
+                if let Some(t) = p.peek() {
+                    if kw(t, "asc") {
+                        p.next();
+                    } else if kw(t, "desc") {
+                        asc = false;
+                        p.next();
+                    }
+                }
+                order.push((field, asc));
+                match p.peek() {
+                    Some(Tok::Comma) => {
+                        p.next();
+                    }
+                    None => break,
+                    Some(t) => {
+                        return Err(JqlError::Syntax(format!("unexpected {t:?} after ORDER BY")));
+                    }
+                }
+            }
+            break;
+        }
+        if !clauses.is_empty() {
+            if kw(&t, "and") {
+                p.next();
+            } else if kw(&t, "or") {
+                return Err(JqlError::Unsupported("OR".into()));
+            } else {
+                return Err(JqlError::Syntax(format!(
+                    "expected AND or ORDER BY, found {t:?}"
+                )));
+            }
+        }
+        clauses.push(parse_clause(&mut p)?);
+    }
+    Ok(Jql { clauses, order })
+}
+
+fn parse_clause(p: &mut Parser) -> Result<Clause, JqlError> {
+    let field = match p.next() {
+        Some(Tok::Word(w)) => w,
+        Some(Tok::LParen) => return Err(JqlError::Unsupported("parentheses".into())),
+        Some(t) => {
+            return Err(JqlError::Syntax(format!(
+                "expected a field name, found {t:?}"
+            )));
+        }
+        None => return Err(JqlError::Syntax("expected a field name".into())),
+    };
+    let lf = field.to_ascii_lowercase();
+    if kw(&Tok::Word(lf.clone()), "not") {
+        return Err(JqlError::Unsupported("NOT".into()));
+    }
+    // operator
+    let (negate, is_in, cmp) = match p.next() {
+        Some(Tok::Op(op)) => match op.as_str() {
+            "=" => (false, false, Cmp::Eq),
+            "!=" => (true, false, Cmp::Eq),
+            ">=" => (false, false, Cmp::Ge),
+            ">" => (false, false, Cmp::Gt),
+            "<=" => (false, false, Cmp::Le),
+            "<" => (false, false, Cmp::Lt),
+            other => return Err(JqlError::Unsupported(format!("operator {other}"))),
+        },
+        Some(t) if kw(&t, "in") => (false, true, Cmp::Eq),
+        Some(t) if kw(&t, "not") => {
+            if p.next().as_ref().is_some_and(|t| kw(t, "in")) {
+                (true, true, Cmp::Eq)
+            } else {
+                return Err(JqlError::Unsupported("NOT without IN".into()));
+            }
+        }
+        Some(t) if kw(&t, "is") || kw(&t, "was") || kw(&t, "changed") => {
+            return Err(JqlError::Unsupported(format!("operator {t:?}")));
+        }
+        Some(t) => {
+            return Err(JqlError::Syntax(format!(
+                "expected an operator after '{field}', found {t:?}"
+            )));
+        }
+        None => {
+            return Err(JqlError::Syntax(format!(
+                "expected an operator after '{field}'"
+            )));
+        }
+    };
+    let values = if is_in { p.list()? } else { vec![p.value()?] };
+    match lf.as_str() {
+        "project" => {
+            if cmp != Cmp::Eq {
+                return Err(JqlError::Unsupported("range comparison on project".into()));
+            }
+            Ok(Clause::Project { negate, values })
+        }
+        "key" | "issuekey" | "id" => {
+            if cmp != Cmp::Eq || negate {
+                return Err(JqlError::Unsupported(format!("this operator on {lf}")));
+            }
+            Ok(if lf == "id" {
+                Clause::Id { values }
+            } else {
+                Clause::Key { values }
+            })
+        }
+        "updated" | "created" | "updateddate" | "createddate" => {
+            if is_in || negate {
+                return Err(JqlError::Unsupported(format!("IN / != on {lf}")));
+            }
+            let v = &values[0];
+            let at = parse_time(v).ok_or_else(|| {
+                JqlError::Syntax(format!(
+                    "Date value '{v}' for field '{field}' is invalid. Valid formats: epoch milliseconds, \"yyyy/MM/dd HH:mm\", \"yyyy-MM-dd HH:mm\", \"yyyy/MM/dd\", \"yyyy-MM-dd\"."
+                ))
+            })?;
+            let field = if lf.starts_with("created") {
+                TimeField::Created
+            } else {
+                TimeField::Updated
+            };
+            Ok(Clause::Time { field, cmp, at })
+        }
+        other => Err(JqlError::Unsupported(format!("field '{other}'"))),
+    }
+}
+
+fn parse_time(v: &str) -> Option<DateTime<Utc>> {
+    let v = v.trim();
+    if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) {
+        let ms: i64 = v.parse().ok()?;
+        return Utc.timestamp_millis_opt(ms).single();
+    }
+    for f in ["%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(v, f) {
+            return Some(Utc.from_utc_datetime(&t));
+        }
+    }
+    for f in ["%Y/%m/%d", "%Y-%m-%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(v, f) {
+            return d.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t));
+        }
+    }
+    None
+}
+
+/// Parses an ISO-8601 time as the audit API accepts (`2025-03-04T17:01:51.123+0000`,
+/// RFC 3339, or a plain date).
+pub fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z"] {
+        if let Ok(t) = DateTime::parse_from_str(s, f) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    parse_time(s)
+}
+
+fn key_cmp(a: &str, b: &str) -> Ordering {
+    let split = |k: &str| -> (String, u64) {
+        match k.rsplit_once('-') {
+            Some((p, n)) => (p.to_string(), n.parse().unwrap_or(0)),
+            None => (k.to_string(), 0),
+        }
+    };
+    split(a).cmp(&split(b))
+}
+
+fn id_cmp(a: &str, b: &str) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+impl Jql {
+    /// Matching issues in result order (archived projects excluded).
+    pub fn run<'w>(&self, ws: &'w Workspace) -> Result<Vec<&'w Issue>, JqlError> {
+        // Resolve project values to ids up front.
+        let mut project_sets: Vec<(bool, Vec<String>)> = Vec::new();
+        for c in &self.clauses {
+            if let Clause::Project { negate, values } = c {
+                let mut ids = Vec::new();
+                for v in values {
+                    match ws.project_by_id_or_key(v) {
+                        Some(p) => ids.push(p.id.clone()),
+                        None => {
+                            return Err(JqlError::UnknownValue {
+                                field: "project".into(),
+                                value: v.clone(),
+                            });
+                        }
+                    }
+                }
+                project_sets.push((*negate, ids));
+            }
+        }
+        let live: std::collections::HashSet<&str> = ws
+            .projects
+            .iter()
+            .filter(|p| !p.archived)
+            .map(|p| p.id.as_str())
+            .collect();
+        let mut out: Vec<&Issue> = ws
+            .issues
+            .iter()
+            .filter(|i| live.contains(i.project_id.as_str()))
+            .filter(|i| {
+                project_sets
+                    .iter()
+                    .all(|(neg, ids)| ids.contains(&i.project_id) != *neg)
+            })
+            .filter(|i| {
+                self.clauses.iter().all(|c| match c {
+                    Clause::Project { .. } => true,
+                    Clause::Key { values } => values.iter().any(|k| k.eq_ignore_ascii_case(&i.key)),
+                    Clause::Id { values } => values.contains(&i.id),
+                    Clause::Time { field, cmp, at } => {
+                        let t = match field {
+                            TimeField::Created => i.created,
+                            TimeField::Updated => i.updated,
+                        };
+                        match cmp {
+                            Cmp::Eq => t == *at,
+                            Cmp::Ge => t >= *at,
+                            Cmp::Gt => t > *at,
+                            Cmp::Le => t <= *at,
+                            Cmp::Lt => t < *at,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let order: Vec<(SortField, bool)> = if self.order.is_empty() {
+            vec![(SortField::Created, false), (SortField::Id, false)]
+        } else {
+            self.order.clone()
+        };
+        out.sort_by(|a, b| {
+            for (f, asc) in &order {
+                let o = match f {
+                    SortField::Created => a.created.cmp(&b.created),
+                    SortField::Updated => a.updated.cmp(&b.updated),
+                    SortField::Key => key_cmp(&a.key, &b.key),
+                    SortField::Id => id_cmp(&a.id, &b.id),
+                };
+                let o = if *asc { o } else { o.reverse() };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            id_cmp(&a.id, &b.id)
+        });
+        Ok(out)
+    }
+}
+
+/// A stable fingerprint of a JQL string, bound into page tokens.
+pub fn fingerprint(jql: &str) -> u64 {
+    // FNV-1a: stable across runs and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in jql.trim().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Encodes a next-page token (offset bound to the query).
+pub fn encode_token(offset: usize, fp: u64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("sim1:{offset}:{fp:016x}"))
+}
+
+/// Decodes a token; None when malformed or issued for another query.
+pub fn decode_token(token: &str, fp: u64) -> Option<usize> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .ok()?;
+    let s = String::from_utf8(raw).ok()?;
+    let mut parts = s.split(':');
+    if parts.next()? != "sim1" {
+        return None;
+    }
+    let offset: usize = parts.next()?.parse().ok()?;
+    let f = u64::from_str_radix(parts.next()?, 16).ok()?;
+    (f == fp).then_some(offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenConfig, generate};
+
+    #[test]
+    fn parses_supported_subset() {
+        assert!(parse("").is_ok());
+        assert!(parse("project in (ENG, \"OPS\") AND updated >= 1741107711123 ORDER BY updated ASC, key ASC").is_ok());
+        assert!(parse("project = ENG").is_ok());
+        assert!(
+            parse("project not in (HR) and created >= \"2025/03/04 17:01\" order by id").is_ok()
+        );
+        assert!(matches!(
+            parse("project = A OR project = B"),
+            Err(JqlError::Unsupported(_))
+        ));
+        assert!(matches!(parse("text ~ foo"), Err(JqlError::Unsupported(_))));
+        assert!(matches!(
+            parse("assignee = currentUser()"),
+            Err(JqlError::Unsupported(_))
+        ));
+        assert!(parse("updated >= -1d").is_err());
+        assert!(parse("project = ").is_err());
+    }
+
+    #[test]
+    fn runs_against_workspace() {
+        let ws = generate(&GenConfig::skeleton(3));
+        let eng = parse("project = ENG ORDER BY key ASC")
+            .and_then(|q| q.run(&ws))
+            .unwrap_or_default();
+        assert_eq!(
+            eng.len(),
+            ws.issues
+                .iter()
+                .filter(|i| i.key.starts_with("ENG-"))
+                .count()
+        );
+        assert!(
+            eng.windows(2)
+                .all(|w| key_cmp(&w[0].key, &w[1].key) == Ordering::Less)
+        );
+        let cut = ws.issues[100].updated;
+        let q = parse(&format!(
+            "updated >= {} ORDER BY updated ASC",
+            cut.timestamp_millis()
+        ))
+        .and_then(|q| q.run(&ws))
+        .unwrap_or_default();
+        assert!(q.iter().all(|i| i.updated >= cut));
+        assert_eq!(
+            q.len(),
+            ws.issues.iter().filter(|i| i.updated >= cut).count()
+        );
+        assert!(matches!(
+            parse("project = NOPE").and_then(|q| q.run(&ws)),
+            Err(JqlError::UnknownValue { .. })
+        ));
+        let t = encode_token(150, fingerprint("x"));
+        assert_eq!(decode_token(&t, fingerprint("x")), Some(150));
+        assert_eq!(decode_token(&t, fingerprint("y")), None);
+        assert_eq!(decode_token("garbage", 0), None);
+    }
+}

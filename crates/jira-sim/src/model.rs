@@ -1,0 +1,510 @@
+//! The simulator's data model: a whole Jira Cloud site (users, groups, projects, roles,
+//! permission and issue-security schemes, issues, comments, audit records).
+//!
+//! Every field is public and serde-serializable so tests can inspect ground truth.
+//! Rich text is kept in a compact form ([`AdfDoc`]) and rendered to Atlassian Document
+//! Format JSON on demand, which keeps large workspaces cheap to generate and hold.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Search marker planted only in issue descriptions.
+pub const MARKER_IN_DESCRIPTION: &str = "zephyrine";
+/// Search marker planted only in comment bodies.
+pub const MARKER_IN_COMMENT: &str = "quokka";
+
+/// Formats a timestamp the way Jira Cloud does: `2025-03-04T17:01:51.123+0000`.
+pub fn jira_time(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+}
+
+/// A whole simulated Jira Cloud site.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Workspace {
+    /// Seed the workspace was generated from.
+    pub seed: u64,
+    /// The connector's account (site admin): basic auth `admin_email:admin_api_token`.
+    pub admin_email: String,
+    pub admin_api_token: String,
+    pub admin_account_id: String,
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    pub application_roles: Vec<ApplicationRole>,
+    /// Global project role definitions (the roles every project has).
+    pub project_roles: Vec<ProjectRoleDef>,
+    pub projects: Vec<Project>,
+    pub permission_schemes: Vec<PermissionScheme>,
+    pub security_schemes: Vec<IssueSecurityScheme>,
+    /// Custom fields (user pickers and group pickers) that permission grants may name.
+    pub custom_fields: Vec<CustomField>,
+    pub issues: Vec<Issue>,
+    pub audit_records: Vec<AuditRecord>,
+    /// Next numeric id handed out to new entities (issues, comments, audit records...).
+    pub next_id: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct User {
+    pub account_id: String,
+    /// "atlassian", "app" or "customer".
+    pub account_type: String,
+    /// The user's real email; served only when `email_visible`.
+    pub email: String,
+    pub email_visible: bool,
+    pub display_name: String,
+    pub active: bool,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Group {
+    pub group_id: String,
+    pub name: String,
+    /// Account ids of the members (active or not).
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApplicationRole {
+    /// e.g. "jira-software".
+    pub key: String,
+    pub name: String,
+    /// Group ids whose members hold this application role.
+    pub group_ids: Vec<String>,
+    pub default_group_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProjectRoleDef {
+    /// Numeric id as string, e.g. "10002".
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum RoleActor {
+    User { account_id: String },
+    Group { group_id: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Project {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    /// "software", "service_desk" or "business".
+    pub project_type_key: String,
+    /// "classic" or "next-gen" (team-managed).
+    pub style: String,
+    pub is_private: bool,
+    pub archived: bool,
+    pub lead_account_id: String,
+    /// Classic projects only.
+    pub permission_scheme_id: Option<String>,
+    pub security_scheme_id: Option<String>,
+    /// Team-managed access level: "open", "limited" or "private" (None for classic).
+    pub access_level: Option<String>,
+    /// roleId → actors.
+    pub role_actors: BTreeMap<String, Vec<RoleActor>>,
+}
+
+impl Project {
+    pub fn is_team_managed(&self) -> bool {
+        self.style == "next-gen"
+    }
+}
+
+/// Who a permission grant or security level member names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Holder {
+    Anyone,
+    /// `key` None = any product user.
+    ApplicationRole {
+        key: Option<String>,
+    },
+    Group {
+        group_id: String,
+    },
+    User {
+        account_id: String,
+    },
+    ProjectRole {
+        role_id: String,
+    },
+    ProjectLead,
+    Reporter,
+    Assignee,
+    UserCustomField {
+        field_id: String,
+    },
+    GroupCustomField {
+        field_id: String,
+    },
+}
+
+impl Holder {
+    /// The Jira holder type name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Holder::Anyone => "anyone",
+            Holder::ApplicationRole { .. } => "applicationRole",
+            Holder::Group { .. } => "group",
+            Holder::User { .. } => "user",
+            Holder::ProjectRole { .. } => "projectRole",
+            Holder::ProjectLead => "projectLead",
+            Holder::Reporter => "reporter",
+            Holder::Assignee => "assignee",
+            Holder::UserCustomField { .. } => "userCustomField",
+            Holder::GroupCustomField { .. } => "groupCustomField",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PermissionGrant {
+    pub id: String,
+    /// e.g. "BROWSE_PROJECTS".
+    pub permission: String,
+    pub holder: Holder,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PermissionScheme {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub grants: Vec<PermissionGrant>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SecurityLevelMember {
+    pub id: String,
+    pub holder: Holder,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SecurityLevel {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub members: Vec<SecurityLevelMember>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IssueSecurityScheme {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub default_level_id: Option<String>,
+    pub levels: Vec<SecurityLevel>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CustomField {
+    /// e.g. "customfield_10050".
+    pub id: String,
+    pub name: String,
+    /// "user" (multi user picker) or "group" (multi group picker).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum CommentVisibility {
+    Group { group_id: String, name: String },
+    Role { role_id: String, name: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Comment {
+    pub id: String,
+    pub author_account_id: String,
+    pub body: AdfDoc,
+    /// Plain text of the body as the generator wrote it.
+    pub body_text: String,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub visibility: Option<CommentVisibility>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Issue {
+    pub id: String,
+    pub key: String,
+    pub project_id: String,
+    pub summary: String,
+    pub description: AdfDoc,
+    /// Plain text of the description as the generator wrote it.
+    pub description_text: String,
+    pub status: String,
+    /// "new", "indeterminate" or "done".
+    pub status_category: String,
+    pub priority: String,
+    pub issue_type: String,
+    pub labels: Vec<String>,
+    pub reporter_account_id: Option<String>,
+    pub assignee_account_id: Option<String>,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub security_level_id: Option<String>,
+    /// Team-managed issue restriction: project role ids allowed to see the issue.
+    pub restricted_to_role_ids: Vec<String>,
+    /// customfield id → account ids (user pickers).
+    pub user_custom_fields: BTreeMap<String, Vec<String>>,
+    /// customfield id → group ids (group pickers).
+    pub group_custom_fields: BTreeMap<String, Vec<String>>,
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: u64,
+    pub summary: String,
+    pub created: DateTime<Utc>,
+    pub category: String,
+    pub event_source: String,
+    pub author_account_id: String,
+    pub object_id: String,
+    pub object_name: String,
+    pub object_type_name: String,
+    pub parent_id: Option<String>,
+    pub parent_name: Option<String>,
+    pub changed_values: Vec<(String, String, String)>,
+}
+
+// ---------------------------------------------------------------------------------
+// Compact ADF
+// ---------------------------------------------------------------------------------
+
+/// An inline mark.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Mark {
+    Strong,
+    Em,
+    Code,
+    Strike,
+    Underline,
+    Link(String),
+}
+
+/// An inline node.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Inline {
+    Text { text: String, marks: Vec<Mark> },
+    Mention { account_id: String, text: String },
+    HardBreak,
+}
+
+/// A block node.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Block {
+    Paragraph(Vec<Inline>),
+    Heading { level: u8, text: String },
+    BulletList(Vec<String>),
+    OrderedList(Vec<String>),
+    CodeBlock { language: String, text: String },
+    Panel { panel_type: String, text: String },
+    Blockquote(String),
+    Rule,
+}
+
+/// A compact Atlassian Document Format document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct AdfDoc {
+    pub blocks: Vec<Block>,
+}
+
+fn text_node(text: &str, marks: &[Mark]) -> Value {
+    let mut node = json!({"type": "text", "text": text});
+    if !marks.is_empty() {
+        let marks: Vec<Value> = marks
+            .iter()
+            .map(|m| match m {
+                Mark::Strong => json!({"type": "strong"}),
+                Mark::Em => json!({"type": "em"}),
+                Mark::Code => json!({"type": "code"}),
+                Mark::Strike => json!({"type": "strike"}),
+                Mark::Underline => json!({"type": "underline"}),
+                Mark::Link(href) => json!({"type": "link", "attrs": {"href": href}}),
+            })
+            .collect();
+        node["marks"] = Value::Array(marks);
+    }
+    node
+}
+
+fn paragraph_of(text: &str) -> Value {
+    if text.is_empty() {
+        json!({"type": "paragraph", "content": []})
+    } else {
+        json!({"type": "paragraph", "content": [text_node(text, &[])]})
+    }
+}
+
+fn list_items(items: &[String]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|i| json!({"type": "listItem", "content": [paragraph_of(i)]}))
+        .collect()
+}
+
+impl AdfDoc {
+    /// Renders the document as ADF JSON (`{type:"doc", version:1, content:[…]}`).
+    pub fn to_adf(&self) -> Value {
+        let content: Vec<Value> = self
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Paragraph(inlines) => {
+                    let c: Vec<Value> = inlines
+                        .iter()
+                        .map(|i| match i {
+                            Inline::Text { text, marks } => text_node(text, marks),
+                            Inline::Mention { account_id, text } => {
+                                json!({"type": "mention", "attrs": {"id": account_id, "text": text}})
+                            }
+                            Inline::HardBreak => json!({"type": "hardBreak"}),
+                        })
+                        .collect();
+                    json!({"type": "paragraph", "content": c})
+                }
+                Block::Heading { level, text } => json!({
+                    "type": "heading", "attrs": {"level": level},
+                    "content": [text_node(text, &[])]
+                }),
+                Block::BulletList(items) => {
+                    json!({"type": "bulletList", "content": list_items(items)})
+                }
+                Block::OrderedList(items) => json!({
+                    "type": "orderedList", "attrs": {"order": 1}, "content": list_items(items)
+                }),
+                Block::CodeBlock { language, text } => json!({
+                    "type": "codeBlock", "attrs": {"language": language},
+                    "content": [text_node(text, &[])]
+                }),
+                Block::Panel { panel_type, text } => json!({
+                    "type": "panel", "attrs": {"panelType": panel_type},
+                    "content": [paragraph_of(text)]
+                }),
+                Block::Blockquote(text) => {
+                    json!({"type": "blockquote", "content": [paragraph_of(text)]})
+                }
+                Block::Rule => json!({"type": "rule"}),
+            })
+            .collect();
+        json!({"type": "doc", "version": 1, "content": content})
+    }
+
+    /// Plain text of the document: blocks separated by blank lines, list items by newlines.
+    pub fn plain_text(&self) -> String {
+        let mut parts: Vec<String> = Vec::with_capacity(self.blocks.len());
+        for b in &self.blocks {
+            match b {
+                Block::Paragraph(inlines) => {
+                    let mut s = String::new();
+                    for i in inlines {
+                        match i {
+                            Inline::Text { text, .. } => s.push_str(text),
+                            Inline::Mention { text, .. } => s.push_str(text),
+                            Inline::HardBreak => s.push('\n'),
+                        }
+                    }
+                    parts.push(s);
+                }
+                Block::Heading { text, .. }
+                | Block::CodeBlock { text, .. }
+                | Block::Panel { text, .. }
+                | Block::Blockquote(text) => parts.push(text.clone()),
+                Block::BulletList(items) | Block::OrderedList(items) => {
+                    parts.push(items.join("\n"))
+                }
+                Block::Rule => {}
+            }
+        }
+        parts.join("\n\n")
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Lookups
+// ---------------------------------------------------------------------------------
+
+impl Workspace {
+    pub fn user(&self, account_id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.account_id == account_id)
+    }
+    pub fn group(&self, group_id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.group_id == group_id)
+    }
+    pub fn group_by_name(&self, name: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+    pub fn project(&self, project_id: &str) -> Option<&Project> {
+        self.projects.iter().find(|p| p.id == project_id)
+    }
+    /// A project by id or key (key case-insensitive).
+    pub fn project_by_id_or_key(&self, id_or_key: &str) -> Option<&Project> {
+        self.projects
+            .iter()
+            .find(|p| p.id == id_or_key || p.key.eq_ignore_ascii_case(id_or_key))
+    }
+    pub fn role_def(&self, role_id: &str) -> Option<&ProjectRoleDef> {
+        self.project_roles.iter().find(|r| r.id == role_id)
+    }
+    pub fn permission_scheme(&self, id: &str) -> Option<&PermissionScheme> {
+        self.permission_schemes.iter().find(|s| s.id == id)
+    }
+    pub fn security_scheme(&self, id: &str) -> Option<&IssueSecurityScheme> {
+        self.security_schemes.iter().find(|s| s.id == id)
+    }
+    /// The security level with this id, and its scheme.
+    pub fn security_level(&self, level_id: &str) -> Option<(&IssueSecurityScheme, &SecurityLevel)> {
+        self.security_schemes
+            .iter()
+            .find_map(|s| s.levels.iter().find(|l| l.id == level_id).map(|l| (s, l)))
+    }
+    pub fn issue(&self, issue_id: &str) -> Option<&Issue> {
+        self.issues.iter().find(|i| i.id == issue_id)
+    }
+    /// An issue by id or key (key case-insensitive).
+    pub fn issue_by_id_or_key(&self, id_or_key: &str) -> Option<&Issue> {
+        self.issues
+            .iter()
+            .find(|i| i.id == id_or_key || i.key.eq_ignore_ascii_case(id_or_key))
+    }
+    pub fn issue_by_key(&self, key: &str) -> Option<&Issue> {
+        self.issues.iter().find(|i| i.key.eq_ignore_ascii_case(key))
+    }
+    /// A comment and the issue holding it.
+    pub fn comment(&self, comment_id: &str) -> Option<(&Issue, &Comment)> {
+        self.issues.iter().find_map(|i| {
+            i.comments
+                .iter()
+                .find(|c| c.id == comment_id)
+                .map(|c| (i, c))
+        })
+    }
+    /// A user by email (trimmed, case-insensitive), whether or not the email is visible.
+    pub fn user_by_any_email(&self, email: &str) -> Option<&User> {
+        let e = email.trim();
+        self.users.iter().find(|u| u.email.eq_ignore_ascii_case(e))
+    }
+    /// Group ids the account is a member of.
+    pub fn groups_of(&self, account_id: &str) -> Vec<&Group> {
+        self.groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m == account_id))
+            .collect()
+    }
+    /// Hands out a fresh numeric id.
+    pub fn fresh_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+}

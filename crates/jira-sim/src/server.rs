@@ -1,0 +1,1318 @@
+//! Axum server speaking the Jira Cloud REST v3 shapes on loopback.
+//!
+//! Only the connector's account (basic auth `admin_email:admin_api_token`) is accepted;
+//! it reads everything (the server does not filter by permission). Errors are Jira-style
+//! `{"errorMessages":[…],"errors":{}}` JSON bodies.
+
+#![allow(clippy::result_large_err)] // handlers return ready-made error `Response`s
+
+use crate::jql::{self, Jql};
+use crate::model::*;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use serde_json::{Map, Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// Handle on a running simulator.
+pub struct SimHandle {
+    /// e.g. `http://127.0.0.1:PORT`, no trailing slash.
+    pub base_url: String,
+    ws: Arc<RwLock<Workspace>>,
+    requests: Arc<AtomicUsize>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// The live workspace; mutate it through the lock and the server serves the change.
+    pub fn workspace(&self) -> Arc<RwLock<Workspace>> {
+        self.ws.clone()
+    }
+    /// Number of HTTP requests received so far (authenticated or not).
+    pub fn request_count(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+    /// Stops the server and waits for it to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    ws: Arc<RwLock<Workspace>>,
+    requests: Arc<AtomicUsize>,
+    base: Arc<str>,
+}
+
+impl AppState {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Workspace> {
+        self.ws.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Starts the simulator on `addr` (use port 0 for a free port).
+pub async fn start(ws: Workspace, addr: std::net::SocketAddr) -> std::io::Result<SimHandle> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let base_url = format!("http://{local}");
+    let ws = Arc::new(RwLock::new(ws));
+    let requests = Arc::new(AtomicUsize::new(0));
+    let state = AppState {
+        ws: ws.clone(),
+        requests: requests.clone(),
+        base: base_url.clone().into(),
+    };
+    let app = router(state);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let res = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = res {
+            tracing::warn!(error = %e, "jira-sim server stopped with an error");
+        }
+    });
+    tracing::info!(%base_url, "jira-sim listening");
+    Ok(SimHandle {
+        base_url,
+        ws,
+        requests,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/rest/api/3/myself", get(myself))
+        .route("/rest/api/3/users/search", get(users_search))
+        .route("/rest/api/3/user/bulk", get(user_bulk))
+        .route("/rest/api/3/group/bulk", get(group_bulk))
+        .route("/rest/api/3/group/member", get(group_member))
+        .route("/rest/api/3/applicationrole", get(application_roles))
+        .route("/rest/api/3/project/search", get(project_search))
+        .route("/rest/api/3/project/{id_or_key}/role", get(project_roles))
+        .route(
+            "/rest/api/3/project/{id_or_key}/role/{role_id}",
+            get(project_role),
+        )
+        .route(
+            "/rest/api/3/project/{id_or_key}/permissionscheme",
+            get(project_permission_scheme),
+        )
+        .route("/rest/api/3/permissionscheme/{id}", get(permission_scheme))
+        .route(
+            "/rest/api/3/project/{id_or_key}/issuesecuritylevelscheme",
+            get(project_security_scheme),
+        )
+        .route(
+            "/rest/api/3/issuesecurityschemes/level/member",
+            get(security_level_members),
+        )
+        .route(
+            "/rest/api/3/search/jql",
+            get(search_jql_get).post(search_jql_post),
+        )
+        .route("/rest/api/3/search", get(search_gone).post(search_gone))
+        .route("/rest/api/3/issue/{id_or_key}", get(get_issue))
+        .route("/rest/api/3/issue/{id_or_key}/comment", get(issue_comments))
+        .route("/rest/api/3/auditing/record", get(audit_records))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), auth))
+        .with_state(state)
+}
+
+// ---------------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------------
+
+/// A Jira-style error response.
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(json!({"errorMessages": [message.into()], "errors": {}})),
+    )
+        .into_response()
+}
+
+fn ok(v: Value) -> Response {
+    (StatusCode::OK, axum::Json(v)).into_response()
+}
+
+async fn auth(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    st.requests.fetch_add(1, Ordering::Relaxed);
+    let authorized = {
+        let ws = st.read();
+        check_basic(req.headers(), &ws.admin_email, &ws.admin_api_token)
+    };
+    if !authorized {
+        let mut r = error(
+            StatusCode::UNAUTHORIZED,
+            "You are not authenticated. Authentication required to perform this operation.",
+        );
+        if let Ok(v) = "Basic realm=\"protected-area\"".parse() {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        return r;
+    }
+    next.run(req).await
+}
+
+fn check_basic(headers: &HeaderMap, email: &str, token: &str) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(encoded) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    else {
+        return false;
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
+    let Ok(decoded) = String::from_utf8(decoded) else {
+        return false;
+    };
+    match decoded.split_once(':') {
+        Some((e, t)) => e.eq_ignore_ascii_case(email) && t == token,
+        None => false,
+    }
+}
+
+/// Parsed query string with repeated keys kept.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn parse(raw: Option<String>) -> Self {
+        Params(
+            form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+    /// Non-negative integer parameter, with default; 400 on garbage.
+    fn usize_or(&self, key: &str, default: usize) -> Result<usize, Response> {
+        match self.get(key) {
+            None | Some("") => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .map(|n| n.max(0) as usize)
+                .map_err(|_| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        format!("The '{key}' parameter must be a number, got '{v}'."),
+                    )
+                }),
+        }
+    }
+    fn bool_or(&self, key: &str, default: bool) -> bool {
+        self.get(key)
+            .map(|v| v.eq_ignore_ascii_case("true"))
+            .unwrap_or(default)
+    }
+    fn expands(&self, what: &str) -> bool {
+        self.all("expand")
+            .iter()
+            .flat_map(|e| e.split(','))
+            .any(|e| e.trim() == what || e.trim() == "all")
+    }
+}
+
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
+fn avatar_urls(seed: &str) -> Value {
+    let u = |s: u32| format!("https://avatar-management.example.com/initials/{seed}.png?size={s}");
+    json!({"48x48": u(48), "24x24": u(24), "16x16": u(16), "32x32": u(32)})
+}
+
+pub(crate) fn user_json(base: &str, u: &User) -> Value {
+    let mut v = json!({
+        "self": format!("{base}/rest/api/3/user?accountId={}", u.account_id),
+        "accountId": u.account_id,
+        "accountType": u.account_type,
+        "avatarUrls": avatar_urls(&u.account_id[..u.account_id.len().min(6)]),
+        "displayName": u.display_name,
+        "active": u.active,
+        "timeZone": u.time_zone,
+        "locale": "en_US",
+    });
+    if u.email_visible {
+        v["emailAddress"] = json!(u.email);
+    }
+    v
+}
+
+fn user_ref(base: &str, ws: &Workspace, account_id: Option<&str>) -> Value {
+    match account_id.and_then(|a| ws.user(a)) {
+        Some(u) => user_json(base, u),
+        None => Value::Null,
+    }
+}
+
+fn page(
+    start_at: usize,
+    max_results: usize,
+    total: usize,
+    values: Vec<Value>,
+    base: &str,
+    path: &str,
+) -> Value {
+    let is_last = start_at.saturating_add(values.len()) >= total;
+    let mut v = json!({
+        "self": format!("{base}{path}?startAt={start_at}&maxResults={max_results}"),
+        "startAt": start_at,
+        "maxResults": max_results,
+        "total": total,
+        "isLast": is_last,
+        "values": values,
+    });
+    if !is_last {
+        v["nextPage"] = json!(format!(
+            "{base}{path}?startAt={}&maxResults={max_results}",
+            start_at + max_results
+        ));
+    }
+    v
+}
+
+fn slice<T>(items: &[T], start_at: usize, max_results: usize) -> &[T] {
+    let s = start_at.min(items.len());
+    let e = s.saturating_add(max_results).min(items.len());
+    &items[s..e]
+}
+
+fn num(id: &str) -> Value {
+    id.parse::<i64>()
+        .map(Value::from)
+        .unwrap_or_else(|_| Value::from(id))
+}
+
+// ---------------------------------------------------------------------------------
+// users and groups
+// ---------------------------------------------------------------------------------
+
+async fn myself(State(st): State<AppState>) -> Response {
+    let ws = st.read();
+    match ws.user(&ws.admin_account_id) {
+        Some(u) => ok(user_json(&st.base, u)),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "The connector account does not exist.",
+        ),
+    }
+}
+
+async fn users_search(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 50)).min(1000);
+    let ws = st.read();
+    let v: Vec<Value> = slice(&ws.users, start_at, max)
+        .iter()
+        .map(|u| user_json(&st.base, u))
+        .collect();
+    ok(Value::Array(v))
+}
+
+async fn user_bulk(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 10)).min(200);
+    let ids = p.all("accountId");
+    if ids.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "At least one accountId is required.",
+        );
+    }
+    let ws = st.read();
+    let users: Vec<Value> = ids
+        .iter()
+        .filter_map(|a| ws.user(a))
+        .map(|u| user_json(&st.base, u))
+        .collect();
+    let total = users.len();
+    let values = slice(&users, start_at, max).to_vec();
+    ok(page(
+        start_at,
+        max,
+        total,
+        values,
+        &st.base,
+        "/rest/api/3/user/bulk",
+    ))
+}
+
+async fn group_bulk(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 50)).clamp(1, 50);
+    let ws = st.read();
+    let wanted_ids = p.all("groupId");
+    let wanted_names = p.all("groupName");
+    let groups: Vec<&Group> = ws
+        .groups
+        .iter()
+        .filter(|g| wanted_ids.is_empty() || wanted_ids.contains(&g.group_id.as_str()))
+        .filter(|g| wanted_names.is_empty() || wanted_names.contains(&g.name.as_str()))
+        .collect();
+    let values = slice(&groups, start_at, max)
+        .iter()
+        .map(|g| json!({"groupId": g.group_id, "name": g.name}))
+        .collect();
+    ok(page(
+        start_at,
+        max,
+        groups.len(),
+        values,
+        &st.base,
+        "/rest/api/3/group/bulk",
+    ))
+}
+
+async fn group_member(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 50)).clamp(1, 50);
+    let include_inactive = p.bool_or("includeInactiveUsers", false);
+    let ws = st.read();
+    let group = match (p.get("groupId"), p.get("groupname")) {
+        (Some(id), _) => ws.group(id),
+        (None, Some(name)) => ws.group_by_name(name),
+        (None, None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "You must specify a group name or a group id.",
+            );
+        }
+    };
+    let Some(group) = group else {
+        return error(StatusCode::NOT_FOUND, "The specified group does not exist.");
+    };
+    let members: Vec<&User> = group
+        .members
+        .iter()
+        .filter_map(|a| ws.user(a))
+        .filter(|u| include_inactive || u.active)
+        .collect();
+    let values = slice(&members, start_at, max)
+        .iter()
+        .map(|u| user_json(&st.base, u))
+        .collect();
+    ok(page(
+        start_at,
+        max,
+        members.len(),
+        values,
+        &st.base,
+        "/rest/api/3/group/member",
+    ))
+}
+
+async fn application_roles(State(st): State<AppState>) -> Response {
+    let ws = st.read();
+    let names = |ids: &[String]| -> Vec<Value> {
+        ids.iter()
+            .filter_map(|g| ws.group(g))
+            .map(|g| json!(g.name))
+            .collect()
+    };
+    let details = |ids: &[String]| -> Vec<Value> {
+        ids.iter()
+            .filter_map(|g| ws.group(g))
+            .map(|g| json!({"groupId": g.group_id, "name": g.name, "self": format!("{}/rest/api/3/group?groupId={}", st.base, g.group_id)}))
+            .collect()
+    };
+    let roles: Vec<Value> = ws
+        .application_roles
+        .iter()
+        .map(|r| {
+            let users: std::collections::BTreeSet<&str> = r
+                .group_ids
+                .iter()
+                .filter_map(|g| ws.group(g))
+                .flat_map(|g| g.members.iter().map(String::as_str))
+                .collect();
+            json!({
+                "key": r.key,
+                "name": r.name,
+                "groups": names(&r.group_ids),
+                "groupDetails": details(&r.group_ids),
+                "defaultGroups": names(&r.default_group_ids),
+                "defaultGroupsDetails": details(&r.default_group_ids),
+                "selectedByDefault": false,
+                "defined": true,
+                "numberOfSeats": 10000,
+                "remainingSeats": 10000 - users.len() as i64,
+                "userCount": users.len(),
+                "userCountDescription": "users",
+                "hasUnlimitedSeats": false,
+                "platform": false,
+            })
+        })
+        .collect();
+    ok(Value::Array(roles))
+}
+
+// ---------------------------------------------------------------------------------
+// projects, roles, schemes
+// ---------------------------------------------------------------------------------
+
+fn project_json(base: &str, ws: &Workspace, p: &Project, with_lead: bool) -> Value {
+    let mut v = json!({
+        "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
+        "self": format!("{base}/rest/api/3/project/{}", p.id),
+        "id": p.id,
+        "key": p.key,
+        "name": p.name,
+        "avatarUrls": avatar_urls(&p.key),
+        "projectTypeKey": p.project_type_key,
+        "simplified": p.is_team_managed(),
+        "style": p.style,
+        "isPrivate": p.is_private,
+        "properties": {},
+        "archived": p.archived,
+    });
+    if with_lead {
+        v["lead"] = user_ref(base, ws, Some(&p.lead_account_id));
+    }
+    v
+}
+
+async fn project_search(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 50)).clamp(1, 100);
+    let mut statuses: Vec<&str> = p
+        .all("status")
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .collect();
+    if statuses.is_empty() {
+        statuses.push("live");
+    }
+    for s in &statuses {
+        if !matches!(*s, "live" | "archived" | "deleted") {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid project status '{s}'."),
+            );
+        }
+    }
+    let keys: Vec<&str> = p.all("keys");
+    let with_lead = p.expands("lead");
+    let ws = st.read();
+    let projects: Vec<&Project> = ws
+        .projects
+        .iter()
+        .filter(|pr| statuses.contains(&if pr.archived { "archived" } else { "live" }))
+        .filter(|pr| keys.is_empty() || keys.iter().any(|k| k.eq_ignore_ascii_case(&pr.key)))
+        .collect();
+    let values = slice(&projects, start_at, max)
+        .iter()
+        .map(|pr| project_json(&st.base, &ws, pr, with_lead))
+        .collect();
+    ok(page(
+        start_at,
+        max,
+        projects.len(),
+        values,
+        &st.base,
+        "/rest/api/3/project/search",
+    ))
+}
+
+fn project_or_404<'a>(ws: &'a Workspace, id_or_key: &str) -> Result<&'a Project, Response> {
+    ws.project_by_id_or_key(id_or_key).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("No project could be found with key '{id_or_key}'."),
+        )
+    })
+}
+
+async fn project_roles(State(st): State<AppState>, Path(id_or_key): Path<String>) -> Response {
+    let ws = st.read();
+    let p = tri!(project_or_404(&ws, &id_or_key));
+    let mut m = Map::new();
+    for r in &ws.project_roles {
+        m.insert(
+            r.name.clone(),
+            json!(format!(
+                "{}/rest/api/3/project/{}/role/{}",
+                st.base, p.id, r.id
+            )),
+        );
+    }
+    ok(Value::Object(m))
+}
+
+async fn project_role(
+    State(st): State<AppState>,
+    Path((id_or_key, role_id)): Path<(String, String)>,
+) -> Response {
+    let ws = st.read();
+    let p = tri!(project_or_404(&ws, &id_or_key));
+    let Some(role) = ws.role_def(&role_id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("Can not retrieve a role actor for a null project role (role id {role_id})."),
+        );
+    };
+    let mut actor_seq = 20000 + role.id.parse::<i64>().unwrap_or(0) * 100;
+    let actors: Vec<Value> = p
+        .role_actors
+        .get(&role.id)
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| {
+            actor_seq += 1;
+            match a {
+                RoleActor::User { account_id } => ws.user(account_id).map(|u| {
+                    json!({
+                        "id": actor_seq,
+                        "displayName": u.display_name,
+                        "type": "atlassian-user-role-actor",
+                        "actorUser": {"accountId": u.account_id},
+                    })
+                }),
+                RoleActor::Group { group_id } => ws.group(group_id).map(|g| {
+                    json!({
+                        "id": actor_seq,
+                        "displayName": g.name,
+                        "type": "atlassian-group-role-actor",
+                        "name": g.name,
+                        "actorGroup": {"name": g.name, "displayName": g.name, "groupId": g.group_id},
+                    })
+                }),
+            }
+        })
+        .collect();
+    ok(json!({
+        "self": format!("{}/rest/api/3/project/{}/role/{}", st.base, p.id, role.id),
+        "name": role.name,
+        "id": num(&role.id),
+        "description": role.description,
+        "actors": actors,
+        "scope": {"type": "PROJECT", "project": {"id": p.id, "key": p.key, "name": p.name}},
+    }))
+}
+
+fn holder_json(ws: &Workspace, h: &Holder) -> Value {
+    let mut v = json!({"type": h.type_name()});
+    let (param, value): (Option<String>, Option<String>) = match h {
+        Holder::Anyone | Holder::ProjectLead | Holder::Reporter | Holder::Assignee => (None, None),
+        Holder::ApplicationRole { key } => (key.clone(), None),
+        Holder::Group { group_id } => (
+            ws.group(group_id).map(|g| g.name.clone()),
+            Some(group_id.clone()),
+        ),
+        Holder::User { account_id } => (Some(account_id.clone()), Some(account_id.clone())),
+        Holder::ProjectRole { role_id } => (Some(role_id.clone()), Some(role_id.clone())),
+        Holder::UserCustomField { field_id } | Holder::GroupCustomField { field_id } => {
+            (Some(field_id.clone()), Some(field_id.clone()))
+        }
+    };
+    if let Some(p) = param {
+        v["parameter"] = json!(p);
+    }
+    if let Some(val) = value {
+        v["value"] = json!(val);
+    }
+    v
+}
+
+fn scheme_summary(base: &str, s: &PermissionScheme) -> Value {
+    json!({
+        "expand": "permissions,user,group,projectRole,field,all",
+        "id": num(&s.id),
+        "self": format!("{base}/rest/api/3/permissionscheme/{}", s.id),
+        "name": s.name,
+        "description": s.description,
+    })
+}
+
+async fn project_permission_scheme(
+    State(st): State<AppState>,
+    Path(id_or_key): Path<String>,
+) -> Response {
+    let ws = st.read();
+    let p = tri!(project_or_404(&ws, &id_or_key));
+    match p
+        .permission_scheme_id
+        .as_deref()
+        .and_then(|s| ws.permission_scheme(s))
+    {
+        Some(s) => ok(scheme_summary(&st.base, s)),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "Project '{}' is team-managed and has no permission scheme.",
+                p.key
+            ),
+        ),
+    }
+}
+
+async fn permission_scheme(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let p = Params::parse(q);
+    let ws = st.read();
+    let Some(s) = ws.permission_scheme(&id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("Permission scheme with id '{id}' does not exist."),
+        );
+    };
+    let mut v = scheme_summary(&st.base, s);
+    if p.expands("permissions") {
+        v["permissions"] = Value::Array(
+            s.grants
+                .iter()
+                .map(|g| {
+                    json!({
+                        "id": num(&g.id),
+                        "self": format!("{}/rest/api/3/permissionscheme/{}/permission/{}", st.base, s.id, g.id),
+                        "holder": holder_json(&ws, &g.holder),
+                        "permission": g.permission,
+                    })
+                })
+                .collect(),
+        );
+    }
+    ok(v)
+}
+
+async fn project_security_scheme(
+    State(st): State<AppState>,
+    Path(id_or_key): Path<String>,
+) -> Response {
+    let ws = st.read();
+    let p = tri!(project_or_404(&ws, &id_or_key));
+    let Some(s) = p
+        .security_scheme_id
+        .as_deref()
+        .and_then(|s| ws.security_scheme(s))
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "No issue security scheme is associated with project '{}'.",
+                p.key
+            ),
+        );
+    };
+    let levels: Vec<Value> = s
+        .levels
+        .iter()
+        .map(|l| {
+            json!({
+                "self": format!("{}/rest/api/3/securitylevel/{}", st.base, l.id),
+                "id": l.id,
+                "name": l.name,
+                "description": l.description,
+                "isDefault": s.default_level_id.as_deref() == Some(l.id.as_str()),
+                "issueSecuritySchemeId": s.id,
+            })
+        })
+        .collect();
+    let mut v = json!({
+        "self": format!("{}/rest/api/3/issuesecurityschemes/{}", st.base, s.id),
+        "id": num(&s.id),
+        "name": s.name,
+        "description": s.description,
+        "levels": levels,
+    });
+    if let Some(d) = &s.default_level_id {
+        v["defaultSecurityLevelId"] = num(d);
+    }
+    ok(v)
+}
+
+async fn security_level_members(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 50)).clamp(1, 100);
+    let scheme_ids = p.all("schemeId");
+    let level_ids = p.all("levelId");
+    let ws = st.read();
+    let mut members: Vec<Value> = Vec::new();
+    for s in &ws.security_schemes {
+        if !scheme_ids.is_empty() && !scheme_ids.contains(&s.id.as_str()) {
+            continue;
+        }
+        for l in &s.levels {
+            if !level_ids.is_empty() && !level_ids.contains(&l.id.as_str()) {
+                continue;
+            }
+            for m in &l.members {
+                members.push(json!({
+                    "id": m.id,
+                    "issueSecurityLevelId": l.id,
+                    "issueSecuritySchemeId": s.id,
+                    "holder": holder_json(&ws, &m.holder),
+                }));
+            }
+        }
+    }
+    let values = slice(&members, start_at, max).to_vec();
+    ok(page(
+        start_at,
+        max,
+        members.len(),
+        values,
+        &st.base,
+        "/rest/api/3/issuesecurityschemes/level/member",
+    ))
+}
+
+// ---------------------------------------------------------------------------------
+// issues and comments
+// ---------------------------------------------------------------------------------
+
+/// Every issue field the simulator serves.
+pub const ALL_FIELDS: [&str; 16] = [
+    "summary",
+    "description",
+    "status",
+    "priority",
+    "labels",
+    "issuetype",
+    "project",
+    "reporter",
+    "assignee",
+    "created",
+    "updated",
+    "security",
+    "comment",
+    "attachment",
+    "customfield_10050",
+    "customfield_10051",
+];
+
+/// Which fields a request asked for.
+#[derive(Debug, Clone)]
+struct FieldSel {
+    fields: Vec<&'static str>,
+}
+
+impl FieldSel {
+    /// Parses `fields` values (each a comma list). Empty → ids only.
+    fn parse(values: &[String]) -> Self {
+        let mut set: Vec<&'static str> = Vec::new();
+        let mut excluded: Vec<String> = Vec::new();
+        for item in values
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            if item == "*all" || item == "*navigable" {
+                for f in ALL_FIELDS {
+                    if !set.contains(&f) {
+                        set.push(f);
+                    }
+                }
+            } else if let Some(x) = item.strip_prefix('-') {
+                excluded.push(x.to_string());
+            } else if let Some(f) = ALL_FIELDS.iter().find(|f| **f == item)
+                && !set.contains(f)
+            {
+                set.push(f);
+            }
+        }
+        let mut only_minus = !excluded.is_empty() && set.is_empty();
+        if only_minus {
+            set = ALL_FIELDS.to_vec();
+            only_minus = false;
+        }
+        let _ = only_minus;
+        set.retain(|f| !excluded.iter().any(|x| x == f));
+        FieldSel { fields: set }
+    }
+    fn has_content(&self) -> bool {
+        !self.fields.is_empty()
+    }
+}
+
+fn comment_json(base: &str, ws: &Workspace, issue: &Issue, c: &Comment) -> Value {
+    let mut v = json!({
+        "self": format!("{base}/rest/api/3/issue/{}/comment/{}", issue.id, c.id),
+        "id": c.id,
+        "author": user_ref(base, ws, Some(&c.author_account_id)),
+        "body": c.body.to_adf(),
+        "updateAuthor": user_ref(base, ws, Some(&c.author_account_id)),
+        "created": jira_time(&c.created),
+        "updated": jira_time(&c.updated),
+        "jsdPublic": true,
+    });
+    match &c.visibility {
+        Some(CommentVisibility::Group { group_id, name }) => {
+            v["visibility"] = json!({"type": "group", "value": name, "identifier": group_id});
+        }
+        Some(CommentVisibility::Role { role_id, name }) => {
+            v["visibility"] = json!({"type": "role", "value": name, "identifier": role_id});
+        }
+        None => {}
+    }
+    v
+}
+
+/// Comments of an issue in creation order.
+fn sorted_comments(issue: &Issue) -> Vec<&Comment> {
+    let mut c: Vec<&Comment> = issue.comments.iter().collect();
+    c.sort_by(|a, b| {
+        a.created
+            .cmp(&b.created)
+            .then_with(|| num_cmp(&a.id, &b.id))
+    });
+    c
+}
+
+fn num_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// Comments inlined in an issue's `comment` field (first page).
+pub const INLINE_COMMENTS: usize = 20;
+
+fn issue_json(base: &str, ws: &Workspace, issue: &Issue, sel: &FieldSel) -> Value {
+    let mut fields = Map::new();
+    for f in &sel.fields {
+        let v = match *f {
+            "summary" => json!(issue.summary),
+            "description" => issue_description(issue),
+            "status" => {
+                let cat_id = match issue.status_category.as_str() {
+                    "new" => 2,
+                    "indeterminate" => 4,
+                    _ => 3,
+                };
+                json!({
+                    "self": format!("{base}/rest/api/3/status/{}", issue.status.len()),
+                    "name": issue.status,
+                    "id": format!("{}", 10000 + issue.status.len()),
+                    "statusCategory": {"id": cat_id, "key": issue.status_category, "name": issue.status_category, "colorName": "blue-gray"},
+                })
+            }
+            "priority" => {
+                json!({"name": issue.priority, "id": format!("{}", 1 + issue.priority.len())})
+            }
+            "labels" => json!(issue.labels),
+            "issuetype" => {
+                json!({"name": issue.issue_type, "id": format!("{}", 10000 + issue.issue_type.len()), "subtask": false})
+            }
+            "project" => match ws.project(&issue.project_id) {
+                Some(p) => json!({
+                    "self": format!("{base}/rest/api/3/project/{}", p.id),
+                    "id": p.id, "key": p.key, "name": p.name,
+                    "projectTypeKey": p.project_type_key, "simplified": p.is_team_managed(),
+                }),
+                None => Value::Null,
+            },
+            "reporter" => user_ref(base, ws, issue.reporter_account_id.as_deref()),
+            "assignee" => user_ref(base, ws, issue.assignee_account_id.as_deref()),
+            "created" => json!(jira_time(&issue.created)),
+            "updated" => json!(jira_time(&issue.updated)),
+            "security" => match issue
+                .security_level_id
+                .as_deref()
+                .and_then(|l| ws.security_level(l))
+            {
+                Some((_, l)) => json!({
+                    "self": format!("{base}/rest/api/3/securitylevel/{}", l.id),
+                    "id": l.id, "name": l.name, "description": l.description,
+                }),
+                None => continue,
+            },
+            "comment" => {
+                let all = sorted_comments(issue);
+                let first: Vec<Value> = all
+                    .iter()
+                    .take(INLINE_COMMENTS)
+                    .map(|c| comment_json(base, ws, issue, c))
+                    .collect();
+                json!({
+                    "comments": first,
+                    "self": format!("{base}/rest/api/3/issue/{}/comment", issue.id),
+                    "maxResults": INLINE_COMMENTS,
+                    "total": all.len(),
+                    "startAt": 0,
+                })
+            }
+            "attachment" => json!([]),
+            "customfield_10050" => match issue.user_custom_fields.get("customfield_10050") {
+                Some(v) => Value::Array(v.iter().map(|a| user_ref(base, ws, Some(a))).collect()),
+                None => Value::Null,
+            },
+            "customfield_10051" => match issue.group_custom_fields.get("customfield_10051") {
+                Some(v) => Value::Array(
+                    v.iter()
+                        .filter_map(|g| ws.group(g))
+                        .map(|g| json!({"groupId": g.group_id, "name": g.name}))
+                        .collect(),
+                ),
+                None => Value::Null,
+            },
+            _ => continue,
+        };
+        fields.insert((*f).to_string(), v);
+    }
+    if ws
+        .project(&issue.project_id)
+        .is_some_and(|p| p.is_team_managed())
+        && sel.has_content()
+    {
+        fields.insert(
+            "issuerestriction".into(),
+            json!({
+                "issuerestrictions": if issue.restricted_to_role_ids.is_empty() { json!({}) } else { json!({"projectrole": issue.restricted_to_role_ids}) },
+                "shouldDisplay": !issue.restricted_to_role_ids.is_empty(),
+            }),
+        );
+    }
+    json!({
+        "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+        "id": issue.id,
+        "self": format!("{base}/rest/api/3/issue/{}", issue.id),
+        "key": issue.key,
+        "fields": fields,
+    })
+}
+
+fn issue_description(issue: &Issue) -> Value {
+    if issue.description.blocks.is_empty() {
+        Value::Null
+    } else {
+        issue.description.to_adf()
+    }
+}
+
+async fn get_issue(
+    State(st): State<AppState>,
+    Path(id_or_key): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let p = Params::parse(q);
+    let mut fields: Vec<String> = p.all("fields").iter().map(|s| s.to_string()).collect();
+    if fields.is_empty() {
+        fields.push("*all".into());
+    }
+    let sel = FieldSel::parse(&fields);
+    let ws = st.read();
+    match ws.issue_by_id_or_key(&id_or_key) {
+        Some(i) => ok(issue_json(&st.base, &ws, i, &sel)),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "Issue does not exist or you do not have permission to see it.",
+        ),
+    }
+}
+
+async fn issue_comments(
+    State(st): State<AppState>,
+    Path(id_or_key): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 5000)).clamp(1, 5000);
+    let ws = st.read();
+    let Some(issue) = ws.issue_by_id_or_key(&id_or_key) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Issue does not exist or you do not have permission to see it.",
+        );
+    };
+    let mut all = sorted_comments(issue);
+    match p.get("orderBy").map(str::trim) {
+        None | Some("") | Some("created") | Some("+created") => {}
+        Some("-created") => all.reverse(),
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "Invalid orderBy '{other}': only created, +created and -created are supported."
+                ),
+            );
+        }
+    }
+    let values: Vec<Value> = slice(&all, start_at, max)
+        .iter()
+        .map(|c| comment_json(&st.base, &ws, issue, c))
+        .collect();
+    ok(json!({"startAt": start_at, "maxResults": max, "total": all.len(), "comments": values}))
+}
+
+async fn search_gone() -> Response {
+    error(
+        StatusCode::GONE,
+        "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046",
+    )
+}
+
+/// A search/jql request, from query parameters or a JSON body.
+struct SearchRequest {
+    jql: String,
+    next_page_token: Option<String>,
+    max_results: Option<usize>,
+    fields: Vec<String>,
+    reconcile: Vec<String>,
+}
+
+async fn search_jql_get(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let max_results = match p.get("maxResults") {
+        None | Some("") => None,
+        Some(_) => Some(tri!(p.usize_or("maxResults", 50))),
+    };
+    let req = SearchRequest {
+        jql: p.get("jql").unwrap_or_default().to_string(),
+        next_page_token: p
+            .get("nextPageToken")
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        max_results,
+        fields: p.all("fields").iter().map(|s| s.to_string()).collect(),
+        reconcile: p
+            .all("reconcileIssues")
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    };
+    run_search(&st, req)
+}
+
+async fn search_jql_post(State(st): State<AppState>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid request body: {e}"),
+            );
+        }
+    };
+    let as_list = |v: Option<&Value>| -> Vec<String> {
+        match v {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| match x {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let max_results = match v.get("maxResults") {
+        None | Some(Value::Null) => None,
+        Some(m) => match m.as_i64() {
+            Some(n) => Some(n.max(0) as usize),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "The 'maxResults' field must be a number.",
+                );
+            }
+        },
+    };
+    let req = SearchRequest {
+        jql: v
+            .get("jql")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        next_page_token: v
+            .get("nextPageToken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        max_results,
+        fields: as_list(v.get("fields")),
+        reconcile: as_list(v.get("reconcileIssues")),
+    };
+    run_search(&st, req)
+}
+
+/// Largest page when content fields are requested / when only id and key are.
+pub const MAX_CONTENT_PAGE: usize = 100;
+pub const MAX_ID_PAGE: usize = 5000;
+
+fn run_search(st: &AppState, req: SearchRequest) -> Response {
+    let query: Jql = match jql::parse(&req.jql) {
+        Ok(q) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let sel = FieldSel::parse(&req.fields);
+    let cap = if sel.has_content() {
+        MAX_CONTENT_PAGE
+    } else {
+        MAX_ID_PAGE
+    };
+    let max = req.max_results.unwrap_or(50).clamp(1, cap);
+    let fingerprint = jql::fingerprint(&req.jql);
+    let offset = match &req.next_page_token {
+        None => 0,
+        Some(t) => match jql::decode_token(t, fingerprint) {
+            Some(o) => o,
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "The provided next page token is invalid or expired.",
+                );
+            }
+        },
+    };
+    let ws = st.read();
+    let matched = match query.run(&ws) {
+        Ok(m) => m,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let page: Vec<Value> = slice(&matched, offset, max)
+        .iter()
+        .map(|i| issue_json(&st.base, &ws, i, &sel))
+        .collect();
+    let end = offset.saturating_add(page.len());
+    let is_last = end >= matched.len();
+    let mut v = json!({"issues": page, "isLast": is_last});
+    if !is_last {
+        v["nextPageToken"] = json!(jql::encode_token(end, fingerprint));
+    }
+    let _ = req.reconcile;
+    ok(v)
+}
+
+// ---------------------------------------------------------------------------------
+// audit
+// ---------------------------------------------------------------------------------
+
+async fn audit_records(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let offset = tri!(p.usize_or("offset", 0));
+    let limit = tri!(p.usize_or("limit", 1000)).clamp(1, 1000);
+    let parse_time = |key: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, Response> {
+        match p.get(key).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => jql::parse_iso(s).map(Some).ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    format!("Invalid '{key}' time '{s}'."),
+                )
+            }),
+        }
+    };
+    let from = tri!(parse_time("from"));
+    let to = tri!(parse_time("to"));
+    let filter = p
+        .get("filter")
+        .map(str::to_lowercase)
+        .filter(|f| !f.is_empty());
+    let ws = st.read();
+    let mut recs: Vec<&AuditRecord> = ws
+        .audit_records
+        .iter()
+        .filter(|r| from.is_none_or(|f| r.created >= f))
+        .filter(|r| to.is_none_or(|t| r.created <= t))
+        .filter(|r| {
+            filter.as_ref().is_none_or(|f| {
+                r.summary.to_lowercase().contains(f)
+                    || r.object_name.to_lowercase().contains(f)
+                    || r.category.to_lowercase().contains(f)
+            })
+        })
+        .collect();
+    // Newest first, like Jira.
+    recs.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
+    let records: Vec<Value> = slice(&recs, offset, limit)
+        .iter()
+        .map(|r| {
+            let mut object = json!({"id": r.object_id, "name": r.object_name, "typeName": r.object_type_name});
+            if let Some(pid) = &r.parent_id {
+                object["parentId"] = json!(pid);
+            }
+            if let Some(pn) = &r.parent_name {
+                object["parentName"] = json!(pn);
+            }
+            json!({
+                "id": r.id,
+                "summary": r.summary,
+                "remoteAddress": "127.0.0.1",
+                "authorKey": r.author_account_id,
+                "authorAccountId": r.author_account_id,
+                "created": jira_time(&r.created),
+                "category": r.category,
+                "eventSource": r.event_source,
+                "description": "",
+                "objectItem": object,
+                "changedValues": r.changed_values.iter().map(|(f, from, to)| json!({"fieldName": f, "changedFrom": from, "changedTo": to})).collect::<Vec<_>>(),
+                "associatedItems": [],
+            })
+        })
+        .collect();
+    ok(json!({"offset": offset, "limit": limit, "total": recs.len(), "records": records}))
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "The simulator does not serve this resource.",
+    )
+}
