@@ -28,7 +28,11 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
 
     let ws_lock = site.handle.workspace();
     let ws = ws_lock.read().unwrap();
-    assert!(report.run.issues_indexed >= ws.issues.len() - 1, "{:?}", report.run);
+    assert!(
+        report.run.issues_indexed >= ws.issues.len() - 1,
+        "{:?}",
+        report.run
+    );
 
     let mut people_checked = 0;
     let mut distinct_sets = BTreeSet::new();
@@ -37,20 +41,34 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
         // What Jira would show this caller: the oracle on the simulator's own model. A
         // person whose email Jira hides cannot be matched by email, so they must get
         // exactly what an anonymous visitor gets.
-        let account = if !user.email_visible { "" } else { user.account_id.as_str() };
+        let account = if !user.email_visible {
+            ""
+        } else {
+            user.account_id.as_str()
+        };
         for term in [MARKER_IN_DESCRIPTION, MARKER_IN_COMMENT] {
             let expected = ws.issues_matching(account, term);
             let got: BTreeSet<String> = searcher
-                .search_as(&email, term, 10_000, SearchMode::Keyword, SearchFilters::default())
+                .search_as(
+                    &email,
+                    term,
+                    10_000,
+                    SearchMode::Keyword,
+                    SearchFilters::default(),
+                )
                 .unwrap()
                 .hits
                 .into_iter()
                 .map(|h| h.issue_key)
                 .collect();
             assert_eq!(
-                got, expected,
+                got,
+                expected,
                 "{} ({}) searching {term:?}: got {} keys, Jira shows {}",
-                user.display_name, email, got.len(), expected.len()
+                user.display_name,
+                email,
+                got.len(),
+                expected.len()
             );
             distinct_sets.insert(expected.into_iter().collect::<Vec<_>>().join(","));
         }
@@ -60,11 +78,21 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
         // restricted comment) and nothing lost (every visible issue shows up).
         let visible = ws.visible_issue_keys(account);
         let hits = searcher
-            .search_as(&email, "payment", 100_000, SearchMode::Hybrid, SearchFilters::default())
+            .search_as(
+                &email,
+                "payment",
+                100_000,
+                SearchMode::Hybrid,
+                SearchFilters::default(),
+            )
             .unwrap()
             .hits;
         let keys: BTreeSet<String> = hits.iter().map(|h| h.issue_key.clone()).collect();
-        assert!(keys.is_subset(&visible), "{email}: leak: {:?}", keys.difference(&visible).collect::<Vec<_>>());
+        assert!(
+            keys.is_subset(&visible),
+            "{email}: leak: {:?}",
+            keys.difference(&visible).collect::<Vec<_>>()
+        );
         assert_eq!(keys, visible, "{email}: hybrid search lost visible issues");
         for hit in hits.iter().filter(|h| h.kind == index::ChunkKind::Comment) {
             let comment_id = hit.chunk_id.split(':').nth(1).unwrap();
@@ -77,16 +105,28 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
             assert!(keys.is_empty(), "inactive {email} must get nothing");
         }
         if !user.email_visible {
-            assert!(!keys.is_empty(), "the hidden-email person still gets what anyone may see");
+            assert!(
+                !keys.is_empty(),
+                "the hidden-email person still gets what anyone may see"
+            );
         }
         people_checked += 1;
     }
     assert!(people_checked >= 10);
-    assert!(distinct_sets.len() >= 3, "people should differ in what they see");
+    assert!(
+        distinct_sets.len() >= 3,
+        "people should differ in what they see"
+    );
 
     // An email nobody in Jira has is treated exactly as anonymous.
     let stranger: BTreeSet<String> = searcher
-        .search_as("nobody@elsewhere.example", MARKER_IN_DESCRIPTION, 10_000, SearchMode::Keyword, SearchFilters::default())
+        .search_as(
+            "nobody@elsewhere.example",
+            MARKER_IN_DESCRIPTION,
+            10_000,
+            SearchMode::Keyword,
+            SearchFilters::default(),
+        )
         .unwrap()
         .hits
         .into_iter()

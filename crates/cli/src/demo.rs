@@ -41,10 +41,12 @@ pub async fn run(config_path: &Path, query: &str, keyword_only: bool) -> Result<
     println!("   config written to {}", config_path.display());
 
     let load_cfg = cfg.clone();
-    let embedder = tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&load_cfg))
-        .await??;
+    let embedder =
+        tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&load_cfg)).await??;
     if embedder.is_some() {
-        println!("2. Embedding model loaded (all-MiniLM-L6-v2 int8, cached under ~/.cache/jira-index)");
+        println!(
+            "2. Embedding model loaded (all-MiniLM-L6-v2 int8, cached under ~/.cache/jira-index)"
+        );
     } else {
         println!("2. Keyword-only mode: no embedding model");
     }
@@ -69,14 +71,33 @@ pub async fn run(config_path: &Path, query: &str, keyword_only: bool) -> Result<
     println!("\n4. The same query, three people: {query:?}\n");
     let mut result_sets = Vec::new();
     for person in &people {
-        let outcome = searcher.search_as(&person.email, query, 5, mode, SearchFilters::default())?;
-        println!("── {} <{}> — {}", person.label, person.email, outcome.identity);
+        let top = SearchFilters {
+            collapse_by_issue: true,
+            ..SearchFilters::default()
+        };
+        let outcome = searcher.search_as(&person.email, query, 5, mode, top)?;
+        println!(
+            "── {} <{}> — {}",
+            person.label, person.email, outcome.identity
+        );
         for line in explain_reach(&searcher, &person.email) {
             println!("   {line}");
         }
-        let all = searcher.search_as(&person.email, query, 10_000, mode, SearchFilters::default())?;
+        // Vector search ranks every readable chunk; count the issues whose text has
+        // the query's words (keyword side) to show how much each person can reach.
+        let all = searcher.search_as(
+            &person.email,
+            query,
+            10_000,
+            SearchMode::Keyword,
+            SearchFilters::default(),
+        )?;
         let keys: BTreeSet<String> = all.hits.iter().map(|h| h.issue_key.clone()).collect();
-        println!("   {} matching issues; top {}:", keys.len(), outcome.hits.len().min(5));
+        println!(
+            "   {} readable issues contain these words; top {} by hybrid rank:",
+            keys.len(),
+            outcome.hits.len().min(5)
+        );
         for hit in &outcome.hits {
             println!(
                 "     {:<9} [{}] {}",
@@ -96,12 +117,19 @@ pub async fn run(config_path: &Path, query: &str, keyword_only: bool) -> Result<
         "They differ because each chunk carries its issue's project, security-level and\n\
          comment restrictions as tags, and each person holds only the tags their Jira\n\
          groups, roles and grants give them. {}",
-        if differ { "" } else { "(Here they happen to agree.)" }
+        if differ {
+            ""
+        } else {
+            "(Here they happen to agree.)"
+        }
     );
     println!(
         "\nDone in {:.1} s. Try: jira-index search --as {} \"{}\"",
         started.elapsed().as_secs_f64(),
-        people.first().map(|p| p.email.as_str()).unwrap_or("someone@example.com"),
+        people
+            .first()
+            .map(|p| p.email.as_str())
+            .unwrap_or("someone@example.com"),
         query
     );
     Ok(())
@@ -119,7 +147,12 @@ fn pick_people(ws: &jira_sim::model::Workspace) -> Vec<Person> {
     let candidates: Vec<_> = ws
         .users
         .iter()
-        .filter(|u| u.active && u.email_visible && u.account_type == "atlassian" && u.email != ws.admin_email)
+        .filter(|u| {
+            u.active
+                && u.email_visible
+                && u.account_type == "atlassian"
+                && u.email != ws.admin_email
+        })
         .map(|u| (u, ws.visible_issue_keys(&u.account_id)))
         .collect();
     let mut people = Vec::new();
@@ -179,12 +212,24 @@ fn explain_reach(searcher: &sync::Searcher, email: &str) -> Vec<String> {
     vec![
         format!(
             "browses projects: {}",
-            if projects.is_empty() { "none".into() } else { projects.join(", ") }
+            if projects.is_empty() {
+                "none".into()
+            } else {
+                projects.join(", ")
+            }
         ),
         format!(
             "groups: {}; security levels: {}",
-            if groups.is_empty() { "none".into() } else { groups.join(", ") },
-            if levels.is_empty() { "none".into() } else { levels.join(", ") }
+            if groups.is_empty() {
+                "none".into()
+            } else {
+                groups.join(", ")
+            },
+            if levels.is_empty() {
+                "none".into()
+            } else {
+                levels.join(", ")
+            }
         ),
     ]
 }

@@ -12,10 +12,19 @@ use clap::{Parser, Subcommand, ValueEnum};
 use index::{ChunkKind, SearchFilters, SearchMode};
 
 #[derive(Parser)]
-#[command(name = "jira-index", version, about = "Permission-exact search over a Jira Cloud site")]
+#[command(
+    name = "jira-index",
+    version,
+    about = "Permission-exact search over a Jira Cloud site"
+)]
 struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, default_value = "jira-index.toml", env = "JIRA_INDEX_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "jira-index.toml",
+        env = "JIRA_INDEX_CONFIG"
+    )]
     config: PathBuf,
     /// More logging on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -108,8 +117,9 @@ enum Kind {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let level = match cli.verbose {
-        0 => "warn",
-        1 => "info",
+        // qdrant-edge warns about process-wide flags it never needs embedded: quiet it.
+        0 => "warn,qdrant_edge=error",
+        1 => "info,qdrant_edge=error",
         _ => "debug",
     };
     tracing_subscriber::fmt()
@@ -175,8 +185,7 @@ fn main() -> Result<()> {
                     .collect(),
                 ..Default::default()
             };
-            let outcome =
-                searcher.search_as(&as_email, &query.join(" "), limit, mode, filters)?;
+            let outcome = searcher.search_as(&as_email, &query.join(" "), limit, mode, filters)?;
             output::print_hits(&outcome, json);
             Ok(())
         }
@@ -214,7 +223,10 @@ async fn run_sim(preset: Preset, seed: u64, port: u16) -> Result<()> {
     let handle = jira_sim::server::start(ws, ([127, 0, 0, 1], port).into())
         .await
         .with_context(|| format!("starting the simulator on port {port}"))?;
-    println!("jira-sim serving {issues} issues (generated in {:.1?})", started.elapsed());
+    println!(
+        "jira-sim serving {issues} issues (generated in {:.1?})",
+        started.elapsed()
+    );
     println!("base URL:  {}", handle.base_url);
     println!("email:     {email}");
     println!("API token: {token}   (a simulator credential, not a secret)");

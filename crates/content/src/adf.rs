@@ -54,17 +54,32 @@ fn block(node: &Value, depth: usize, indent: &str, out: &mut String) {
     }
     let kids = children(node);
     match node_type(node) {
-        "doc" | "layoutSection" | "layoutColumn" | "bodiedExtension" | "multiBodiedExtension"
-        | "extensionFrame" | "mediaSingle" | "mediaGroup" | "syncBlock" | "bodiedSyncBlock" => {
+        "doc"
+        | "layoutSection"
+        | "layoutColumn"
+        | "bodiedExtension"
+        | "multiBodiedExtension"
+        | "extensionFrame"
+        | "mediaSingle"
+        | "mediaGroup"
+        | "syncBlock"
+        | "bodiedSyncBlock" => {
             for k in kids {
                 block(k, depth + 1, indent, out);
             }
         }
         "paragraph" => push_para(out, indent, &inlines(kids, depth)),
         "heading" => {
-            let level = attr(node, "level").and_then(Value::as_u64).unwrap_or(1).clamp(1, 6);
+            let level = attr(node, "level")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .clamp(1, 6);
             let text = inlines(kids, depth);
-            push_para(out, indent, &format!("{} {}", "#".repeat(level as usize), text.trim()));
+            push_para(
+                out,
+                indent,
+                &format!("{} {}", "#".repeat(level as usize), text.trim()),
+            );
         }
         "bulletList" | "orderedList" | "taskList" | "decisionList" => {
             let ordered = node_type(node) == "orderedList";
@@ -73,7 +88,11 @@ fn block(node: &Value, depth: usize, indent: &str, out: &mut String) {
             for item in kids {
                 let marker = match node_type(item) {
                     "taskItem" => {
-                        if attr_str(item, "state") == Some("DONE") { "- [x] ".to_string() } else { "- [ ] ".to_string() }
+                        if attr_str(item, "state") == Some("DONE") {
+                            "- [x] ".to_string()
+                        } else {
+                            "- [ ] ".to_string()
+                        }
                     }
                     "decisionItem" => "- [decision] ".to_string(),
                     "taskList" | "bulletList" | "orderedList" => {
@@ -181,8 +200,16 @@ fn block(node: &Value, depth: usize, indent: &str, out: &mut String) {
 fn is_inline(node: &Value) -> bool {
     matches!(
         node_type(node),
-        "text" | "hardBreak" | "mention" | "emoji" | "inlineCard" | "status" | "date"
-            | "mediaInline" | "placeholder" | "inlineExtension"
+        "text"
+            | "hardBreak"
+            | "mention"
+            | "emoji"
+            | "inlineCard"
+            | "status"
+            | "date"
+            | "mediaInline"
+            | "placeholder"
+            | "inlineExtension"
     )
 }
 
@@ -216,7 +243,11 @@ fn table(node: &Value, depth: usize, indent: &str) -> String {
                     let text = inner.split_whitespace().collect::<Vec<_>>().join(" ");
                     let text = text.replace('|', "\\|");
                     let span = attr(cell, "colspan").and_then(Value::as_u64).unwrap_or(1);
-                    if span > 1 { format!("{text}{}", " |".repeat(span as usize - 1)) } else { text }
+                    if span > 1 {
+                        format!("{text}{}", " |".repeat(span as usize - 1))
+                    } else {
+                        text
+                    }
                 })
                 .collect()
         })
@@ -267,7 +298,11 @@ fn inline(node: &Value, depth: usize, out: &mut String) {
         "hardBreak" => out.push('\n'),
         "mention" => {
             let t = attr_str(node, "text").unwrap_or("someone");
-            if t.starts_with('@') { out.push_str(t) } else { out.push_str(&format!("@{t}")) }
+            if t.starts_with('@') {
+                out.push_str(t)
+            } else {
+                out.push_str(&format!("@{t}"))
+            }
         }
         "emoji" => out.push_str(
             attr_str(node, "text")
@@ -276,7 +311,10 @@ fn inline(node: &Value, depth: usize, out: &mut String) {
                 .unwrap_or(""),
         ),
         "inlineCard" => out.push_str(&format!("<{}>", attr_str(node, "url").unwrap_or(""))),
-        "status" => out.push_str(&format!("[{}]", attr_str(node, "text").unwrap_or("").to_uppercase())),
+        "status" => out.push_str(&format!(
+            "[{}]",
+            attr_str(node, "text").unwrap_or("").to_uppercase()
+        )),
         "date" => {
             let ts = attr(node, "timestamp").and_then(|v| match v {
                 Value::String(s) => s.parse::<i64>().ok(),
@@ -493,7 +531,9 @@ mod tests {
 
     #[test]
     fn unknown_nodes_give_their_text_and_garbage_gives_nothing() {
-        let d = doc(vec![json!({"type":"futureWidget","content":[para(vec![text("still here")])]})]);
+        let d = doc(vec![
+            json!({"type":"futureWidget","content":[para(vec![text("still here")])]}),
+        ]);
         assert_eq!(adf_to_markdown(&d), "still here");
         assert_eq!(adf_to_markdown(&json!(42)), "");
         assert_eq!(adf_to_markdown(&json!(null)), "");

@@ -88,9 +88,19 @@ fn emit(chunks: &mut Vec<TextChunk>, parts: &[(u8, String, usize)]) {
     let mut text = String::new();
     for (strength, p, _) in parts {
         if !text.is_empty() {
-            text.push_str(if *strength >= 2 { "\n\n" } else if p.starts_with(char::is_whitespace) { "" } else { " " });
+            text.push_str(if *strength >= 2 {
+                "\n\n"
+            } else if p.starts_with(char::is_whitespace) {
+                ""
+            } else {
+                " "
+            });
         }
-        text.push_str(if *strength >= 2 { p.trim() } else { p.trim_end() });
+        text.push_str(if *strength >= 2 {
+            p.trim()
+        } else {
+            p.trim_end()
+        });
     }
     let text = text.trim().to_string();
     if !text.is_empty() {
@@ -108,7 +118,11 @@ fn sections(md: &str) -> Vec<(u8, &str)> {
         if block.trim().is_empty() {
             continue;
         }
-        let strength = if block.trim_start().starts_with('#') { 3 } else { 2 };
+        let strength = if block.trim_start().starts_with('#') {
+            3
+        } else {
+            2
+        };
         out.push((strength, block));
     }
     out
@@ -144,7 +158,11 @@ fn split_to_fit(
         let candidate = format!("{buf}{word}");
         if !buf.trim().is_empty() && counter.count(&candidate) > max {
             let n = counter.count(&buf);
-            out.push((if first { strength } else { 0 }, std::mem::take(&mut buf), n));
+            out.push((
+                if first { strength } else { 0 },
+                std::mem::take(&mut buf),
+                n,
+            ));
             first = false;
             buf.push_str(word);
         } else {
@@ -210,9 +228,16 @@ mod tests {
         for c in &chunks {
             assert!(WordCounter.count(&c.text) <= 32, "{}", c.text);
         }
-        let all: String = chunks.iter().map(|c| c.text.clone()).collect::<Vec<_>>().join(" ");
+        let all: String = chunks
+            .iter()
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
         for i in 0..500 {
-            assert!(all.contains(&format!("word{i}")) || i % 40 == 0, "word{i} lost");
+            assert!(
+                all.contains(&format!("word{i}")) || i % 40 == 0,
+                "word{i} lost"
+            );
         }
         for (i, c) in chunks.iter().enumerate() {
             assert_eq!(c.index, i);
@@ -221,7 +246,9 @@ mod tests {
 
     #[test]
     fn consecutive_chunks_overlap() {
-        let text: String = (0..200).map(|i| format!("Sentence number {i} ends here. ")).collect();
+        let text: String = (0..200)
+            .map(|i| format!("Sentence number {i} ends here. "))
+            .collect();
         let chunks = chunk_markdown(&text, &WordCounter, &opts(40, 10));
         assert!(chunks.len() > 3);
         let shared = chunks.windows(2).filter(|w| {
@@ -236,7 +263,10 @@ mod tests {
         let body = "alpha beta gamma delta epsilon zeta eta theta. ".repeat(3);
         let text = format!("# One\n\n{body}\n\n# Two\n\n{body}");
         let chunks = chunk_markdown(&text, &WordCounter, &opts(48, 0));
-        assert!(chunks.iter().any(|c| c.text.starts_with("# Two")), "{chunks:?}");
+        assert!(
+            chunks.iter().any(|c| c.text.starts_with("# Two")),
+            "{chunks:?}"
+        );
     }
 
     #[test]

@@ -52,7 +52,12 @@ impl AdfDoc {
             blocks: text
                 .split("\n\n")
                 .filter(|p| !p.trim().is_empty())
-                .map(|p| Block::Paragraph(vec![Inline::Text { text: p.to_string(), marks: vec![] }]))
+                .map(|p| {
+                    Block::Paragraph(vec![Inline::Text {
+                        text: p.to_string(),
+                        marks: vec![],
+                    }])
+                })
                 .collect(),
         }
     }
@@ -115,13 +120,29 @@ impl Workspace {
         });
     }
 
-    fn audit_issue(&mut self, idx: usize, at: DateTime<Utc>, summary: &str, changed: Vec<(String, String, String)>) {
+    fn audit_issue(
+        &mut self,
+        idx: usize,
+        at: DateTime<Utc>,
+        summary: &str,
+        changed: Vec<(String, String, String)>,
+    ) {
         let (id, key, pid) = {
             let i = &self.issues[idx];
             (i.id.clone(), i.key.clone(), i.project_id.clone())
         };
-        let pname = self.project(&pid).map(|p| p.name.clone()).unwrap_or_default();
-        self.audit(at, summary, "issue management", (&id, &key, "ISSUE"), Some((&pid, &pname)), changed);
+        let pname = self
+            .project(&pid)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        self.audit(
+            at,
+            summary,
+            "issue management",
+            (&id, &key, "ISSUE"),
+            Some((&pid, &pname)),
+            changed,
+        );
     }
 
     /// Creates an issue in a project; returns its key.
@@ -141,7 +162,11 @@ impl Workspace {
         let next_num = self
             .issues
             .iter()
-            .filter_map(|i| i.key.strip_prefix(&prefix).and_then(|n| n.parse::<u64>().ok()))
+            .filter_map(|i| {
+                i.key
+                    .strip_prefix(&prefix)
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
             .max()
             .unwrap_or(0)
             + 1;
@@ -177,9 +202,17 @@ impl Workspace {
     }
 
     /// Applies changes to an issue and moves its `updated` to now.
-    pub fn update_issue(&mut self, id_or_key: &str, change: IssueUpdate) -> Result<(), MutationError> {
+    pub fn update_issue(
+        &mut self,
+        id_or_key: &str,
+        change: IssueUpdate,
+    ) -> Result<(), MutationError> {
         let idx = self.issue_index(id_or_key)?;
-        for a in [&change.assignee_account_id, &change.reporter_account_id].into_iter().flatten().flatten() {
+        for a in [&change.assignee_account_id, &change.reporter_account_id]
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             self.require_user(a)?;
         }
         if let Some(Some(level)) = &change.security_level_id {
@@ -208,15 +241,27 @@ impl Workspace {
             changed.push(("description".into(), String::new(), String::new()));
         }
         if let Some(a) = change.assignee_account_id {
-            changed.push(("assignee".into(), issue.assignee_account_id.clone().unwrap_or_default(), a.clone().unwrap_or_default()));
+            changed.push((
+                "assignee".into(),
+                issue.assignee_account_id.clone().unwrap_or_default(),
+                a.clone().unwrap_or_default(),
+            ));
             issue.assignee_account_id = a;
         }
         if let Some(r) = change.reporter_account_id {
-            changed.push(("reporter".into(), issue.reporter_account_id.clone().unwrap_or_default(), r.clone().unwrap_or_default()));
+            changed.push((
+                "reporter".into(),
+                issue.reporter_account_id.clone().unwrap_or_default(),
+                r.clone().unwrap_or_default(),
+            ));
             issue.reporter_account_id = r;
         }
         if let Some(l) = change.security_level_id {
-            changed.push(("security".into(), issue.security_level_id.clone().unwrap_or_default(), l.clone().unwrap_or_default()));
+            changed.push((
+                "security".into(),
+                issue.security_level_id.clone().unwrap_or_default(),
+                l.clone().unwrap_or_default(),
+            ));
             issue.security_level_id = l;
         }
         if let Some(l) = change.labels {
@@ -242,7 +287,11 @@ impl Workspace {
     }
 
     /// Deletes an issue (with its comments) and writes an "Issue deleted" audit record.
-    pub fn delete_issue(&mut self, id_or_key: &str, actor_account_id: &str) -> Result<Issue, MutationError> {
+    pub fn delete_issue(
+        &mut self,
+        id_or_key: &str,
+        actor_account_id: &str,
+    ) -> Result<Issue, MutationError> {
         let idx = self.issue_index(id_or_key)?;
         let now = self.now();
         self.audit_issue(idx, now, "Issue deleted", vec![]);
@@ -260,26 +309,41 @@ impl Workspace {
 
     /// Moves an issue to another project: new key, same id; a security level not in the
     /// target project's scheme is dropped. Returns the new key.
-    pub fn move_issue(&mut self, id_or_key: &str, target_project: &str) -> Result<String, MutationError> {
+    pub fn move_issue(
+        &mut self,
+        id_or_key: &str,
+        target_project: &str,
+    ) -> Result<String, MutationError> {
         let idx = self.issue_index(id_or_key)?;
         let target = self
             .project_by_id_or_key(target_project)
             .ok_or_else(|| MutationError::UnknownProject(target_project.to_string()))?;
-        let (pid, pkey, scheme) = (target.id.clone(), target.key.clone(), target.security_scheme_id.clone());
+        let (pid, pkey, scheme) = (
+            target.id.clone(),
+            target.key.clone(),
+            target.security_scheme_id.clone(),
+        );
         let prefix = format!("{pkey}-");
         let next_num = self
             .issues
             .iter()
-            .filter_map(|i| i.key.strip_prefix(&prefix).and_then(|n| n.parse::<u64>().ok()))
+            .filter_map(|i| {
+                i.key
+                    .strip_prefix(&prefix)
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
             .max()
             .unwrap_or(0)
             + 1;
-        let keep_level = self.issues[idx].security_level_id.as_deref().is_some_and(|l| {
-            scheme
-                .as_deref()
-                .and_then(|s| self.security_scheme(s))
-                .is_some_and(|s| s.levels.iter().any(|x| x.id == l))
-        });
+        let keep_level = self.issues[idx]
+            .security_level_id
+            .as_deref()
+            .is_some_and(|l| {
+                scheme
+                    .as_deref()
+                    .and_then(|s| self.security_scheme(s))
+                    .is_some_and(|s| s.levels.iter().any(|x| x.id == l))
+            });
         let now = self.now();
         let new_key = format!("{pkey}-{next_num}");
         let issue = &mut self.issues[idx];
@@ -289,7 +353,12 @@ impl Workspace {
             issue.security_level_id = None;
         }
         issue.updated = now;
-        self.audit_issue(idx, now, "Issue moved", vec![("key".into(), old_key, new_key.clone())]);
+        self.audit_issue(
+            idx,
+            now,
+            "Issue moved",
+            vec![("key".into(), old_key, new_key.clone())],
+        );
         Ok(new_key)
     }
 
@@ -325,7 +394,13 @@ impl Workspace {
         self.issues
             .iter()
             .enumerate()
-            .find_map(|(i, issue)| issue.comments.iter().position(|c| c.id == comment_id).map(|c| (i, c)))
+            .find_map(|(i, issue)| {
+                issue
+                    .comments
+                    .iter()
+                    .position(|c| c.id == comment_id)
+                    .map(|c| (i, c))
+            })
             .ok_or_else(|| MutationError::UnknownComment(comment_id.to_string()))
     }
 
@@ -343,7 +418,11 @@ impl Workspace {
     }
 
     /// Restricts (or, with None, opens) a comment.
-    pub fn restrict_comment(&mut self, comment_id: &str, visibility: Option<CommentVisibility>) -> Result<(), MutationError> {
+    pub fn restrict_comment(
+        &mut self,
+        comment_id: &str,
+        visibility: Option<CommentVisibility>,
+    ) -> Result<(), MutationError> {
         let (i, c) = self.comment_index(comment_id)?;
         let now = self.now();
         let comment = &mut self.issues[i].comments[c];
@@ -372,27 +451,49 @@ impl Workspace {
     }
 
     /// Adds a user to a group (no-op when already a member).
-    pub fn add_group_member(&mut self, group_id: &str, account_id: &str) -> Result<(), MutationError> {
+    pub fn add_group_member(
+        &mut self,
+        group_id: &str,
+        account_id: &str,
+    ) -> Result<(), MutationError> {
         self.require_user(account_id)?;
         let g = self.group_index(group_id)?;
         if !self.groups[g].members.iter().any(|m| m == account_id) {
             self.groups[g].members.push(account_id.to_string());
             let now = self.now();
             let (gid, name) = (self.groups[g].group_id.clone(), self.groups[g].name.clone());
-            self.audit(now, "User added to group", "group management", (&gid, &name, "GROUP"), None, vec![("member".into(), String::new(), account_id.into())]);
+            self.audit(
+                now,
+                "User added to group",
+                "group management",
+                (&gid, &name, "GROUP"),
+                None,
+                vec![("member".into(), String::new(), account_id.into())],
+            );
         }
         Ok(())
     }
 
     /// Removes a user from a group.
-    pub fn remove_group_member(&mut self, group_id: &str, account_id: &str) -> Result<(), MutationError> {
+    pub fn remove_group_member(
+        &mut self,
+        group_id: &str,
+        account_id: &str,
+    ) -> Result<(), MutationError> {
         let g = self.group_index(group_id)?;
         let before = self.groups[g].members.len();
         self.groups[g].members.retain(|m| m != account_id);
         if self.groups[g].members.len() != before {
             let now = self.now();
             let (gid, name) = (self.groups[g].group_id.clone(), self.groups[g].name.clone());
-            self.audit(now, "User removed from group", "group management", (&gid, &name, "GROUP"), None, vec![("member".into(), account_id.into(), String::new())]);
+            self.audit(
+                now,
+                "User removed from group",
+                "group management",
+                (&gid, &name, "GROUP"),
+                None,
+                vec![("member".into(), account_id.into(), String::new())],
+            );
         }
         Ok(())
     }
@@ -405,7 +506,11 @@ impl Workspace {
     }
 
     /// Hides (or shows) a user's email in API responses.
-    pub fn set_email_visible(&mut self, account_id: &str, visible: bool) -> Result<(), MutationError> {
+    pub fn set_email_visible(
+        &mut self,
+        account_id: &str,
+        visible: bool,
+    ) -> Result<(), MutationError> {
         self.user_mut(account_id)?.email_visible = visible;
         Ok(())
     }
@@ -419,14 +524,32 @@ impl Workspace {
     pub fn set_user_active(&mut self, account_id: &str, active: bool) -> Result<(), MutationError> {
         self.user_mut(account_id)?.active = active;
         let now = self.now();
-        let name = self.user(account_id).map(|u| u.display_name.clone()).unwrap_or_default();
-        let summary = if active { "User activated" } else { "User deactivated" };
-        self.audit(now, summary, "user management", (account_id, &name, "USER"), None, vec![]);
+        let name = self
+            .user(account_id)
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default();
+        let summary = if active {
+            "User activated"
+        } else {
+            "User deactivated"
+        };
+        self.audit(
+            now,
+            summary,
+            "user management",
+            (account_id, &name, "USER"),
+            None,
+            vec![],
+        );
         Ok(())
     }
 
     /// Archives or restores a project.
-    pub fn set_project_archived(&mut self, project_key: &str, archived: bool) -> Result<(), MutationError> {
+    pub fn set_project_archived(
+        &mut self,
+        project_key: &str,
+        archived: bool,
+    ) -> Result<(), MutationError> {
         let now = self.now();
         let p = self
             .projects
@@ -435,13 +558,28 @@ impl Workspace {
             .ok_or_else(|| MutationError::UnknownProject(project_key.to_string()))?;
         p.archived = archived;
         let (id, name) = (p.id.clone(), p.name.clone());
-        let summary = if archived { "Project archived" } else { "Project restored" };
-        self.audit(now, summary, "projects", (&id, &name, "PROJECT"), None, vec![]);
+        let summary = if archived {
+            "Project archived"
+        } else {
+            "Project restored"
+        };
+        self.audit(
+            now,
+            summary,
+            "projects",
+            (&id, &name, "PROJECT"),
+            None,
+            vec![],
+        );
         Ok(())
     }
 
     /// Adds a BROWSE_PROJECTS grant to a classic project's permission scheme.
-    pub fn add_browse_grant(&mut self, project_key: &str, holder: Holder) -> Result<String, MutationError> {
+    pub fn add_browse_grant(
+        &mut self,
+        project_key: &str,
+        holder: Holder,
+    ) -> Result<String, MutationError> {
         let scheme_id = self
             .project_by_id_or_key(project_key)
             .ok_or_else(|| MutationError::UnknownProject(project_key.to_string()))?
@@ -455,14 +593,29 @@ impl Workspace {
             .iter_mut()
             .find(|s| s.id == scheme_id)
             .ok_or_else(|| MutationError::NoPermissionScheme(project_key.to_string()))?;
-        s.grants.push(PermissionGrant { id: id.clone(), permission: "BROWSE_PROJECTS".into(), holder });
+        s.grants.push(PermissionGrant {
+            id: id.clone(),
+            permission: "BROWSE_PROJECTS".into(),
+            holder,
+        });
         let name = s.name.clone();
-        self.audit(now, "Permission scheme updated", "permissions", (&scheme_id, &name, "SCHEME"), None, vec![]);
+        self.audit(
+            now,
+            "Permission scheme updated",
+            "permissions",
+            (&scheme_id, &name, "SCHEME"),
+            None,
+            vec![],
+        );
         Ok(id)
     }
 
     /// Removes every BROWSE_PROJECTS grant equal to `holder` from the project's scheme.
-    pub fn remove_browse_grant(&mut self, project_key: &str, holder: &Holder) -> Result<usize, MutationError> {
+    pub fn remove_browse_grant(
+        &mut self,
+        project_key: &str,
+        holder: &Holder,
+    ) -> Result<usize, MutationError> {
         let scheme_id = self
             .project_by_id_or_key(project_key)
             .ok_or_else(|| MutationError::UnknownProject(project_key.to_string()))?
@@ -476,15 +629,28 @@ impl Workspace {
             .find(|s| s.id == scheme_id)
             .ok_or_else(|| MutationError::NoPermissionScheme(project_key.to_string()))?;
         let before = s.grants.len();
-        s.grants.retain(|g| !(g.permission == "BROWSE_PROJECTS" && &g.holder == holder));
+        s.grants
+            .retain(|g| !(g.permission == "BROWSE_PROJECTS" && &g.holder == holder));
         let removed = before - s.grants.len();
         let name = s.name.clone();
-        self.audit(now, "Permission scheme updated", "permissions", (&scheme_id, &name, "SCHEME"), None, vec![]);
+        self.audit(
+            now,
+            "Permission scheme updated",
+            "permissions",
+            (&scheme_id, &name, "SCHEME"),
+            None,
+            vec![],
+        );
         Ok(removed)
     }
 
     /// Adds an actor to a project role.
-    pub fn add_role_actor(&mut self, project_key: &str, role_id: &str, actor: RoleActor) -> Result<(), MutationError> {
+    pub fn add_role_actor(
+        &mut self,
+        project_key: &str,
+        role_id: &str,
+        actor: RoleActor,
+    ) -> Result<(), MutationError> {
         if self.role_def(role_id).is_none() {
             return Err(MutationError::UnknownRole(role_id.to_string()));
         }
@@ -499,12 +665,24 @@ impl Workspace {
             actors.push(actor);
         }
         let (id, name) = (p.id.clone(), p.name.clone());
-        self.audit(now, "Project roles changed", "projects", (&id, &name, "PROJECT"), None, vec![]);
+        self.audit(
+            now,
+            "Project roles changed",
+            "projects",
+            (&id, &name, "PROJECT"),
+            None,
+            vec![],
+        );
         Ok(())
     }
 
     /// Removes an actor from a project role.
-    pub fn remove_role_actor(&mut self, project_key: &str, role_id: &str, actor: &RoleActor) -> Result<(), MutationError> {
+    pub fn remove_role_actor(
+        &mut self,
+        project_key: &str,
+        role_id: &str,
+        actor: &RoleActor,
+    ) -> Result<(), MutationError> {
         let now = self.now();
         let p = self
             .projects
@@ -515,7 +693,14 @@ impl Workspace {
             a.retain(|x| x != actor);
         }
         let (id, name) = (p.id.clone(), p.name.clone());
-        self.audit(now, "Project roles changed", "projects", (&id, &name, "PROJECT"), None, vec![]);
+        self.audit(
+            now,
+            "Project roles changed",
+            "projects",
+            (&id, &name, "PROJECT"),
+            None,
+            vec![],
+        );
         Ok(())
     }
 }
@@ -526,7 +711,9 @@ mod tests {
     use crate::model::*;
 
     fn acc(ws: &Workspace, local: &str) -> String {
-        ws.user_by_any_email(&format!("{local}@example.com")).map(|u| u.account_id.clone()).unwrap_or_default()
+        ws.user_by_any_email(&format!("{local}@example.com"))
+            .map(|u| u.account_id.clone())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -535,7 +722,14 @@ mod tests {
         let alice = acc(&ws, "alice");
         let judy = acc(&ws, "judy");
         let latest = ws.issues.iter().map(|i| i.updated).max().expect("issues");
-        let key = ws.create_issue("ENG", "New quokka-free issue", "First paragraph.\n\nSecond.", &alice).expect("create");
+        let key = ws
+            .create_issue(
+                "ENG",
+                "New quokka-free issue",
+                "First paragraph.\n\nSecond.",
+                &alice,
+            )
+            .expect("create");
         assert!(key.starts_with("ENG-"));
         let created = ws.issue_by_key(&key).expect("created").clone();
         assert!(created.updated > latest);
@@ -550,9 +744,21 @@ mod tests {
         assert!(ws.can_see_issue(&judy, &created.id));
 
         // comment restricted to engineering
-        let eng = ws.group_by_name("engineering").expect("eng").group_id.clone();
+        let eng = ws
+            .group_by_name("engineering")
+            .expect("eng")
+            .group_id
+            .clone();
         let cid = ws
-            .add_comment(&new_key, &alice, "restricted words here", Some(CommentVisibility::Group { group_id: eng.clone(), name: "engineering".into() }))
+            .add_comment(
+                &new_key,
+                &alice,
+                "restricted words here",
+                Some(CommentVisibility::Group {
+                    group_id: eng.clone(),
+                    name: "engineering".into(),
+                }),
+            )
             .expect("comment");
         assert!(ws.can_see_comment(&alice, &cid));
         assert!(!ws.can_see_comment(&judy, &cid));
@@ -560,7 +766,13 @@ mod tests {
         assert!(ws.can_see_comment(&judy, &cid));
 
         // group membership grants ENG
-        let some_eng = ws.issues.iter().find(|i| i.key.starts_with("ENG-") && i.security_level_id.is_none()).expect("eng issue").id.clone();
+        let some_eng = ws
+            .issues
+            .iter()
+            .find(|i| i.key.starts_with("ENG-") && i.security_level_id.is_none())
+            .expect("eng issue")
+            .id
+            .clone();
         assert!(!ws.can_see_issue(&judy, &some_eng));
         ws.add_group_member(&eng, &judy).expect("add");
         assert!(ws.can_see_issue(&judy, &some_eng));
@@ -584,20 +796,52 @@ mod tests {
         ws.delete_issue_silently(&k).expect("silent");
         assert_eq!(ws.audit_records.len(), before + 1);
         // timestamps are monotonic
-        assert!(ws.audit_records.windows(2).all(|w| w[0].created <= w[1].created));
-        assert!(matches!(ws.delete_issue("NOPE-1", &alice), Err(crate::mutate::MutationError::UnknownIssue(_))));
+        assert!(
+            ws.audit_records
+                .windows(2)
+                .all(|w| w[0].created <= w[1].created)
+        );
+        assert!(matches!(
+            ws.delete_issue("NOPE-1", &alice),
+            Err(crate::mutate::MutationError::UnknownIssue(_))
+        ));
     }
 
     #[test]
     fn update_issue_changes_security() {
         let mut ws = generate(&GenConfig::skeleton(9));
         let alice = acc(&ws, "alice");
-        let issue = ws.issues.iter().find(|i| i.key.starts_with("ENG-") && i.security_level_id.is_none() && i.reporter_account_id.as_deref() != Some(alice.as_str())).expect("issue").clone();
+        let issue = ws
+            .issues
+            .iter()
+            .find(|i| {
+                i.key.starts_with("ENG-")
+                    && i.security_level_id.is_none()
+                    && i.reporter_account_id.as_deref() != Some(alice.as_str())
+            })
+            .expect("issue")
+            .clone();
         assert!(ws.can_see_issue(&alice, &issue.id));
-        ws.update_issue(&issue.key, crate::mutate::IssueUpdate { security_level_id: Some(Some("10100".into())), ..Default::default() }).expect("update");
+        ws.update_issue(
+            &issue.key,
+            crate::mutate::IssueUpdate {
+                security_level_id: Some(Some("10100".into())),
+                ..Default::default()
+            },
+        )
+        .expect("update");
         assert!(!ws.can_see_issue(&alice, &issue.id));
-        assert!(ws.issue(&issue.id).is_some_and(|i| i.updated > issue.updated));
-        let err = ws.update_issue("PUB-1", crate::mutate::IssueUpdate { security_level_id: Some(Some("10100".into())), ..Default::default() });
+        assert!(
+            ws.issue(&issue.id)
+                .is_some_and(|i| i.updated > issue.updated)
+        );
+        let err = ws.update_issue(
+            "PUB-1",
+            crate::mutate::IssueUpdate {
+                security_level_id: Some(Some("10100".into())),
+                ..Default::default()
+            },
+        );
         assert!(err.is_err());
     }
 }

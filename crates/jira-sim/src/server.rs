@@ -282,7 +282,6 @@ pub(crate) fn user_json(base: &str, u: &User) -> Value {
         "displayName": u.display_name,
         "active": u.active,
         "timeZone": u.time_zone,
-        "locale": "en_US",
     });
     if u.email_visible {
         v["emailAddress"] = json!(u.email);
@@ -1296,7 +1295,6 @@ async fn audit_records(State(st): State<AppState>, RawQuery(q): RawQuery) -> Res
                 "summary": r.summary,
                 "remoteAddress": "127.0.0.1",
                 "authorKey": r.author_account_id,
-                "authorAccountId": r.author_account_id,
                 "created": jira_time(&r.created),
                 "category": r.category,
                 "eventSource": r.event_source,

@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 use std::path::PathBuf;
 
 fn reference(name: &str) -> Option<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference")
+        .join(name);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
@@ -79,8 +81,16 @@ impl OpenApi {
         let Some(v) = self.validator(path, method, &status.to_string()) else {
             return false;
         };
-        let errors: Vec<String> = v.iter_errors(body).take(10).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-        assert!(errors.is_empty(), "{method} {path} {status} violates its schema:\n{}", errors.join("\n"));
+        let errors: Vec<String> = v
+            .iter_errors(body)
+            .take(10)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status} violates its schema:\n{}",
+            errors.join("\n")
+        );
         true
     }
 }
@@ -89,12 +99,23 @@ impl OpenApi {
 async fn responses_match_openapi_schemas() {
     let Some(api) = OpenApi::load() else { return };
     let ws = generate(&GenConfig::small(11));
-    let sim = start(ws.clone(), "127.0.0.1:0".parse().expect("addr")).await.expect("start");
+    let sim = start(ws.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("start");
     let http = reqwest::Client::new();
-    let eng_group = ws.group_by_name("engineering").map(|g| g.group_id.clone()).unwrap_or_default();
-    let issue = ws.issues.iter().find(|i| i.comments.iter().any(|c| c.visibility.is_some())).expect("issue");
+    let eng_group = ws
+        .group_by_name("engineering")
+        .map(|g| g.group_id.clone())
+        .unwrap_or_default();
+    let issue = ws
+        .issues
+        .iter()
+        .find(|i| i.comments.iter().any(|c| c.visibility.is_some()))
+        .expect("issue");
     let mut ws_mut = ws.clone();
-    ws_mut.delete_issue(&ws.issues[0].key, &ws.admin_account_id).expect("delete");
+    ws_mut
+        .delete_issue(&ws.issues[0].key, &ws.admin_account_id)
+        .expect("delete");
     {
         let lock = sim.workspace();
         let mut w = lock.write().expect("lock");
@@ -136,7 +157,10 @@ async fn responses_match_openapi_schemas() {
         if api.check(template, "get", status, &body) {
             validated += 1;
         } else {
-            assert!(status >= 400, "no schema for successful GET {template} {status}");
+            assert!(
+                status >= 400,
+                "no schema for successful GET {template} {status}"
+            );
         }
     }
     // POST search/jql
@@ -151,7 +175,11 @@ async fn responses_match_openapi_schemas() {
     let body: Value = r.json().await.expect("json");
     assert!(api.check("/rest/api/3/search/jql", "post", status, &body));
     // 401
-    let r = http.get(format!("{}/rest/api/3/myself", sim.base_url)).send().await.expect("send");
+    let r = http
+        .get(format!("{}/rest/api/3/myself", sim.base_url))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(r.status().as_u16(), 401);
     assert!(validated >= 18, "validated only {validated}");
     sim.shutdown().await;
@@ -159,17 +187,26 @@ async fn responses_match_openapi_schemas() {
 
 #[test]
 fn generated_adf_validates() {
-    let Some(schema) = reference("adf-schema-v1-full.json") else { return };
+    let Some(schema) = reference("adf-schema-v1-full.json") else {
+        return;
+    };
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
         .should_validate_formats(false)
         .build(&schema)
         .expect("ADF schema compiles");
-    for ws in [generate(&GenConfig::skeleton(5)), generate(&GenConfig::small(5))] {
+    for ws in [
+        generate(&GenConfig::skeleton(5)),
+        generate(&GenConfig::small(5)),
+    ] {
         let mut docs = 0;
         for i in &ws.issues {
             let d = i.description.to_adf();
-            let errs: Vec<String> = validator.iter_errors(&d).take(5).map(|e| format!("{e} at {}", e.instance_path)).collect();
+            let errs: Vec<String> = validator
+                .iter_errors(&d)
+                .take(5)
+                .map(|e| format!("{e} at {}", e.instance_path))
+                .collect();
             assert!(errs.is_empty(), "{}: {}\n{d}", i.key, errs.join("\n"));
             docs += 1;
             for c in &i.comments {
@@ -182,8 +219,29 @@ fn generated_adf_validates() {
     }
     // Every block kind the generator uses appears.
     let ws = generate(&GenConfig::skeleton(5));
-    let all = serde_json::to_string(&ws.issues.iter().map(|i| i.description.to_adf()).collect::<Vec<_>>()).unwrap_or_default();
-    for t in ["heading", "bulletList", "orderedList", "codeBlock", "panel", "blockquote", "rule", "hardBreak", "strong", "link", "code"] {
-        assert!(all.contains(&format!("\"type\":\"{t}\"")), "no {t} in generated ADF");
+    let all = serde_json::to_string(
+        &ws.issues
+            .iter()
+            .map(|i| i.description.to_adf())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    for t in [
+        "heading",
+        "bulletList",
+        "orderedList",
+        "codeBlock",
+        "panel",
+        "blockquote",
+        "rule",
+        "hardBreak",
+        "strong",
+        "link",
+        "code",
+    ] {
+        assert!(
+            all.contains(&format!("\"type\":\"{t}\"")),
+            "no {t} in generated ADF"
+        );
     }
 }

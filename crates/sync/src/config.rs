@@ -262,9 +262,12 @@ impl Config {
                 ),
             });
         }
-        self.jira.api_token.clone().ok_or_else(|| SyncError::Config {
-            detail: "jira.api_token_env is missing".into(),
-        })
+        self.jira
+            .api_token
+            .clone()
+            .ok_or_else(|| SyncError::Config {
+                detail: "jira.api_token_env is missing".into(),
+            })
     }
 
     /// Renders a config as TOML (used by `demo` to leave its config behind).

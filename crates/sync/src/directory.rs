@@ -103,12 +103,12 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
         let holders = if team_managed {
             access::team_managed_grants(&project, &dir.role_actors)
         } else {
-            let scheme = client
-                .project_permission_scheme(&p.id)
-                .await
-                .map_err(|e| {
-                    SyncError::jira(format!("reading the permission scheme of project {}", p.key), e)
-                })?;
+            let scheme = client.project_permission_scheme(&p.id).await.map_err(|e| {
+                SyncError::jira(
+                    format!("reading the permission scheme of project {}", p.key),
+                    e,
+                )
+            })?;
             scheme
                 .permissions
                 .iter()
@@ -140,7 +140,10 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
                     .await
                     .map_err(|e| {
                         SyncError::jira(
-                            format!("reading members of security level {} ({})", level.name, p.key),
+                            format!(
+                                "reading members of security level {} ({})",
+                                level.name, p.key
+                            ),
                             e,
                         )
                     })?;

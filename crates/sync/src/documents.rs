@@ -137,7 +137,11 @@ pub fn build_issue_documents(
         .as_ref()
         .map(|p| p.key.clone())
         .unwrap_or_else(|| issue.key.split('-').next().unwrap_or_default().to_string());
-    let url = format!("{}/browse/{}", ctx.site_url.trim_end_matches('/'), issue.key);
+    let url = format!(
+        "{}/browse/{}",
+        ctx.site_url.trim_end_matches('/'),
+        issue.key
+    );
     let updated = f
         .updated
         .as_deref()
@@ -224,7 +228,12 @@ pub fn build_issue_documents(
         hasher.update([0]);
         hasher.update(d.content_hash.as_bytes());
         hasher.update([0]);
-        for tag in d.acl_project.iter().chain(&d.acl_issue).chain(&d.acl_comment) {
+        for tag in d
+            .acl_project
+            .iter()
+            .chain(&d.acl_issue)
+            .chain(&d.acl_comment)
+        {
             hasher.update(tag.as_bytes());
             hasher.update([1]);
         }

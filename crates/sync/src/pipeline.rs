@@ -20,11 +20,11 @@ use index::{Embedder, SearchIndex};
 use jira_cloud::{Auth, ClientConfig, JiraClient, JqlRequest};
 use tokio::sync::mpsc;
 
+use crate::SyncError;
 use crate::config::Config;
 use crate::directory::{acl_custom_fields, fetch_directory};
 use crate::documents::{DocContext, IssueDocuments, build_issue_documents};
 use crate::state::{DataDir, IssueState, RunRecord, SyncState, read_json, write_json_atomic};
-use crate::SyncError;
 
 /// Fields asked of `search/jql`: everything documents are built from.
 pub const ISSUE_FIELDS: &[&str] = &[
@@ -336,7 +336,8 @@ pub async fn run_sync(
     run.issues_unchanged = unchanged;
     run.errors.extend(doc_errors);
     for (key, err) in &failed_projects {
-        run.errors.push(format!("project {key}: fetching issues failed: {err}"));
+        run.errors
+            .push(format!("project {key}: fetching issues failed: {err}"));
     }
 
     // Stage 6: deletions. An issue indexed before and not seen now is gone (deleted,

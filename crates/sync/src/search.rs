@@ -100,7 +100,10 @@ pub fn describe_identity(dir: &Directory, identity: &Identity) -> String {
     match identity {
         Identity::Matched { account_id } => format!("{} ({account_id})", name(account_id)),
         Identity::Inactive { account_id } => {
-            format!("{} ({account_id}), inactive in Jira: sees nothing", name(account_id))
+            format!(
+                "{} ({account_id}), inactive in Jira: sees nothing",
+                name(account_id)
+            )
         }
         Identity::Unmatched => {
             "no Jira account matches this email: sees only what `anyone` may see".into()
