@@ -129,7 +129,7 @@ fn block(node: &Value, depth: usize, indent: &str, out: &mut String) {
             for k in kids {
                 block(k, depth + 1, indent, out);
             }
-            if kids.iter().all(|k| is_inline(k)) {
+            if kids.iter().all(is_inline) {
                 push_para(out, indent, &inlines(kids, depth));
             }
         }
@@ -188,10 +188,10 @@ fn block(node: &Value, depth: usize, indent: &str, out: &mut String) {
                     block(k, depth + 1, indent, out);
                 }
             }
-            if kids.is_empty() {
-                if let Some(t) = node.get("text").and_then(Value::as_str) {
-                    push_para(out, indent, t);
-                }
+            if kids.is_empty()
+                && let Some(t) = node.get("text").and_then(Value::as_str)
+            {
+                push_para(out, indent, t);
             }
         }
     }
@@ -361,10 +361,10 @@ fn plain_text(node: &Value, out: &mut String, _depth: usize) {
         }
         match node_type(n) {
             "hardBreak" => out.push('\n'),
-            "paragraph" | "heading" | "listItem" | "tableCell" | "tableHeader" => {
-                if !out.is_empty() && !out.ends_with(char::is_whitespace) {
-                    out.push(' ');
-                }
+            "paragraph" | "heading" | "listItem" | "tableCell" | "tableHeader"
+                if !out.is_empty() && !out.ends_with(char::is_whitespace) =>
+            {
+                out.push(' ');
             }
             _ => {}
         }
