@@ -26,25 +26,6 @@ use crate::directory::{acl_custom_fields, fetch_directory};
 use crate::documents::{DocContext, IssueDocuments, build_issue_documents};
 use crate::state::{DataDir, IssueState, RunRecord, SyncState, read_json, write_json_atomic};
 
-/// Fields asked of `search/jql`: everything documents are built from.
-pub const ISSUE_FIELDS: &[&str] = &[
-    "summary",
-    "description",
-    "status",
-    "priority",
-    "labels",
-    "issuetype",
-    "project",
-    "reporter",
-    "assignee",
-    "created",
-    "updated",
-    "security",
-    "comment",
-    "attachment",
-    "issuerestriction",
-];
-
 /// Chunks per embedding batch (issues are never split across batches).
 const EMBED_BATCH_CHUNKS: usize = 64;
 
@@ -147,12 +128,19 @@ pub async fn run_sync(
     let fetch_client = client.clone();
     let page_size = cfg.jira.page_size;
     let projects = in_scope.clone();
+    // The indexer's fields plus the custom fields that grants name: their values
+    // decide who may see an issue.
+    let fields: Vec<String> = jira_cloud::ISSUE_FIELDS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(acl_custom_fields(&directory))
+        .collect();
     let fetcher = tokio::spawn(async move {
         let mut failed: Vec<(String, String)> = Vec::new();
         for (_, key) in &projects {
             let req = JqlRequest {
                 jql: format!("project = \"{key}\" ORDER BY updated ASC, key ASC"),
-                fields: ISSUE_FIELDS.iter().map(|s| s.to_string()).collect(),
+                fields: fields.clone(),
                 expand: None,
                 max_results: page_size,
             };
