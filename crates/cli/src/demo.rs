@@ -44,8 +44,14 @@ pub async fn run(config_path: &Path, query: &str, keyword_only: bool) -> Result<
     let embedder =
         tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&load_cfg)).await??;
     if embedder.is_some() {
+        let cache = cfg
+            .embedding
+            .cache_dir
+            .clone()
+            .unwrap_or_else(index::default_cache_dir);
         println!(
-            "2. Embedding model loaded (all-MiniLM-L6-v2 int8, cached under ~/.cache/jira-index)"
+            "2. Embedding model loaded (all-MiniLM-L6-v2 int8, cached in {})",
+            cache.display()
         );
     } else {
         println!("2. Keyword-only mode: no embedding model");
