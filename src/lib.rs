@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use jira_sim::generate::{GenConfig, generate};
+use jira_sim::model::Workspace;
 use jira_sim::server::SimHandle;
 
 /// A running simulator and a config that syncs it into a data directory.
@@ -20,11 +21,21 @@ pub async fn start_site(
     data_dir: &Path,
     embedding: bool,
 ) -> anyhow::Result<SimSite> {
-    let ws = generate(gen_cfg);
+    start_workspace(generate(gen_cfg), data_dir, embedding, "").await
+}
+
+/// Serves a prepared workspace on an ephemeral loopback port. `extra_toml` is
+/// appended to the generated config (e.g. an `[identity]` table).
+pub async fn start_workspace(
+    ws: Workspace,
+    data_dir: &Path,
+    embedding: bool,
+    extra_toml: &str,
+) -> anyhow::Result<SimSite> {
     let (email, token) = (ws.admin_email.clone(), ws.admin_api_token.clone());
     let handle = jira_sim::server::start(ws, ([127, 0, 0, 1], 0).into()).await?;
     let text = format!(
-        "[jira]\nbase_url = {:?}\nemail = {email:?}\napi_token = {token:?}\n\n[data]\ndir = {:?}\n\n[embedding]\nenabled = {embedding}\n",
+        "[jira]\nbase_url = {:?}\nemail = {email:?}\napi_token = {token:?}\n\n[data]\ndir = {:?}\n\n[embedding]\nenabled = {embedding}\n\n{extra_toml}\n",
         handle.base_url,
         data_dir.display().to_string(),
     );

@@ -14,7 +14,7 @@
 //! After editing a directory in place, build a new index (or call
 //! [`crate::PrincipalCache::invalidate_all`]) so that new grants are seen.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::directory::{DirProject, Directory};
 use crate::principals::{PrincipalSet, Subject, is_live, principals_with, sorted};
@@ -112,18 +112,18 @@ fn push(map: &mut HashMap<String, Vec<u32>>, key: &str, pos: usize) {
 impl DirectoryIndex {
     /// Builds the index (linear in the size of the directory).
     pub fn new(dir: &Directory) -> Self {
-        let mut users = HashMap::with_capacity(dir.users.len());
+        let mut users = HashMap::with_capacity_and_hasher(dir.users.len(), Default::default());
         for (i, u) in dir.users.iter().enumerate() {
             push(&mut users, &u.account_id, i);
         }
-        let mut groups_of = HashMap::new();
+        let mut groups_of = HashMap::default();
         for (i, g) in dir.groups.iter().enumerate() {
             for m in &g.members {
                 push(&mut groups_of, m, i);
             }
         }
-        let mut user_roles = HashMap::new();
-        let mut group_roles = HashMap::new();
+        let mut user_roles = HashMap::default();
+        let mut group_roles = HashMap::default();
         for (i, r) in dir.role_actors.iter().enumerate() {
             for u in &r.users {
                 push(&mut user_roles, u, i);
@@ -132,13 +132,13 @@ impl DirectoryIndex {
                 push(&mut group_roles, g, i);
             }
         }
-        let mut group_apps = HashMap::new();
+        let mut group_apps = HashMap::default();
         for (i, a) in dir.application_roles.iter().enumerate() {
             for g in &a.group_ids {
                 push(&mut group_apps, g, i);
             }
         }
-        let mut live_projects = HashMap::new();
+        let mut live_projects = HashMap::default();
         for (i, p) in dir.projects.iter().enumerate() {
             if is_live(p)
                 && let Ok(i) = u32::try_from(i)
@@ -193,7 +193,7 @@ impl DirectoryIndex {
             .filter(|g| !g.group_id.is_empty() && g.members.iter().any(|m| m == acc))
             .map(|g| g.group_id.as_str())
             .collect();
-        let mut app_keys = HashSet::new();
+        let mut app_keys = HashSet::default();
         let mut roles: HashSet<(&'a str, &'a str)> = positions(&self.user_roles, acc)
             .filter_map(|i| dir.role_actors.get(i))
             .filter(|r| r.users.iter().any(|u| u == acc))

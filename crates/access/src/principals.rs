@@ -6,7 +6,9 @@
 //! [`crate::explain`]: it reports each tag with the grant that gave it, and the caller
 //! either keeps the tag only or the reason too.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
@@ -119,10 +121,10 @@ impl Subject<'_> {
     fn anonymous() -> Self {
         Subject {
             account_id: None,
-            groups: HashSet::new(),
+            groups: HashSet::default(),
             sorted_groups: Vec::new(),
-            app_keys: HashSet::new(),
-            roles: HashSet::new(),
+            app_keys: HashSet::default(),
+            roles: HashSet::default(),
         }
     }
 
@@ -192,7 +194,7 @@ pub(crate) fn expand(
 
     // Browsable (live) projects by id: from the index, or built here.
     // With duplicate ids, the first live entry counts (as in the index).
-    let mut scanned: HashMap<&str, &DirProject> = HashMap::new();
+    let mut scanned: HashMap<&str, &DirProject> = HashMap::default();
     if index.is_none() {
         for p in dir.projects.iter().filter(|p| is_live(p)) {
             scanned.entry(p.id.as_str()).or_insert(p);
@@ -206,12 +208,17 @@ pub(crate) fn expand(
     let mut roles: Vec<&(&str, &str)> = subject.roles.iter().collect();
     roles.sort();
     for &&(pid, rid) in &roles {
-        if live(pid).is_some() {
+        if let Some(project) = live(pid) {
             let why = || Grant::ProjectRole {
                 project_id: pid.to_string(),
                 role_id: rid.to_string(),
             };
-            sink.grant(tag::restriction_role(pid, rid), why);
+            // Issue restrictions to roles exist in team-managed projects only: a
+            // classic issue never asks for a `tr:` tag (and if one did, it would be
+            // denied: fail closed).
+            if project.team_managed {
+                sink.grant(tag::restriction_role(pid, rid), why);
+            }
             sink.grant(tag::role(pid, rid), why);
         }
     }
@@ -701,7 +708,15 @@ mod tests {
 
     #[test]
     fn team_managed_restriction_by_role() {
-        let dir = dir_with(vec![Holder::Anyone], vec![]);
+        let mut dir = dir_with(vec![Holder::Anyone], vec![]);
+        let facts = IssueFacts {
+            restricted_to_roles: Some(vec!["100".into()]),
+            ..plain_issue()
+        };
+        // Classic projects have no issue restrictions: a restricted classic issue
+        // (which Jira cannot produce) is denied to everyone.
+        assert!(who_sees(&dir, &facts).is_empty());
+        dir.projects[0].team_managed = true;
         let facts = IssueFacts {
             restricted_to_roles: Some(vec!["100".into()]),
             ..plain_issue()
@@ -815,10 +830,14 @@ mod tests {
 
     #[test]
     fn every_role_held_gives_role_tags() {
-        let dir = dir_with(vec![], vec![]);
+        let mut dir = dir_with(vec![], vec![]);
+        let bob = principals_for_account(&dir, "bob");
+        assert!(bob.contains("r:10:101") && !bob.contains("tr:10:101"));
+        assert!(!bob.contains("r:10:100"));
+        // Issue restrictions (`tr:`) exist in team-managed projects only.
+        dir.projects[0].team_managed = true;
         let bob = principals_for_account(&dir, "bob");
         assert!(bob.contains("r:10:101") && bob.contains("tr:10:101"));
-        assert!(!bob.contains("r:10:100"));
     }
 
     #[test]

@@ -77,19 +77,24 @@ fn directory() -> impl Strategy<Value = Directory> {
             .collect::<Vec<_>>()
     });
     let projects = prop::collection::vec(
-        (prop::option::of(pick(ACCOUNTS)), prop::bool::weighted(0.2)),
+        (
+            prop::option::of(pick(ACCOUNTS)),
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.5),
+        ),
         PROJECTS.len(),
     )
     .prop_map(|v| {
         PROJECTS
             .iter()
             .zip(v)
-            .map(|(pid, (lead, archived))| DirProject {
+            .map(|(pid, (lead, archived, team_managed))| DirProject {
                 id: pid.to_string(),
                 key: format!("K{pid}"),
                 name: format!("Project {pid}"),
                 lead,
                 archived,
+                team_managed,
                 ..Default::default()
             })
             .collect::<Vec<_>>()
@@ -301,7 +306,11 @@ impl Oracle<'_> {
                 .filter(|l| l.project_id == project.id && &l.level_id == lvl)
                 .flat_map(|l| &l.members)
                 .any(|h| self.holds(h, project, issue)),
-            (None, Some(roles)) => roles.iter().any(|r| self.has_role(&project.id, r)),
+            // Issue restrictions exist in team-managed projects only; elsewhere (which
+            // Jira cannot produce) nobody passes.
+            (None, Some(roles)) => {
+                project.team_managed && roles.iter().any(|r| self.has_role(&project.id, r))
+            }
         };
         let comment_ok = match vis {
             None => true,

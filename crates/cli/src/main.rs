@@ -57,8 +57,12 @@ enum Command {
     /// Sync the site named in the config into its data directory.
     Sync {
         /// Re-index every issue, even unchanged ones.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "identity_only")]
         force: bool,
+        /// Sync only users, groups, roles, grants and security levels: permission
+        /// changes take effect without touching the index.
+        #[arg(long)]
+        identity_only: bool,
         /// Print the run report as JSON.
         #[arg(long)]
         json: bool,
@@ -139,8 +143,17 @@ fn main() -> Result<()> {
             keyword_only,
         } => runtime.block_on(demo::run(&cli.config, &query, keyword_only)),
         Command::Sim { preset, seed, port } => runtime.block_on(run_sim(preset, seed, port)),
-        Command::Sync { force, json } => {
+        Command::Sync {
+            force,
+            identity_only,
+            json,
+        } => {
             let cfg = load_config(&cli.config)?;
+            if identity_only {
+                let report = runtime.block_on(sync::pipeline::run_identity_sync(&cfg))?;
+                output::print_report(&report, json);
+                return Ok(());
+            }
             let embedder = sync::pipeline::load_embedder(&cfg)?;
             let report = runtime.block_on(sync::run_sync(
                 &cfg,

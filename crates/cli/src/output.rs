@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use serde_json::json;
-use sync::state::{DataDir, SyncState, read_json};
 use sync::{SearchOutcome, SyncReport};
 
 /// Prints search hits: one JSON object per line with `--json`, else a readable list.
@@ -67,6 +66,7 @@ pub fn print_report(report: &SyncReport, json: bool) {
         println!(
             "{}",
             json!({
+                "kind": r.kind,
                 "issues_seen": r.issues_seen,
                 "issues_indexed": r.issues_indexed,
                 "issues_unchanged": r.issues_unchanged,
@@ -77,6 +77,15 @@ pub fn print_report(report: &SyncReport, json: bool) {
                 "duration_ms": r.finished_ms - r.started_ms,
                 "errors": r.errors,
             })
+        );
+        return;
+    }
+    if r.kind == sync::state::RunKind::Identity {
+        println!(
+            "synced identity in {:.1} s ({} API calls); no chunk rewritten, index holds {} chunks",
+            (r.finished_ms - r.started_ms) as f64 / 1000.0,
+            r.api_calls,
+            report.chunk_count
         );
         return;
     }
@@ -101,34 +110,24 @@ pub fn print_report(report: &SyncReport, json: bool) {
 
 /// Prints the sync history and the identity report.
 pub fn print_status(cfg: &sync::Config, json: bool) -> Result<()> {
-    let data = DataDir::new(&cfg.data.dir);
-    let state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
-    let directory: access::Directory = read_json(&data.directory_file())?.unwrap_or_default();
-    let hidden: Vec<_> = directory
-        .users
-        .iter()
-        .filter(|u| u.active && u.email.is_none() && u.account_type == "atlassian")
-        .collect();
-    let inactive: Vec<_> = directory.users.iter().filter(|u| !u.active).collect();
+    let st = sync::status::status(cfg)?;
     if json {
-        println!(
-            "{}",
-            json!({
-                "data_dir": data.root(),
-                "indexed_issues": state.issues.len(),
-                "runs": state.runs,
-                "users": directory.users.len(),
-                "hidden_email_users": hidden.iter().map(|u| json!({"account_id": u.account_id, "display_name": u.display_name})).collect::<Vec<_>>(),
-                "inactive_users": inactive.iter().map(|u| json!({"account_id": u.account_id, "display_name": u.display_name})).collect::<Vec<_>>(),
-            })
-        );
+        println!("{}", serde_json::to_string_pretty(&st)?);
         return Ok(());
     }
-    println!("data directory: {}", data.root().display());
-    println!("indexed issues: {}", state.issues.len());
-    match state.runs.last() {
+    println!("data directory: {}", st.data_dir);
+    if !st.synced {
+        println!("never synced: run `jira-index sync`");
+        return Ok(());
+    }
+    println!(
+        "index: {} issues, {} chunks; site: {} users, {} groups, {} projects",
+        st.indexed_issues, st.indexed_chunks, st.users, st.groups, st.projects
+    );
+    match st.runs.last() {
         Some(r) => println!(
-            "last sync: {} issues seen, {} indexed, {} deleted, {} errors, {} API calls, {:.1} s",
+            "last sync ({:?}): {} issues seen, {} indexed, {} deleted, {} errors, {} API calls, {:.1} s",
+            r.kind,
             r.issues_seen,
             r.issues_indexed,
             r.issues_deleted,
@@ -138,18 +137,44 @@ pub fn print_status(cfg: &sync::Config, json: bool) -> Result<()> {
         ),
         None => println!("last sync: never"),
     }
+    let id = &st.identity;
     println!(
-        "users: {} ({} inactive, {} with a hidden email)",
-        directory.users.len(),
-        inactive.len(),
-        hidden.len()
+        "identity: {} inactive, {} hidden email without a mapping, {} mapping lines, {} unmatched callers",
+        id.inactive.len(),
+        id.hidden_email.len(),
+        id.mapped.len(),
+        st.unmatched_callers.len()
     );
-    if !hidden.is_empty() {
+    if !id.hidden_email.is_empty() {
         println!(
-            "users whose email Jira hides (they search as anonymous until mapped in identity.email_mapping_file):"
+            "people whose email Jira hides (they search as anonymous until mapped in identity.email_mapping_file):"
         );
-        for u in hidden {
+        for u in &id.hidden_email {
             println!("  - {} ({})", u.display_name, u.account_id);
+        }
+    }
+    let problems: Vec<_> = id
+        .mapped
+        .iter()
+        .filter(|m| m.status != access::MappingStatus::Active)
+        .collect();
+    if !problems.is_empty() {
+        println!("mapping lines that do not map to an active account:");
+        for m in problems {
+            println!("  - {} -> {}: {:?}", m.email, m.account_id, m.status);
+        }
+    }
+    for (email, accounts) in &id.ambiguous_emails {
+        println!(
+            "  ! {email} belongs to {} accounts: {}",
+            accounts.len(),
+            accounts.join(", ")
+        );
+    }
+    if !st.unmatched_callers.is_empty() {
+        println!("callers no Jira account matched (they saw only what `anyone` may see):");
+        for email in &st.unmatched_callers {
+            println!("  - {email}");
         }
     }
     Ok(())

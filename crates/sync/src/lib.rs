@@ -16,6 +16,7 @@ pub mod documents;
 pub mod pipeline;
 pub mod search;
 pub mod state;
+pub mod status;
 
 pub use config::Config;
 pub use pipeline::{SyncOptions, SyncReport, run_sync};

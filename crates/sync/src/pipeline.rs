@@ -24,7 +24,9 @@ use crate::SyncError;
 use crate::config::Config;
 use crate::directory::{acl_custom_fields, fetch_directory};
 use crate::documents::{DocContext, IssueDocuments, build_issue_documents};
-use crate::state::{DataDir, IssueState, RunRecord, SyncState, read_json, write_json_atomic};
+use crate::state::{
+    DataDir, IssueState, RunKind, RunRecord, SyncState, read_json, write_json_atomic,
+};
 
 /// Chunks per embedding batch (issues are never split across batches).
 const EMBED_BATCH_CHUNKS: usize = 64;
@@ -83,6 +85,44 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Reads the identity directory from Jira and stores it (atomically) for searches.
+async fn sync_directory(
+    client: &JiraClient,
+    data: &DataDir,
+) -> Result<access::Directory, SyncError> {
+    let directory = fetch_directory(client).await?;
+    write_json_atomic(&data.directory_file(), &directory)?;
+    tracing::info!(
+        users = directory.users.len(),
+        groups = directory.groups.len(),
+        projects = directory.projects.len(),
+        "identity synced"
+    );
+    Ok(directory)
+}
+
+/// Syncs identity only: users, groups and members, roles, grants and security levels.
+/// Touches no chunk: group, role and scheme changes take effect in searches through
+/// the principal sets expanded at query time, without rewriting the index.
+pub async fn run_identity_sync(cfg: &Config) -> Result<SyncReport, SyncError> {
+    let data = DataDir::new(&cfg.data.dir);
+    data.ensure()?;
+    let client = jira_client(cfg)?;
+    let mut run = RunRecord {
+        started_ms: now_ms(),
+        kind: RunKind::Identity,
+        ..Default::default()
+    };
+    sync_directory(&client, &data).await?;
+    let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
+    run.api_calls = client.request_count();
+    run.finished_ms = now_ms();
+    let chunk_count = state.issues.values().map(|s| s.chunk_ids.len()).sum();
+    state.push_run(run.clone());
+    write_json_atomic(&data.state_file(), &state)?;
+    Ok(SyncReport { run, chunk_count })
+}
+
 /// Runs one sync of the whole site into the config's data directory.
 pub async fn run_sync(
     cfg: &Config,
@@ -98,14 +138,7 @@ pub async fn run_sync(
     };
 
     // Stage 1: identity.
-    let directory = Arc::new(fetch_directory(&client).await?);
-    write_json_atomic(&data.directory_file(), &*directory)?;
-    tracing::info!(
-        users = directory.users.len(),
-        groups = directory.groups.len(),
-        projects = directory.projects.len(),
-        "identity synced"
-    );
+    let directory = Arc::new(sync_directory(&client, &data).await?);
 
     let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
     let index_dir = data.index_dir();
@@ -360,11 +393,7 @@ pub async fn run_sync(
     for e in &run.errors {
         tracing::warn!("{e}");
     }
-    state.runs.push(run.clone());
-    if state.runs.len() > 100 {
-        let excess = state.runs.len() - 100;
-        state.runs.drain(..excess);
-    }
+    state.push_run(run.clone());
     write_json_atomic(&data.state_file(), &state)?;
     let reader = index.clone();
     let chunk_count = tokio::task::spawn_blocking(move || reader.chunk_count())

@@ -3,8 +3,10 @@
 //! expanded into a principal set at query time (cached until the directory changes),
 //! and the index returns only chunks whose three ACL gates that set passes.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
 
 use access::{Directory, EmailMapping, Identity, PrincipalCache, PrincipalSet};
 use index::{Embedder, Hit, SearchFilters, SearchIndex, SearchMode, SearchRequest};
@@ -12,14 +14,35 @@ use serde::Serialize;
 
 use crate::SyncError;
 use crate::config::Config;
-use crate::state::{DataDir, read_json};
+use crate::state::{DataDir, read_json, write_json_atomic};
 
 /// An open index plus the identity data to filter it with.
+///
+/// The identity data (directory and mapping file) is re-read by [`Searcher::refresh`]
+/// when an identity sync or an admin changed it; the principal cache is dropped then,
+/// so a person removed from a group loses that group's projects on their next search.
 pub struct Searcher {
-    directory: Directory,
-    mapping: EmailMapping,
+    data: DataDir,
+    mapping_file: Option<PathBuf>,
+    identity: RwLock<IdentityData>,
     index: SearchIndex,
     cache: PrincipalCache,
+    unmatched: Mutex<BTreeSet<String>>,
+}
+
+/// The directory and mapping in use, with the file stamps they were read at.
+struct IdentityData {
+    directory: Arc<Directory>,
+    mapping: Arc<EmailMapping>,
+    stamp: Vec<Option<FileStamp>>,
+}
+
+/// Length and modification time of a file: enough to notice a rewrite.
+type FileStamp = (u64, SystemTime);
+
+fn stamp(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
 }
 
 /// The answer to one search: who the caller was taken to be, and their hits.
@@ -33,37 +56,90 @@ impl Searcher {
     /// Opens the data directory of a config. `embedder` enables vector and hybrid search.
     pub fn open(cfg: &Config, embedder: Option<Arc<Embedder>>) -> Result<Self, SyncError> {
         let data = DataDir::new(&cfg.data.dir);
-        let directory: Directory =
-            read_json(&data.directory_file())?.ok_or_else(|| SyncError::NotSynced {
-                path: data.root().display().to_string(),
-            })?;
-        let mapping = match &cfg.identity.email_mapping_file {
-            Some(path) => load_mapping(path)?,
-            None => EmailMapping::default(),
-        };
+        let mapping_file = cfg.identity.email_mapping_file.clone();
+        let identity = load_identity(&data, mapping_file.as_deref())?;
         let index = SearchIndex::open(&data.index_dir(), embedder)?;
+        let unmatched: BTreeSet<String> =
+            read_json(&data.unmatched_callers_file())?.unwrap_or_default();
         Ok(Self {
-            directory,
-            mapping,
+            data,
+            mapping_file,
+            identity: RwLock::new(identity),
             index,
             cache: PrincipalCache::default(),
+            unmatched: Mutex::new(unmatched),
         })
     }
 
+    /// Re-reads the directory and the mapping file if either changed on disk since
+    /// they were read, and then forgets every cached principal set. Returns whether
+    /// anything was reloaded. Cheap when nothing changed (two `stat` calls).
+    pub fn refresh(&self) -> Result<bool, SyncError> {
+        let now = self.stamps();
+        if self.read_identity().stamp == now {
+            return Ok(false);
+        }
+        let fresh = load_identity(&self.data, self.mapping_file.as_deref())?;
+        *self.identity.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        self.cache.invalidate_all();
+        tracing::info!("identity data reloaded; principal cache cleared");
+        Ok(true)
+    }
+
+    fn stamps(&self) -> Vec<Option<FileStamp>> {
+        identity_stamps(&self.data, self.mapping_file.as_deref())
+    }
+
+    fn read_identity(&self) -> std::sync::RwLockReadGuard<'_, IdentityData> {
+        self.identity.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The synced identity directory.
-    pub fn directory(&self) -> &Directory {
-        &self.directory
+    pub fn directory(&self) -> Arc<Directory> {
+        Arc::clone(&self.read_identity().directory)
+    }
+
+    /// The admin's mapping for people whose email Jira hides.
+    pub fn mapping(&self) -> Arc<EmailMapping> {
+        Arc::clone(&self.read_identity().mapping)
     }
 
     /// How an email is matched to a Jira account.
     pub fn identity(&self, email: &str) -> Identity {
-        access::resolve_email(&self.directory, email, &self.mapping)
+        let id = self.read_identity();
+        access::resolve_email(&id.directory, email, &id.mapping)
     }
 
     /// The principal set of a caller (cached).
     pub fn principals(&self, email: &str) -> Arc<PrincipalSet> {
-        self.cache
-            .get_or_compute(&self.directory, email, &self.mapping)
+        let id = self.read_identity();
+        self.cache.get_or_compute(&id.directory, email, &id.mapping)
+    }
+
+    /// Emails of callers that no Jira account matched, as seen by this data directory's
+    /// searches (they searched as anonymous). `jira-index status` lists them.
+    pub fn unmatched_callers(&self) -> Vec<String> {
+        self.unmatched
+            .lock()
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Remembers an unmatched caller (persisted once per new email).
+    fn note_unmatched(&self, email: &str) {
+        let email = access::normalize_email(email);
+        if email.is_empty() {
+            return;
+        }
+        let Ok(mut set) = self.unmatched.lock() else {
+            return;
+        };
+        if set.len() >= MAX_UNMATCHED_CALLERS || !set.insert(email) {
+            return;
+        }
+        if let Err(e) = write_json_atomic(&self.data.unmatched_callers_file(), &*set) {
+            tracing::warn!(error = %e, "could not record an unmatched caller");
+        }
     }
 
     /// Searches as the person with this email.
@@ -75,7 +151,11 @@ impl Searcher {
         mode: SearchMode,
         filters: SearchFilters,
     ) -> Result<SearchOutcome, SyncError> {
-        let identity = describe_identity(&self.directory, &self.identity(email));
+        let resolved = self.identity(email);
+        if resolved == Identity::Unmatched {
+            self.note_unmatched(email);
+        }
+        let identity = describe_identity(&self.directory(), &resolved);
         let principals = self.principals(email).tags();
         let hits = self.index.search(&SearchRequest {
             query,
@@ -86,6 +166,35 @@ impl Searcher {
         })?;
         Ok(SearchOutcome { identity, hits })
     }
+}
+
+/// Unmatched callers remembered at most (a bound against callers sending junk).
+const MAX_UNMATCHED_CALLERS: usize = 10_000;
+
+fn identity_stamps(data: &DataDir, mapping_file: Option<&Path>) -> Vec<Option<FileStamp>> {
+    let mut out = vec![stamp(&data.directory_file())];
+    if let Some(path) = mapping_file {
+        out.push(stamp(path));
+    }
+    out
+}
+
+fn load_identity(data: &DataDir, mapping_file: Option<&Path>) -> Result<IdentityData, SyncError> {
+    // Stamps first: a rewrite racing with the read is then seen by the next refresh.
+    let stamp = identity_stamps(data, mapping_file);
+    let directory: Directory =
+        read_json(&data.directory_file())?.ok_or_else(|| SyncError::NotSynced {
+            path: data.root().display().to_string(),
+        })?;
+    let mapping = match mapping_file {
+        Some(path) => load_mapping(path)?,
+        None => EmailMapping::default(),
+    };
+    Ok(IdentityData {
+        directory: Arc::new(directory),
+        mapping: Arc::new(mapping),
+        stamp,
+    })
 }
 
 /// A one-line description of how a caller was identified.
@@ -111,7 +220,7 @@ pub fn describe_identity(dir: &Directory, identity: &Identity) -> String {
     }
 }
 
-fn load_mapping(path: &Path) -> Result<EmailMapping, SyncError> {
+pub(crate) fn load_mapping(path: &Path) -> Result<EmailMapping, SyncError> {
     let text = std::fs::read_to_string(path).map_err(|source| SyncError::Io {
         path: path.display().to_string(),
         source,

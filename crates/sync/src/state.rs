@@ -36,6 +36,10 @@ impl DataDir {
     pub fn state_file(&self) -> PathBuf {
         self.root.join("state.json")
     }
+    /// Emails of callers no Jira account matched, as seen by searches.
+    pub fn unmatched_callers_file(&self) -> PathBuf {
+        self.root.join("unmatched-callers.json")
+    }
     pub fn ensure(&self) -> Result<(), SyncError> {
         std::fs::create_dir_all(&self.root).map_err(|source| SyncError::Io {
             path: self.root.display().to_string(),
@@ -57,9 +61,22 @@ pub struct IssueState {
     pub updated: i64,
 }
 
+/// What a run synced.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// Identity and issues.
+    #[default]
+    Full,
+    /// Identity only (users, groups, roles, grants, security levels).
+    Identity,
+}
+
 /// One sync run, as shown by `jira-index status`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RunRecord {
+    #[serde(default)]
+    pub kind: RunKind,
     pub started_ms: i64,
     pub finished_ms: i64,
     pub issues_seen: usize,
@@ -76,6 +93,20 @@ pub struct RunRecord {
 pub struct SyncState {
     pub issues: BTreeMap<String, IssueState>,
     pub runs: Vec<RunRecord>,
+}
+
+/// Runs kept in the history.
+const RUN_HISTORY: usize = 100;
+
+impl SyncState {
+    /// Appends a run to the history, keeping the last [`RUN_HISTORY`].
+    pub fn push_run(&mut self, run: RunRecord) {
+        self.runs.push(run);
+        if self.runs.len() > RUN_HISTORY {
+            let excess = self.runs.len() - RUN_HISTORY;
+            self.runs.drain(..excess);
+        }
+    }
 }
 
 /// Writes `value` as JSON to `path` atomically.

@@ -1,0 +1,66 @@
+//! What `jira-index status` (and later the admin console) reports about a data
+//! directory: the sync history and the identity problems an admin can act on —
+//! people whose email Jira hides and that the mapping file does not cover, inactive
+//! accounts, what each mapping line does, and callers no account matched.
+
+use access::{Directory, EmailMapping, IdentityReport, identity_report};
+use serde::Serialize;
+
+use crate::SyncError;
+use crate::config::Config;
+use crate::search::load_mapping;
+use crate::state::{DataDir, RunRecord, SyncState, read_json};
+
+/// The status of one data directory.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub data_dir: String,
+    /// Whether an identity directory was ever synced.
+    pub synced: bool,
+    pub indexed_issues: usize,
+    pub indexed_chunks: usize,
+    pub users: usize,
+    pub groups: usize,
+    pub projects: usize,
+    /// The most recent runs, oldest first.
+    pub runs: Vec<RunRecord>,
+    pub identity: IdentityReport,
+    /// Emails that searched and matched no Jira account (they saw only what `anyone`
+    /// may see). Add a mapping line for the ones that belong to a hidden-email person.
+    pub unmatched_callers: Vec<String>,
+}
+
+/// Reads the status of the config's data directory (nothing is fetched from Jira).
+pub fn status(cfg: &Config) -> Result<Status, SyncError> {
+    let data = DataDir::new(&cfg.data.dir);
+    let state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
+    let directory: Option<Directory> = read_json(&data.directory_file())?;
+    let mapping = match &cfg.identity.email_mapping_file {
+        Some(path) => load_mapping(path)?,
+        None => EmailMapping::default(),
+    };
+    let unmatched_callers: Vec<String> =
+        read_json(&data.unmatched_callers_file())?.unwrap_or_default();
+    let synced = directory.is_some();
+    let directory = directory.unwrap_or_default();
+    let identity = identity_report(&directory, &mapping);
+    // A caller that a mapping line now covers is no longer unmatched.
+    let unmatched_callers = unmatched_callers
+        .into_iter()
+        .filter(|email| {
+            access::resolve_email(&directory, email, &mapping) == access::Identity::Unmatched
+        })
+        .collect();
+    Ok(Status {
+        data_dir: data.root().display().to_string(),
+        synced,
+        indexed_issues: state.issues.len(),
+        indexed_chunks: state.issues.values().map(|s| s.chunk_ids.len()).sum(),
+        users: directory.users.len(),
+        groups: directory.groups.len(),
+        projects: directory.projects.len(),
+        runs: state.runs.iter().rev().take(10).rev().cloned().collect(),
+        identity,
+        unmatched_callers,
+    })
+}
