@@ -93,6 +93,35 @@ async fn removing_a_group_member_needs_no_chunk_write() {
         !got.iter().any(|k| k.starts_with(&format!("{lost}-"))),
         "after: {email} must no longer find {lost} issues: {got:?}"
     );
+    // `status` names the people an admin must act on: hidden emails without a mapping
+    // line, and callers no account matched (recorded by the searches themselves).
+    searcher
+        .search_as(
+            " Stranger@Elsewhere.example ",
+            &term,
+            10,
+            SearchMode::Keyword,
+            SearchFilters::default(),
+        )
+        .unwrap();
+    let status = sync::status::status(&site.config).unwrap();
+    assert_eq!(status.unmatched_callers, ["stranger@elsewhere.example"]);
+    let hidden: Vec<&str> = after_ws
+        .users
+        .iter()
+        .filter(|u| !u.email_visible && u.active && u.account_type == "atlassian")
+        .map(|u| u.account_id.as_str())
+        .collect();
+    assert!(!hidden.is_empty());
+    let listed: Vec<&str> = status
+        .identity
+        .hidden_email
+        .iter()
+        .map(|u| u.account_id.as_str())
+        .collect();
+    assert_eq!(listed, hidden);
+    assert_eq!(status.runs.last().unwrap().kind, RunKind::Identity);
+
     // A fresh searcher agrees.
     drop(searcher);
     let fresh = sync::Searcher::open(&site.config, None).unwrap();
