@@ -281,7 +281,6 @@ async fn check_issues(cfg: &GenConfig) {
 }
 
 #[tokio::test]
-#[ignore = "jira-sim does not serve POST issue/bulkfetch yet (answers 405)"]
 async fn bulkfetch_matches_the_workspace() {
     let (sim, ws, c) = start(&GenConfig::skeleton(7)).await;
     let some: Vec<String> = ws.issues.iter().take(120).map(|i| i.id.clone()).collect();

@@ -2,7 +2,9 @@
 //!
 //! Owns: the seeded workspace generator ([`generate`]), the data model ([`model`]), an
 //! axum server speaking the Jira Cloud REST v3 shapes on loopback ([`server`]), the
-//! ground-truth visibility oracle ([`oracle`]) and workspace mutations ([`mutate`]).
+//! ground-truth visibility oracle ([`oracle`]), workspace mutations ([`mutate`], also
+//! over HTTP: [`admin`]), seeded fault injection with a request log ([`faults`]) and
+//! OAuth 2.0 (3LO) with rotating refresh tokens ([`oauth`]).
 //!
 //! Must never: depend on the project's `access` crate (the oracle is an independent
 //! reimplementation of Jira's rules), listen on a non-loopback address by default, or log
@@ -15,13 +17,17 @@
 //! (HR single-user grant), heidi (hidden email), ivan (inactive, engineering), judy
 //! (PUB lead, service-desk-agents), mallory (service-desk-agents only, no jira-software).
 
+pub mod admin;
+mod edge;
+pub mod faults;
 pub mod generate;
 pub mod jql;
 pub mod model;
 pub mod mutate;
+pub mod oauth;
 pub mod oracle;
 pub mod server;
 
 pub use generate::{GenConfig, generate};
 pub use model::{MARKER_IN_COMMENT, MARKER_IN_DESCRIPTION, User, Workspace};
-pub use server::{SimHandle, start};
+pub use server::{SimHandle, SimOptions, start, start_with};

@@ -9,12 +9,19 @@
 use crate::jql::{self, Jql};
 use crate::model::*;
 use axum::Router;
+use axum::ServiceExt;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use tower::Layer;
+use tower::util::MapRequestLayer;
+
+use crate::edge;
+use crate::faults::{FaultConfig, FaultState, RequestRecord};
+use crate::oauth::{OAuthConfig, OAuthState, OAuthStats};
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +33,8 @@ pub struct SimHandle {
     pub base_url: String,
     ws: Arc<RwLock<Workspace>>,
     requests: Arc<AtomicUsize>,
+    faults: Arc<FaultState>,
+    oauth: Arc<OAuthState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -38,6 +47,30 @@ impl SimHandle {
     /// Number of HTTP requests received so far (authenticated or not).
     pub fn request_count(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
+    }
+    /// Every REST request so far, with time, status and injected fault.
+    pub fn request_log(&self) -> Vec<RequestRecord> {
+        self.faults.log()
+    }
+    /// Forgets the request log.
+    pub fn clear_request_log(&self) {
+        self.faults.clear_log()
+    }
+    /// Replaces the fault configuration.
+    pub fn set_faults(&self, config: FaultConfig) {
+        self.faults.set_config(config)
+    }
+    /// What the OAuth token endpoint saw.
+    pub fn oauth_stats(&self) -> OAuthStats {
+        self.oauth.stats()
+    }
+    /// The OAuth app and cloud id the simulator accepts.
+    pub fn oauth_config(&self) -> OAuthConfig {
+        self.oauth.config.clone()
+    }
+    /// Base URL of the REST API for OAuth callers: `{base}/ex/jira/{cloudId}`.
+    pub fn gateway_url(&self) -> String {
+        format!("{}/ex/jira/{}", self.base_url, self.oauth.config.cloud_id)
     }
     /// Stops the server and waits for it to finish.
     pub async fn shutdown(mut self) {
@@ -58,35 +91,65 @@ impl Drop for SimHandle {
     }
 }
 
+/// How a simulator starts: faults and OAuth app.
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    pub faults: FaultConfig,
+    pub oauth: OAuthConfig,
+}
+
 #[derive(Clone)]
-struct AppState {
-    ws: Arc<RwLock<Workspace>>,
+pub(crate) struct AppState {
+    pub(crate) ws: Arc<RwLock<Workspace>>,
     requests: Arc<AtomicUsize>,
-    base: Arc<str>,
+    pub(crate) faults: Arc<FaultState>,
+    pub(crate) oauth: Arc<OAuthState>,
+    pub(crate) base: Arc<str>,
 }
 
 impl AppState {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Workspace> {
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Workspace> {
         self.ws.read().unwrap_or_else(|e| e.into_inner())
+    }
+    pub(crate) fn count_request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-/// Starts the simulator on `addr` (use port 0 for a free port).
+/// Starts the simulator on `addr` (use port 0 for a free port), without faults.
 pub async fn start(ws: Workspace, addr: std::net::SocketAddr) -> std::io::Result<SimHandle> {
+    start_with(ws, addr, SimOptions::default()).await
+}
+
+/// Starts the simulator with fault injection and an OAuth app.
+pub async fn start_with(
+    ws: Workspace,
+    addr: std::net::SocketAddr,
+    options: SimOptions,
+) -> std::io::Result<SimHandle> {
+    options
+        .faults
+        .validate()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let base_url = format!("http://{local}");
     let ws = Arc::new(RwLock::new(ws));
     let requests = Arc::new(AtomicUsize::new(0));
+    let faults = Arc::new(FaultState::new(options.faults));
+    let oauth = Arc::new(OAuthState::new(options.oauth));
     let state = AppState {
         ws: ws.clone(),
         requests: requests.clone(),
+        faults: faults.clone(),
+        oauth: oauth.clone(),
         base: base_url.clone().into(),
     };
-    let app = router(state);
+    let cloud_id: Arc<str> = oauth.config.cloud_id.clone().into();
+    let app = MapRequestLayer::new(edge::rewrite_gateway(cloud_id)).layer(router(state));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let res = axum::serve(listener, app)
+        let res = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })
@@ -100,6 +163,8 @@ pub async fn start(ws: Workspace, addr: std::net::SocketAddr) -> std::io::Result
         base_url,
         ws,
         requests,
+        faults,
+        oauth,
         shutdown: Some(tx),
         task: Some(task),
     })
@@ -137,11 +202,27 @@ fn router(state: AppState) -> Router {
             get(search_jql_get).post(search_jql_post),
         )
         .route("/rest/api/3/search", get(search_gone).post(search_gone))
+        .route("/rest/api/3/issue/bulkfetch", post(issue_bulkfetch))
         .route("/rest/api/3/issue/{id_or_key}", get(get_issue))
         .route("/rest/api/3/issue/{id_or_key}/comment", get(issue_comments))
         .route("/rest/api/3/auditing/record", get(audit_records))
+        .route("/authorize", get(edge::authorize))
+        .route("/oauth/token", post(edge::token))
+        .route(
+            "/oauth/token/accessible-resources",
+            get(edge::accessible_resources),
+        )
+        .route("/_sim/mutate", post(edge::mutate))
+        .route(
+            "/_sim/requests",
+            get(edge::request_log).delete(edge::clear_request_log),
+        )
+        .route("/_sim/faults", get(edge::get_faults).put(edge::put_faults))
+        .route("/_sim/oauth", get(edge::oauth_stats))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), auth))
+        // Outermost first: faults see every REST request, authenticated or not.
+        .layer(middleware::from_fn_with_state(state.clone(), edge::auth))
+        .layer(middleware::from_fn_with_state(state.clone(), edge::faults))
         .with_state(state)
 }
 
@@ -162,26 +243,7 @@ fn ok(v: Value) -> Response {
     (StatusCode::OK, axum::Json(v)).into_response()
 }
 
-async fn auth(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    st.requests.fetch_add(1, Ordering::Relaxed);
-    let authorized = {
-        let ws = st.read();
-        check_basic(req.headers(), &ws.admin_email, &ws.admin_api_token)
-    };
-    if !authorized {
-        let mut r = error(
-            StatusCode::UNAUTHORIZED,
-            "You are not authenticated. Authentication required to perform this operation.",
-        );
-        if let Ok(v) = "Basic realm=\"protected-area\"".parse() {
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-        }
-        return r;
-    }
-    next.run(req).await
-}
-
-fn check_basic(headers: &HeaderMap, email: &str, token: &str) -> bool {
+pub(crate) fn check_basic(headers: &HeaderMap, email: &str, token: &str) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -1189,6 +1251,73 @@ async fn search_jql_post(State(st): State<AppState>, body: Bytes) -> Response {
         reconcile: as_list(v.get("reconcileIssues")),
     };
     run_search(&st, req)
+}
+
+/// Most issues one `issue/bulkfetch` call may name (Jira: 100).
+pub const MAX_BULKFETCH: usize = 100;
+
+/// `POST /rest/api/3/issue/bulkfetch`: `{issueIdsOrKeys, fields, expand}` →
+/// `{issues, issueErrors}`; ids or keys that do not exist are reported, not dropped.
+async fn issue_bulkfetch(State(st): State<AppState>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid request body: {e}"),
+            );
+        }
+    };
+    let strings = |key: &str| -> Vec<String> {
+        v.get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| match x {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let wanted = strings("issueIdsOrKeys");
+    if wanted.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "issueIdsOrKeys must name at least one issue.",
+        );
+    }
+    if wanted.len() > MAX_BULKFETCH {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("issueIdsOrKeys can hold at most {MAX_BULKFETCH} issues."),
+        );
+    }
+    let mut fields = strings("fields");
+    if fields.is_empty() {
+        fields.push("*navigable".into());
+    }
+    let sel = FieldSel::parse(&fields);
+    let ws = st.read();
+    let mut issues = Vec::new();
+    let mut errors = Vec::new();
+    for id in &wanted {
+        match ws
+            .issues
+            .iter()
+            .find(|i| &i.id == id || i.key.eq_ignore_ascii_case(id))
+        {
+            Some(issue) => issues.push(issue_json(&st.base, &ws, issue, &sel)),
+            // Jira's IssueError: `id` echoes what was asked for.
+            None => errors.push(json!({
+                "id": id,
+                "errorMessage": "Issue does not exist or you do not have permission to see it.",
+            })),
+        }
+    }
+    ok(json!({"issues": issues, "issueErrors": errors}))
 }
 
 /// Largest page when content fields are requested / when only id and key are.

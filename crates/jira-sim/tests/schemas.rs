@@ -174,6 +174,27 @@ async fn responses_match_openapi_schemas() {
     let status = r.status().as_u16();
     let body: Value = r.json().await.expect("json");
     assert!(api.check("/rest/api/3/search/jql", "post", status, &body));
+    // POST issue/bulkfetch, with one id that does not exist (issue 0 was deleted above)
+    let mut ids: Vec<String> = ws
+        .issues
+        .iter()
+        .skip(1)
+        .take(5)
+        .map(|i| i.id.clone())
+        .collect();
+    ids.push("NOPE-1".to_string());
+    let r = http
+        .post(format!("{}/rest/api/3/issue/bulkfetch", sim.base_url))
+        .basic_auth(&ws.admin_email, Some(&ws.admin_api_token))
+        .json(&json!({"issueIdsOrKeys": ids, "fields": ["summary", "comment"]}))
+        .send()
+        .await
+        .expect("send");
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["issues"].as_array().map(Vec::len), Some(5));
+    assert_eq!(body["issueErrors"][0]["id"], "NOPE-1");
+    assert!(api.check("/rest/api/3/issue/bulkfetch", "post", status, &body));
     // 401
     let r = http
         .get(format!("{}/rest/api/3/myself", sim.base_url))
