@@ -53,6 +53,12 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Inject faults: `storm` = 10% 429s (Retry-After 1-2 s), 5% 503s, 1% resets.
+        #[arg(long, value_enum, default_value = "none")]
+        faults: Faults,
+        /// Points budget per hour, reported in RateLimit headers and enforced with 429s.
+        #[arg(long)]
+        points_per_hour: Option<u64>,
     },
     /// Sync the site named in the config into its data directory.
     Sync {
@@ -105,6 +111,12 @@ enum Preset {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum Faults {
+    None,
+    Storm,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Mode {
     Hybrid,
     Keyword,
@@ -142,7 +154,20 @@ fn main() -> Result<()> {
             query,
             keyword_only,
         } => runtime.block_on(demo::run(&cli.config, &query, keyword_only)),
-        Command::Sim { preset, seed, port } => runtime.block_on(run_sim(preset, seed, port)),
+        Command::Sim {
+            preset,
+            seed,
+            port,
+            faults,
+            points_per_hour,
+        } => {
+            let mut faults = match faults {
+                Faults::None => jira_sim::faults::FaultConfig::none(),
+                Faults::Storm => jira_sim::faults::FaultConfig::storm(seed),
+            };
+            faults.points_per_window = points_per_hour;
+            runtime.block_on(run_sim(preset, seed, port, faults))
+        }
         Command::Sync {
             force,
             identity_only,
@@ -218,7 +243,12 @@ fn load_config(path: &std::path::Path) -> Result<sync::Config> {
     })
 }
 
-async fn run_sim(preset: Preset, seed: u64, port: u16) -> Result<()> {
+async fn run_sim(
+    preset: Preset,
+    seed: u64,
+    port: u16,
+    faults: jira_sim::faults::FaultConfig,
+) -> Result<()> {
     use jira_sim::generate::{GenConfig, generate};
     let gen_cfg = match preset {
         Preset::Skeleton => GenConfig::skeleton(seed),
@@ -233,7 +263,11 @@ async fn run_sim(preset: Preset, seed: u64, port: u16) -> Result<()> {
         ws.admin_api_token.clone(),
         ws.issues.len(),
     );
-    let handle = jira_sim::server::start(ws, ([127, 0, 0, 1], port).into())
+    let options = jira_sim::SimOptions {
+        faults,
+        ..Default::default()
+    };
+    let handle = jira_sim::start_with(ws, ([127, 0, 0, 1], port).into(), options)
         .await
         .with_context(|| format!("starting the simulator on port {port}"))?;
     println!(
@@ -243,6 +277,19 @@ async fn run_sim(preset: Preset, seed: u64, port: u16) -> Result<()> {
     println!("base URL:  {}", handle.base_url);
     println!("email:     {email}");
     println!("API token: {token}   (a simulator credential, not a secret)");
+    let oauth = handle.oauth_config();
+    println!(
+        "OAuth:     client_id {} / client_secret {} (simulator credentials); authorize at {}/authorize, token at {}/oauth/token, API at {}",
+        oauth.client_id,
+        oauth.client_secret,
+        handle.base_url,
+        handle.base_url,
+        handle.gateway_url()
+    );
+    println!(
+        "admin:     POST {}/_sim/mutate, GET {}/_sim/requests, PUT {}/_sim/faults",
+        handle.base_url, handle.base_url, handle.base_url
+    );
     println!("Ctrl-C to stop.");
     tokio::signal::ctrl_c().await.ok();
     handle.shutdown().await;

@@ -378,14 +378,18 @@ pub fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
     parse_time(s)
 }
 
-fn key_cmp(a: &str, b: &str) -> Ordering {
-    let split = |k: &str| -> (String, u64) {
-        match k.rsplit_once('-') {
-            Some((p, n)) => (p.to_string(), n.parse().unwrap_or(0)),
-            None => (k.to_string(), 0),
-        }
-    };
-    split(a).cmp(&split(b))
+fn split_key(k: &str) -> (&str, u64) {
+    match k.rsplit_once('-') {
+        Some((p, n)) => (p, n.parse().unwrap_or(0)),
+        None => (k, 0),
+    }
+}
+
+/// A matching issue with its key split once (project part, number).
+struct Keyed<'w> {
+    issue: &'w Issue,
+    /// (rank of the key's project part, number).
+    key: (u32, u64),
 }
 
 fn id_cmp(a: &str, b: &str) -> Ordering {
@@ -395,6 +399,88 @@ fn id_cmp(a: &str, b: &str) -> Ordering {
 impl Jql {
     /// Matching issues in result order (archived projects excluded).
     pub fn run<'w>(&self, ws: &'w Workspace) -> Result<Vec<&'w Issue>, JqlError> {
+        let mut out = self.keyed(ws)?;
+        out.sort_by(|a, b| self.compare(a, b));
+        Ok(out.into_iter().map(|k| k.issue).collect())
+    }
+
+    /// One page of the result: the issues at `offset..offset + max` in result order,
+    /// and the total count. Linear in the number of matches (selection, not a full
+    /// sort), so paging through a large site stays fast.
+    pub fn run_page<'w>(
+        &self,
+        ws: &'w Workspace,
+        offset: usize,
+        max: usize,
+    ) -> Result<(Vec<&'w Issue>, usize), JqlError> {
+        let mut out = self.keyed(ws)?;
+        let total = out.len();
+        if offset >= total || max == 0 {
+            return Ok((Vec::new(), total));
+        }
+        if offset > 0 {
+            // Everything before `offset` now sorts before everything after it.
+            out.select_nth_unstable_by(offset, |a, b| self.compare(a, b));
+        }
+        let tail = &mut out[offset..];
+        let take = max.min(tail.len());
+        if take < tail.len() {
+            tail.select_nth_unstable_by(take, |a, b| self.compare(a, b));
+        }
+        let page = &mut tail[..take];
+        page.sort_by(|a, b| self.compare(a, b));
+        Ok((page.iter().map(|k| k.issue).collect(), total))
+    }
+
+    /// Matching issues with their sort keys precomputed.
+    fn keyed<'w>(&self, ws: &'w Workspace) -> Result<Vec<Keyed<'w>>, JqlError> {
+        let matched = self.matching(ws)?;
+        let split: Vec<(&str, u64)> = matched.iter().map(|i| split_key(&i.key)).collect();
+        // Key prefixes ranked once, so that ordering by key compares integers.
+        let distinct: rustc_hash::FxHashSet<&str> = split.iter().map(|(p, _)| *p).collect();
+        let mut prefixes: Vec<&str> = distinct.into_iter().collect();
+        prefixes.sort_unstable();
+        let rank: rustc_hash::FxHashMap<&str, u32> = prefixes
+            .into_iter()
+            .enumerate()
+            .map(|(r, p)| (p, r as u32))
+            .collect();
+        Ok(matched
+            .into_iter()
+            .zip(split)
+            .map(|(issue, (prefix, n))| Keyed {
+                key: (rank.get(prefix).copied().unwrap_or(0), n),
+                issue,
+            })
+            .collect())
+    }
+
+    /// The result order: ORDER BY fields, then id (a total order).
+    fn compare(&self, a: &Keyed<'_>, b: &Keyed<'_>) -> Ordering {
+        const DEFAULT: [(SortField, bool); 2] =
+            [(SortField::Created, false), (SortField::Id, false)];
+        let order: &[(SortField, bool)] = if self.order.is_empty() {
+            &DEFAULT
+        } else {
+            &self.order
+        };
+        for (f, asc) in order {
+            let o = match f {
+                SortField::Created => a.issue.created.cmp(&b.issue.created),
+                SortField::Updated => a.issue.updated.cmp(&b.issue.updated),
+                SortField::Key => a.key.cmp(&b.key),
+                SortField::Id => id_cmp(&a.issue.id, &b.issue.id),
+            };
+            let o = if *asc { o } else { o.reverse() };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        id_cmp(&a.issue.id, &b.issue.id)
+    }
+
+    /// Matching issues, unordered.
+    fn matching<'w>(&self, ws: &'w Workspace) -> Result<Vec<&'w Issue>, JqlError> {
         // Resolve project values to ids up front.
         let mut project_sets: Vec<(bool, Vec<String>)> = Vec::new();
         for c in &self.clauses {
@@ -414,13 +500,13 @@ impl Jql {
                 project_sets.push((*negate, ids));
             }
         }
-        let live: std::collections::HashSet<&str> = ws
+        let live: rustc_hash::FxHashSet<&str> = ws
             .projects
             .iter()
             .filter(|p| !p.archived)
             .map(|p| p.id.as_str())
             .collect();
-        let mut out: Vec<&Issue> = ws
+        let out: Vec<&Issue> = ws
             .issues
             .iter()
             .filter(|i| live.contains(i.project_id.as_str()))
@@ -450,26 +536,6 @@ impl Jql {
                 })
             })
             .collect();
-        let order: Vec<(SortField, bool)> = if self.order.is_empty() {
-            vec![(SortField::Created, false), (SortField::Id, false)]
-        } else {
-            self.order.clone()
-        };
-        out.sort_by(|a, b| {
-            for (f, asc) in &order {
-                let o = match f {
-                    SortField::Created => a.created.cmp(&b.created),
-                    SortField::Updated => a.updated.cmp(&b.updated),
-                    SortField::Key => key_cmp(&a.key, &b.key),
-                    SortField::Id => id_cmp(&a.id, &b.id),
-                };
-                let o = if *asc { o } else { o.reverse() };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            id_cmp(&a.id, &b.id)
-        });
         Ok(out)
     }
 }
@@ -511,6 +577,31 @@ mod tests {
     use crate::generate::{GenConfig, generate};
 
     #[test]
+    fn pages_equal_slices_of_the_full_order() {
+        let ws = generate(&GenConfig::small(3));
+        for jql in [
+            "ORDER BY key ASC",
+            "project in (ENG, OPS) ORDER BY updated DESC",
+            "",
+        ] {
+            let q = parse(jql).unwrap();
+            let all: Vec<String> = q.run(&ws).unwrap().iter().map(|i| i.id.clone()).collect();
+            let mut paged = Vec::new();
+            let mut offset = 0;
+            loop {
+                let (page, total) = q.run_page(&ws, offset, 37).unwrap();
+                assert_eq!(total, all.len());
+                if page.is_empty() {
+                    break;
+                }
+                offset += page.len();
+                paged.extend(page.iter().map(|i| i.id.clone()));
+            }
+            assert_eq!(paged, all, "{jql}");
+        }
+    }
+
+    #[test]
     fn parses_supported_subset() {
         assert!(parse("").is_ok());
         assert!(parse("project in (ENG, \"OPS\") AND updated >= 1741107711123 ORDER BY updated ASC, key ASC").is_ok());
@@ -546,7 +637,7 @@ mod tests {
         );
         assert!(
             eng.windows(2)
-                .all(|w| key_cmp(&w[0].key, &w[1].key) == Ordering::Less)
+                .all(|w| split_key(&w[0].key) < split_key(&w[1].key))
         );
         let cut = ws.issues[100].updated;
         let q = parse(&format!(

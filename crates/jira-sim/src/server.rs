@@ -1350,16 +1350,16 @@ fn run_search(st: &AppState, req: SearchRequest) -> Response {
         },
     };
     let ws = st.read();
-    let matched = match query.run(&ws) {
+    let (page, total) = match query.run_page(&ws, offset, max) {
         Ok(m) => m,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    let page: Vec<Value> = slice(&matched, offset, max)
+    let page: Vec<Value> = page
         .iter()
         .map(|i| issue_json(&st.base, &ws, i, &sel))
         .collect();
     let end = offset.saturating_add(page.len());
-    let is_last = end >= matched.len();
+    let is_last = end >= total;
     let mut v = json!({"issues": page, "isLast": is_last});
     if !is_last {
         v["nextPageToken"] = json!(jql::encode_token(end, fingerprint));
