@@ -6,6 +6,7 @@ use std::path::Path;
 
 use jira_sim::generate::{GenConfig, generate};
 use jira_sim::model::Workspace;
+use jira_sim::SimOptions;
 use jira_sim::server::SimHandle;
 
 /// A running simulator and a config that syncs it into a data directory.
@@ -32,8 +33,19 @@ pub async fn start_workspace(
     embedding: bool,
     extra_toml: &str,
 ) -> anyhow::Result<SimSite> {
+    start_workspace_with(ws, data_dir, embedding, extra_toml, SimOptions::default()).await
+}
+
+/// [`start_workspace`] with fault injection or an OAuth app.
+pub async fn start_workspace_with(
+    ws: Workspace,
+    data_dir: &Path,
+    embedding: bool,
+    extra_toml: &str,
+    options: SimOptions,
+) -> anyhow::Result<SimSite> {
     let (email, token) = (ws.admin_email.clone(), ws.admin_api_token.clone());
-    let handle = jira_sim::server::start(ws, ([127, 0, 0, 1], 0).into()).await?;
+    let handle = jira_sim::start_with(ws, ([127, 0, 0, 1], 0).into(), options).await?;
     let text = format!(
         "[jira]\nbase_url = {:?}\nemail = {email:?}\napi_token = {token:?}\n\n[data]\ndir = {:?}\n\n[embedding]\nenabled = {embedding}\n\n{extra_toml}\n",
         handle.base_url,

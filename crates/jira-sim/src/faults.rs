@@ -137,6 +137,8 @@ pub enum Fault {
 #[derive(Clone, Debug)]
 pub struct Decision {
     pub seq: u64,
+    /// For a request before `Retry-After` expired: time since that 429.
+    pub since_limit: Option<Duration>,
     pub fault: Option<Fault>,
     pub delay: Option<Duration>,
     pub headers: Vec<(String, String)>,
@@ -155,6 +157,10 @@ pub struct RequestRecord {
     pub fault: Option<Fault>,
     /// Sent before the `Retry-After` of an earlier 429 expired.
     pub early: bool,
+    /// For an early request: milliseconds since that 429 was answered. A request the
+    /// client had in flight when the 429 left shows a few milliseconds here; one sent
+    /// after the client read it shows more.
+    pub ms_after_429: Option<f64>,
 }
 
 /// The mutable fault and rate-limit state of a running simulator.
@@ -170,6 +176,8 @@ struct Inner {
     seq: u64,
     /// No request may arrive before this instant (the latest `Retry-After`).
     not_before: Option<Instant>,
+    /// When the 429 that set `not_before` was decided.
+    limited_at: Option<Instant>,
     window_start: Instant,
     points_used: u64,
 }
@@ -195,6 +203,7 @@ impl FaultState {
                 config,
                 seq: 0,
                 not_before: None,
+                limited_at: None,
                 window_start: now,
                 points_used: 0,
             }),
@@ -235,12 +244,14 @@ impl FaultState {
         let reset_in = window.saturating_sub(now.duration_since(inner.window_start));
         let mut headers = Vec::new();
         let mut fault = None;
+        let mut since_limit = None;
 
         // A request before the last Retry-After expired: 429 again.
         if let Some(nb) = inner.not_before
             && now < nb
         {
             let secs = ceil_secs(nb - now);
+            since_limit = inner.limited_at.map(|t| now.duration_since(t));
             fault = Some(Fault::RateLimited {
                 retry_after_secs: secs,
                 reason: "jira-burst-based".into(),
@@ -255,6 +266,7 @@ impl FaultState {
                 if inner.points_used + cost > quota {
                     let secs = ceil_secs(reset_in).max(1);
                     inner.not_before = Some(now + Duration::from_secs(secs));
+                    inner.limited_at = Some(now);
                     fault = Some(Fault::RateLimited {
                         retry_after_secs: secs,
                         reason: "jira-quota-global-based".into(),
@@ -300,6 +312,7 @@ impl FaultState {
             let mut edge = cfg.rate_limited;
             if roll < edge {
                 inner.not_before = Some(now + Duration::from_secs(retry_after));
+                inner.limited_at = Some(now);
                 fault = Some(Fault::RateLimited {
                     retry_after_secs: retry_after,
                     reason: "jira-burst-based".into(),
@@ -333,6 +346,7 @@ impl FaultState {
             (slow_roll < cfg.slow && cfg.slow_ms > 0).then(|| Duration::from_millis(cfg.slow_ms));
         Decision {
             seq,
+            since_limit,
             fault,
             delay,
             headers,
@@ -351,6 +365,9 @@ impl FaultState {
             status,
             fault: decision.fault.clone(),
             early,
+            ms_after_429: decision
+                .since_limit
+                .map(|d| d.as_secs_f64() * 1000.0),
         };
         self.log
             .lock()
