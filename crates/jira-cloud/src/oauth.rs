@@ -15,8 +15,13 @@ use crate::auth::{OAuthCredentials, bearer};
 use crate::error::jira_messages;
 use crate::transport::backoff_delay;
 
-/// Refresh this long before the access token expires.
+/// Refresh this long before the access token expires (a quarter of the lifetime for
+/// tokens that live less than four minutes).
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+
+fn margin(lifetime: Duration) -> Duration {
+    EXPIRY_MARGIN.min(lifetime / 4)
+}
 
 pub(crate) struct OAuthSession {
     creds: OAuthCredentials,
@@ -61,8 +66,9 @@ impl OAuthSession {
         requests: &std::sync::atomic::AtomicU64,
     ) -> Result<(HeaderValue, u64), JiraError> {
         let mut s = self.state.lock().await;
-        if let Some((h, expires)) = &s.access
-            && *expires > Instant::now() + EXPIRY_MARGIN
+        // `access` holds the instant to refresh at: expiry minus the margin.
+        if let Some((h, refresh_at)) = &s.access
+            && *refresh_at > Instant::now()
         {
             return Ok((h.clone(), s.generation));
         }
@@ -71,7 +77,7 @@ impl OAuthSession {
             .await?;
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
         let header = bearer(&answer.access_token)?;
-        s.access = Some((header.clone(), Instant::now() + lifetime));
+        s.access = Some((header.clone(), Instant::now() + lifetime - margin(lifetime)));
         s.generation += 1;
         if let Some(new) = answer
             .refresh_token

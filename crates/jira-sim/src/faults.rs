@@ -365,9 +365,7 @@ impl FaultState {
             status,
             fault: decision.fault.clone(),
             early,
-            ms_after_429: decision
-                .since_limit
-                .map(|d| d.as_secs_f64() * 1000.0),
+            ms_after_429: decision.since_limit.map(|d| d.as_secs_f64() * 1000.0),
         };
         self.log
             .lock()
