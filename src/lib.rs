@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
+use jira_sim::SimOptions;
 use jira_sim::generate::{GenConfig, generate};
 use jira_sim::model::Workspace;
-use jira_sim::SimOptions;
 use jira_sim::server::SimHandle;
 
 /// A running simulator and a config that syncs it into a data directory.

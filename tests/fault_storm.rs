@@ -27,9 +27,7 @@ async fn sync_into(
         .await
         .unwrap();
     assert!(report.run.errors.is_empty(), "{:?}", report.run.errors);
-    let state: SyncState = read_json(&DataDir::new(dir).state_file())
-        .unwrap()
-        .unwrap();
+    let state: SyncState = read_json(&DataDir::new(dir).state_file()).unwrap().unwrap();
     (state, report.chunk_count, site.handle.request_log())
 }
 
@@ -37,9 +35,15 @@ async fn sync_into(
 async fn a_storm_of_faults_changes_nothing_in_the_index() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = generate(&GenConfig::small(21));
-    let site = start_workspace_with(ws, &tmp.path().join("unused"), false, "", SimOptions::default())
-        .await
-        .unwrap();
+    let site = start_workspace_with(
+        ws,
+        &tmp.path().join("unused"),
+        false,
+        "",
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
     let (calm, calm_chunks, calm_log) = sync_into(&site, &tmp.path().join("calm")).await;
     // The storm, plus aborted connections and truncated bodies often enough that a run
     // surely meets some.
@@ -53,7 +57,7 @@ async fn a_storm_of_faults_changes_nothing_in_the_index() {
     assert!(calm_log.iter().all(|r| r.fault.is_none()));
     let count = |pred: &dyn Fn(&Fault) -> bool| {
         log.iter()
-            .filter(|r| r.fault.as_ref().is_some_and(|f| pred(f)))
+            .filter(|r| r.fault.as_ref().is_some_and(pred))
             .count()
     };
     let limited = count(&|f| matches!(f, Fault::RateLimited { early: false, .. }));
@@ -73,7 +77,10 @@ async fn a_storm_of_faults_changes_nothing_in_the_index() {
     assert_eq!(stormy_chunks, calm_chunks);
     assert_eq!(stormy.issues.len(), calm.issues.len());
     for (id, want) in &calm.issues {
-        let got = stormy.issues.get(id).unwrap_or_else(|| panic!("issue {id} lost"));
+        let got = stormy
+            .issues
+            .get(id)
+            .unwrap_or_else(|| panic!("issue {id} lost"));
         assert_eq!(got.chunk_ids, want.chunk_ids, "{}", want.key);
         assert_eq!(got.content_hash, want.content_hash, "{}", want.key);
     }
@@ -83,5 +90,8 @@ async fn a_storm_of_faults_changes_nothing_in_the_index() {
         .iter()
         .filter(|r| r.early && r.ms_after_429.unwrap_or(f64::MAX) > IN_FLIGHT_GRACE_MS)
         .collect();
-    assert!(violations.is_empty(), "requests before Retry-After: {violations:#?}");
+    assert!(
+        violations.is_empty(),
+        "requests before Retry-After: {violations:#?}"
+    );
 }

@@ -95,6 +95,16 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
     },
+    /// Test the connection and report what the account can and cannot read.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// OAuth 2.0 (3LO): authorize the app once and store the refresh token.
+    Auth {
+        #[command(subcommand)]
+        action: AuthAction,
+    },
     /// Show the last sync runs and the identity report.
     Status {
         #[arg(long)]
@@ -108,6 +118,17 @@ enum Preset {
     Small,
     Medium,
     Large,
+}
+
+#[derive(Subcommand)]
+enum AuthAction {
+    /// Print the authorize URL, wait for the redirect on the loopback callback port,
+    /// exchange the code and write the token file named in [jira.oauth].
+    Login {
+        /// Seconds to wait for the browser.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -225,6 +246,33 @@ fn main() -> Result<()> {
             };
             let outcome = searcher.search_as(&as_email, &query.join(" "), limit, mode, filters)?;
             output::print_hits(&outcome, json);
+            Ok(())
+        }
+        Command::Check { json } => {
+            let cfg = load_config(&cli.config)?;
+            let report = runtime.block_on(sync::check::run_check(&cfg))?;
+            output::print_check(&report, json)?;
+            if !report.ready() {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Auth {
+            action: AuthAction::Login { timeout },
+        } => {
+            let cfg = load_config(&cli.config)?;
+            let file = runtime.block_on(sync::credentials::login(
+                &cfg,
+                |url| {
+                    println!("Open this URL in a browser and approve jira-index:\n\n  {url}\n");
+                    println!("Waiting for the redirect to the loopback callback...");
+                },
+                std::time::Duration::from_secs(timeout),
+            ))?;
+            println!(
+                "Authorized for {} (cloud id {}); the refresh token is stored in the token file.",
+                file.site_url, file.cloud_id
+            );
             Ok(())
         }
         Command::Status { json } => {

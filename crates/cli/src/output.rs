@@ -179,3 +179,48 @@ pub fn print_status(cfg: &sync::Config, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// Prints the result of `jira-index check`.
+pub fn print_check(report: &sync::check::CheckReport, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    println!("site: {} ({})", report.site, report.auth);
+    match &report.account {
+        Some(a) => println!(
+            "account: {} ({}){}",
+            a.display_name,
+            a.account_id,
+            a.email
+                .as_deref()
+                .map(|e| format!(", {e}"))
+                .unwrap_or_default()
+        ),
+        None => println!("account: not connected"),
+    }
+    for item in &report.items {
+        println!(
+            "  [{}] {}: {}",
+            if item.ok { "ok" } else { "!!" },
+            item.what,
+            item.detail
+        );
+        if let Some(advice) = &item.advice {
+            println!("       -> {advice}");
+        }
+    }
+    for (name, quota, window) in &report.rate_limit_policies {
+        println!("rate limit policy {name}: {quota} points per {window} s");
+    }
+    println!(
+        "{} ({} API calls)",
+        if report.ready() {
+            "ready to sync"
+        } else {
+            "NOT ready to sync: fix the items marked !!"
+        },
+        report.api_calls
+    );
+    Ok(())
+}

@@ -51,6 +51,7 @@ mod de;
 mod error;
 mod identity;
 pub mod jql;
+pub mod login;
 pub mod model;
 mod oauth;
 mod paging;

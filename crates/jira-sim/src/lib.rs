@@ -20,6 +20,7 @@
 pub mod admin;
 mod edge;
 pub mod faults;
+pub mod files;
 pub mod generate;
 pub mod jql;
 pub mod model;

@@ -38,7 +38,8 @@ pub struct Config {
 pub struct JiraConfig {
     /// Site URL, e.g. `https://example.atlassian.net` (no trailing `/rest/...`).
     pub base_url: String,
-    /// Email of the account the connector reads the site with.
+    /// Email of the account the connector reads the site with (API-token auth).
+    #[serde(default)]
     pub email: String,
     /// Name of the environment variable holding the API token (preferred).
     #[serde(default)]
@@ -49,6 +50,89 @@ pub struct JiraConfig {
     /// Issues fetched per `search/jql` page (at most 100 with content fields).
     #[serde(default = "default_page_size")]
     pub page_size: u32,
+    /// OAuth 2.0 (3LO) instead of email + API token; see `jira-index auth login`.
+    #[serde(default)]
+    pub oauth: Option<OAuthAppConfig>,
+}
+
+/// An OAuth 2.0 (3LO) app registered in the Atlassian developer console.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthAppConfig {
+    pub client_id: String,
+    /// Name of the environment variable holding the client secret (preferred).
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// The client secret itself. Only for local simulators.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Where the rotating refresh token and the cloud id are kept (written atomically,
+    /// mode 0600), relative to the config file.
+    #[serde(default = "default_token_file")]
+    pub token_file: PathBuf,
+    /// Loopback port of the login callback; the app's callback URL must be
+    /// `http://127.0.0.1:<port>/callback`.
+    #[serde(default = "default_callback_port")]
+    pub callback_port: u16,
+    /// `https://auth.atlassian.com` (override only for a simulator).
+    #[serde(default = "default_auth_url")]
+    pub auth_url: String,
+    /// `https://api.atlassian.com` (override only for a simulator).
+    #[serde(default = "default_api_url")]
+    pub api_url: String,
+}
+
+impl std::fmt::Debug for OAuthAppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthAppConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret_env", &self.client_secret_env)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("token_file", &self.token_file)
+            .field("callback_port", &self.callback_port)
+            .field("auth_url", &self.auth_url)
+            .field("api_url", &self.api_url)
+            .finish()
+    }
+}
+
+impl OAuthAppConfig {
+    /// The client secret, from the environment variable or the literal.
+    pub fn client_secret(&self) -> Result<String, SyncError> {
+        if let Some(var) = &self.client_secret_env {
+            return std::env::var(var).map_err(|_| SyncError::Config {
+                detail: format!(
+                    "jira.oauth.client_secret_env = {var:?}: the environment variable {var} is not set"
+                ),
+            });
+        }
+        self.client_secret.clone().ok_or_else(|| SyncError::Config {
+            detail: "jira.oauth: set client_secret_env (the name of an environment variable holding the client secret)".into(),
+        })
+    }
+
+    pub fn endpoints(&self) -> jira_cloud::login::OAuthEndpoints {
+        jira_cloud::login::OAuthEndpoints {
+            auth_url: self.auth_url.clone(),
+            api_url: self.api_url.clone(),
+        }
+    }
+}
+
+fn default_token_file() -> PathBuf {
+    PathBuf::from("jira-index-oauth.json")
+}
+fn default_callback_port() -> u16 {
+    8765
+}
+fn default_auth_url() -> String {
+    "https://auth.atlassian.com".into()
+}
+fn default_api_url() -> String {
+    "https://api.atlassian.com".into()
 }
 
 impl std::fmt::Debug for JiraConfig {
@@ -59,6 +143,7 @@ impl std::fmt::Debug for JiraConfig {
             .field("api_token_env", &self.api_token_env)
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("page_size", &self.page_size)
+            .field("oauth", &self.oauth)
             .finish()
     }
 }
@@ -194,6 +279,11 @@ impl Config {
         {
             *f = base.join(&*f);
         }
+        if let Some(app) = cfg.jira.oauth.as_mut()
+            && app.token_file.is_relative()
+        {
+            app.token_file = base.join(&app.token_file);
+        }
         Ok(cfg)
     }
 
@@ -220,16 +310,28 @@ impl Config {
                 "jira.base_url = {url:?}: give the site URL only, without /rest/api/..."
             ));
         }
-        if !self.jira.email.contains('@') {
-            return bad(format!(
-                "jira.email = {:?}: must be the connector account's email",
-                self.jira.email
-            ));
-        }
-        if self.jira.api_token_env.is_none() && self.jira.api_token.is_none() {
-            return bad(
-                "jira: set api_token_env = \"JIRA_API_TOKEN\" (the name of an environment variable holding the token)".into(),
-            );
+        match &self.jira.oauth {
+            Some(app) => {
+                if app.client_id.trim().is_empty() {
+                    return bad("jira.oauth.client_id is empty".into());
+                }
+                if app.client_secret_env.is_none() && app.client_secret.is_none() {
+                    return bad("jira.oauth: set client_secret_env = \"JIRA_OAUTH_CLIENT_SECRET\" (the name of an environment variable holding the client secret)".into());
+                }
+            }
+            None => {
+                if !self.jira.email.contains('@') {
+                    return bad(format!(
+                        "jira.email = {:?}: must be the connector account's email (or configure [jira.oauth])",
+                        self.jira.email
+                    ));
+                }
+                if self.jira.api_token_env.is_none() && self.jira.api_token.is_none() {
+                    return bad(
+                        "jira: set api_token_env = \"JIRA_API_TOKEN\" (the name of an environment variable holding the token)".into(),
+                    );
+                }
+            }
         }
         if !(1..=100).contains(&self.jira.page_size) {
             return bad(format!(

@@ -10,7 +10,9 @@
 //! parse ADF or files (that is `content`), or speak HTTP other than through
 //! `jira-cloud`.
 
+pub mod check;
 pub mod config;
+pub mod credentials;
 pub mod directory;
 pub mod documents;
 pub mod pipeline;

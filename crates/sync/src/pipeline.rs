@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use content::{ChunkOptions, TokenCounter, WordCounter};
 use index::{Embedder, SearchIndex};
-use jira_cloud::{Auth, ClientConfig, JiraClient, JqlRequest};
+use jira_cloud::{Auth, ClientConfig, JiraClient, JqlRequest, OAuthCredentials};
 use tokio::sync::mpsc;
 
 use crate::SyncError;
@@ -45,13 +45,40 @@ pub struct SyncReport {
     pub chunk_count: usize,
 }
 
-/// Builds the Jira client from the config.
+/// Builds the Jira client from the config: email + API token against the site URL,
+/// or OAuth through `api.atlassian.com/ex/jira/{cloudId}` with the token file's
+/// refresh token (every rotation is written back before it is used).
 pub fn jira_client(cfg: &Config) -> Result<JiraClient, SyncError> {
-    let auth = Auth::Basic {
-        email: cfg.jira.email.clone(),
-        api_token: cfg.api_token()?,
+    let (base, auth) = match &cfg.jira.oauth {
+        None => (
+            cfg.jira.base_url.trim_end_matches('/').to_string(),
+            Auth::Basic {
+                email: cfg.jira.email.clone(),
+                api_token: cfg.api_token()?,
+            },
+        ),
+        Some(app) => {
+            let tokens = crate::credentials::read_token_file(&app.token_file)?;
+            let endpoints = app.endpoints();
+            let creds = OAuthCredentials {
+                token_url: endpoints.token_url(),
+                on_rotate: Some(crate::credentials::rotation_sink(
+                    &app.token_file,
+                    tokens.clone(),
+                )),
+                ..OAuthCredentials::new(
+                    app.client_id.clone(),
+                    app.client_secret()?,
+                    tokens.refresh_token.clone(),
+                )
+            };
+            (
+                endpoints.site_api_base(&tokens.cloud_id),
+                Auth::OAuth(creds),
+            )
+        }
     };
-    let mut client_cfg = ClientConfig::new(cfg.jira.base_url.trim_end_matches('/'), auth);
+    let mut client_cfg = ClientConfig::new(base, auth);
     client_cfg.page_size = cfg.jira.page_size as usize;
     JiraClient::new(client_cfg).map_err(|e| SyncError::jira("creating the client", e))
 }
@@ -78,7 +105,7 @@ impl TokenCounter for EmbedderCounter {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

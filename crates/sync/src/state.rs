@@ -122,13 +122,23 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Syn
     tmp.1.write_all(&bytes).map_err(io)?;
     tmp.1.sync_all().map_err(io)?;
     std::fs::rename(&tmp.0, path).map_err(io)?;
+    // The rename is durable once the directory is synced.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 
+/// A new temporary file in `dir`, readable by its owner only (state and token files
+/// can hold secrets).
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     let name = format!(".tmp-{}-{}", std::process::id(), rand_suffix());
     let path = dir.join(name);
-    let file = std::fs::File::create(&path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&path)?;
     Ok((path, file))
 }
 
