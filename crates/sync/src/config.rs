@@ -430,6 +430,37 @@ api_token_env = "JIRA_API_TOKEN"
     }
 
     #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../../../config/jira-index.example.toml");
+        Config::parse(text).unwrap();
+    }
+
+    #[test]
+    fn oauth_config_needs_no_email_and_hides_its_secret() {
+        let text = r#"
+[jira]
+base_url = "https://example.atlassian.net"
+[jira.oauth]
+client_id = "cid"
+client_secret = "very-secret-value"
+"#;
+        let cfg = Config::parse(text).unwrap();
+        let app = cfg.jira.oauth.as_ref().unwrap();
+        assert_eq!(app.callback_port, 8765);
+        assert_eq!(app.token_file, PathBuf::from("jira-index-oauth.json"));
+        assert!(!format!("{cfg:?}").contains("very-secret-value"));
+        let err =
+            Config::parse(&text.replace("client_secret = \"very-secret-value\"", "")).unwrap_err();
+        assert!(err.to_string().contains("client_secret_env"), "{err}");
+        // Without [jira.oauth], the email is required.
+        let err = Config::parse(
+            "[jira]\nbase_url = \"https://x.atlassian.net\"\napi_token_env = \"T\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("jira.email"), "{err}");
+    }
+
+    #[test]
     fn project_filters() {
         let f = SyncFilters {
             projects_in: vec!["ENG".into(), "OPS".into()],
