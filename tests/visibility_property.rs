@@ -74,7 +74,12 @@ async fn check_workspace(seed: u64) -> (usize, usize, usize) {
     let tmp = tempfile::tempdir().unwrap();
     let mut mapping = String::new();
     let mut mapped: BTreeSet<String> = BTreeSet::new();
-    for (i, u) in ws.users.iter().filter(|u| !u.email_visible).enumerate() {
+    for (i, u) in ws
+        .users
+        .iter()
+        .filter(|u| !u.email_visible && u.account_type == "atlassian")
+        .enumerate()
+    {
         if i % 2 == 0 {
             writeln!(mapping, "{:?} = {:?}", u.email, u.account_id).unwrap();
             mapped.insert(u.account_id.clone());

@@ -303,3 +303,42 @@ async fn small_workspace_matches() {
     check_projects(&cfg).await;
     check_issues(&cfg).await;
 }
+
+/// Attachment metadata comes with the issues; bytes are served as generated, and an
+/// attachment over the limit is not downloaded.
+#[tokio::test]
+async fn attachments_match_the_workspace() {
+    let (sim, ws, c) = start(&GenConfig::small(5)).await;
+    let issues = c
+        .search_jql_all(&JqlRequest::new("ORDER BY key ASC"))
+        .await
+        .unwrap();
+    let mut seen = 0;
+    let mut huge = 0;
+    for issue in &issues {
+        let truth = ws.issues.iter().find(|i| i.id == issue.id).unwrap();
+        let listed: Vec<&str> = issue
+            .fields
+            .attachment
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        let expected: Vec<&str> = truth.attachments.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(listed, expected, "{}", issue.key);
+        for (meta, a) in issue.fields.attachment.iter().zip(&truth.attachments) {
+            assert_eq!(meta.filename, a.filename);
+            assert_eq!(meta.size, a.size);
+            let bytes = c.attachment_content(&a.id, 50 * 1024 * 1024).await.unwrap();
+            if a.kind == jira_sim::model::AttachmentKind::Huge {
+                assert!(bytes.is_none(), "a 60 MiB file must not be read");
+                huge += 1;
+            } else {
+                assert_eq!(bytes.unwrap(), a.bytes(), "{}", a.filename);
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen >= 100, "only {seen} attachments");
+    assert!(huge >= 1);
+    sim.shutdown().await;
+}

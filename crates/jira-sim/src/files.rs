@@ -39,7 +39,13 @@ pub fn pdf(pages: &[String]) -> Vec<u8> {
         for line in page.lines() {
             let ascii: String = line
                 .chars()
-                .map(|c| if c == ' ' || c.is_ascii_graphic() { c } else { '?' })
+                .map(|c| {
+                    if c == ' ' || c.is_ascii_graphic() {
+                        c
+                    } else {
+                        '?'
+                    }
+                })
                 .collect();
             ops.push(Operation::new("Tj", vec![Object::string_literal(ascii)]));
             ops.push(Operation::new("T*", vec![]));
@@ -94,7 +100,8 @@ pub fn corrupt_pdf(pages: &[String]) -> Vec<u8> {
 /// An HTML page with `title`, one `<p>` per line of `body_text`, and a script and a
 /// style block whose contents must never reach the index.
 pub fn html(title: &str, body_text: &str) -> Vec<u8> {
-    let mut s = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let mut s =
+        String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     s.push_str(&format!("<title>{}</title>\n", escape_xml(title)));
     s.push_str("<style>body { color: #333; } .secret-style-token { display: none; }</style>\n");
     s.push_str("<script>var secretScriptToken = 'never index me';</script>\n");
@@ -155,7 +162,9 @@ pub fn xlsx(rows: &[Vec<String>]) -> Vec<u8> {
         "{XML_DECL}<sst xmlns=\"{SML}\" count=\"{n}\" uniqueCount=\"{n}\">{shared}</sst>",
         n = strings.len()
     );
-    let sheet = format!("{XML_DECL}<worksheet xmlns=\"{SML}\"><sheetData>{sheet_rows}</sheetData></worksheet>");
+    let sheet = format!(
+        "{XML_DECL}<worksheet xmlns=\"{SML}\"><sheetData>{sheet_rows}</sheetData></worksheet>"
+    );
     let workbook = format!(
         "{XML_DECL}<workbook xmlns=\"{SML}\" xmlns:r=\"{REL_NS}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
     );
@@ -211,7 +220,8 @@ pub fn pptx(slides: &[String]) -> Vec<u8> {
     let presentation = format!(
         "{XML_DECL}<p:presentation xmlns:a=\"{DML}\" xmlns:p=\"{PML}\" xmlns:r=\"{REL_NS}\"><p:sldIdLst>{id_list}</p:sldIdLst><p:sldSz cx=\"9144000\" cy=\"6858000\"/></p:presentation>"
     );
-    let pres_rels = format!("{XML_DECL}<Relationships xmlns=\"{PKG_REL_NS}\">{pres_rels}</Relationships>");
+    let pres_rels =
+        format!("{XML_DECL}<Relationships xmlns=\"{PKG_REL_NS}\">{pres_rels}</Relationships>");
     let mut parts: Vec<(&str, String)> = vec![
         ("[Content_Types].xml", content_types),
         ("_rels/.rels", rels(PPT_REL)),
@@ -283,7 +293,9 @@ pub fn truncated(bytes: &[u8]) -> Vec<u8> {
 /// `entry_bytes` zero bytes each, which deflate to almost nothing.
 pub fn docx_bomb(entries: usize, entry_bytes: usize) -> Vec<u8> {
     let filler = vec![0u8; entry_bytes];
-    let names: Vec<String> = (0..entries).map(|i| format!("word/media/fill{i}.bin")).collect();
+    let names: Vec<String> = (0..entries)
+        .map(|i| format!("word/media/fill{i}.bin"))
+        .collect();
     let parts = docx_parts(&["bomb".to_string()]);
     let document = parts.iter().map(|(n, s)| (*n, s.as_bytes()));
     let fill = names.iter().map(|n| (n.as_str(), filler.as_slice()));
@@ -393,7 +405,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -428,7 +444,10 @@ mod tests {
         assert_eq!(pages.len(), 2);
         assert!(doc.extract_text(&[1]).unwrap().contains("first page ENG-1"));
         let second = doc.extract_text(&[2]).unwrap();
-        assert!(second.contains("second page") && second.contains("line two"), "{second}");
+        assert!(
+            second.contains("second page") && second.contains("line two"),
+            "{second}"
+        );
     }
 
     #[test]
@@ -455,7 +474,9 @@ mod tests {
         assert!(zip_entry(&d, "word/document.xml").contains("Hello &lt;world&gt; &amp; co"));
 
         let x = xlsx(&[strings(&["a", "b"]), strings(&["c", "ENG-7"])]);
-        assert!(zip_entry(&x, "xl/sharedStrings.xml").contains("<t xml:space=\"preserve\">ENG-7</t>"));
+        assert!(
+            zip_entry(&x, "xl/sharedStrings.xml").contains("<t xml:space=\"preserve\">ENG-7</t>")
+        );
         assert!(zip_entry(&x, "xl/worksheets/sheet1.xml").contains("r=\"B2\""));
 
         let p = pptx(&strings(&["one", "two\nthree"]));
@@ -490,7 +511,11 @@ mod tests {
         assert_eq!(c, b"\"a,b\",\"say \"\"hi\"\"\"\r\n");
         assert!(json(&serde_json::json!({"k": "v"})).starts_with(b"{"));
         let h = String::from_utf8(html("T & T", "para")).unwrap();
-        assert!(h.starts_with("<!DOCTYPE html>") && h.contains("<p>para</p>") && h.contains("T &amp; T"));
+        assert!(
+            h.starts_with("<!DOCTYPE html>")
+                && h.contains("<p>para</p>")
+                && h.contains("T &amp; T")
+        );
         assert_eq!(text("plain"), b"plain");
         assert_eq!(column_name(0), "A");
         assert_eq!(column_name(27), "AB");

@@ -1518,13 +1518,38 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
             user_custom_fields,
             group_custom_fields,
             comments,
+            attachments: Vec::new(),
         });
         next_id += 1;
     }
 
     plant_comment_markers(&mut rng, &mut issues, &projects);
     ensure_description_markers(&mut rng, &mut issues, &projects);
+    // Attachments draw from their own stream, so adding them changed nothing above.
+    let mut next_attachment_id = 9_000_000u64;
+    attach_files(cfg.seed, &mut issues, &mut next_attachment_id);
 
+    // Non-human accounts every real site has: an app (no email, never a person) and a
+    // service-desk customer (portal only, no product access). Added last, with fixed
+    // ids, so nothing generated above changes.
+    users.push(User {
+        account_id: "557058:0a0a0a0a-app0-4000-8000-automation01".into(),
+        account_type: "app".into(),
+        email: String::new(),
+        email_visible: false,
+        display_name: "Automation for Jira".into(),
+        active: true,
+        time_zone: "UTC".into(),
+    });
+    users.push(User {
+        account_id: "qm:0c0c0c0c-cust-4000-8000-customer0001".into(),
+        account_type: "customer".into(),
+        email: "customer.one@client.example".into(),
+        email_visible: true,
+        display_name: "Customer One".into(),
+        active: true,
+        time_zone: "UTC".into(),
+    });
     Workspace {
         seed: cfg.seed,
         admin_email: ADMIN_EMAIL.into(),
@@ -1655,6 +1680,74 @@ fn ensure_description_markers(rng: &mut ChaCha8Rng, issues: &mut [Issue], projec
     }
 }
 
+/// Attachment kinds in the order the generator hands them out: every kind, the
+/// damaged and oversized ones rarer.
+const ATTACHMENT_CYCLE: [AttachmentKind; 14] = [
+    AttachmentKind::Pdf,
+    AttachmentKind::Text,
+    AttachmentKind::Html,
+    AttachmentKind::Docx,
+    AttachmentKind::Png,
+    AttachmentKind::Csv,
+    AttachmentKind::Json,
+    AttachmentKind::Xlsx,
+    AttachmentKind::Pptx,
+    AttachmentKind::Pdf,
+    AttachmentKind::CorruptPdf,
+    AttachmentKind::Docx,
+    AttachmentKind::TruncatedDocx,
+    AttachmentKind::Huge,
+];
+
+/// Attaches files to about one issue in eight (at least a full cycle of kinds on any
+/// preset with 100+ issues); the files' text restates the issue and, for one file in
+/// four, carries [`MARKER_IN_ATTACHMENT`].
+fn attach_files(seed: u64, issues: &mut [Issue], next_id: &mut u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xA77A_C4ED);
+    let mut n = 0usize;
+    for issue in issues.iter_mut() {
+        if !rng.gen_bool(0.125) {
+            continue;
+        }
+        for _ in 0..rng.gen_range(1..=2) {
+            let kind = ATTACHMENT_CYCLE[n % ATTACHMENT_CYCLE.len()];
+            let marker = if n.is_multiple_of(4) {
+                format!(" The {MARKER_IN_ATTACHMENT} checklist is attached.")
+            } else {
+                String::new()
+            };
+            let text = format!(
+                "Notes for {}. {}. Steps and findings recorded by the team.{marker}",
+                issue.key, issue.summary
+            );
+            let ext = match kind {
+                AttachmentKind::Pdf | AttachmentKind::CorruptPdf => "pdf",
+                AttachmentKind::Html => "html",
+                AttachmentKind::Docx | AttachmentKind::TruncatedDocx => "docx",
+                AttachmentKind::Xlsx => "xlsx",
+                AttachmentKind::Pptx => "pptx",
+                AttachmentKind::Csv => "csv",
+                AttachmentKind::Json => "json",
+                AttachmentKind::Text => "txt",
+                AttachmentKind::Png => "png",
+                AttachmentKind::Huge => "log",
+            };
+            let author = issue.reporter_account_id.clone().unwrap_or_default();
+            let created = issue.created + Duration::minutes(rng.gen_range(1..600));
+            issue.attachments.push(Attachment::new(
+                next_id.to_string(),
+                format!("{}-{}.{ext}", issue.key.to_lowercase(), n),
+                author,
+                created.min(issue.updated),
+                kind,
+                text,
+            ));
+            *next_id += 1;
+            n += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1674,7 +1767,17 @@ mod tests {
     #[test]
     fn skeleton_has_required_shape() {
         let ws = generate(&GenConfig::skeleton(1));
-        assert_eq!(ws.users.len(), 12);
+        // 12 people, an app and a service-desk customer.
+        assert_eq!(ws.users.len(), 14);
+        let types: Vec<&str> = ws.users.iter().map(|u| u.account_type.as_str()).collect();
+        assert!(types.contains(&"app") && types.contains(&"customer"));
+        let kinds: std::collections::BTreeSet<_> = ws
+            .issues
+            .iter()
+            .flat_map(|i| i.attachments.iter().map(|a| a.kind))
+            .map(|k| format!("{k:?}"))
+            .collect();
+        assert_eq!(kinds.len(), 12, "every attachment kind: {kinds:?}");
         assert_eq!(ws.issues.len(), 200);
         assert!(ws.users.iter().any(|u| !u.email_visible));
         assert!(ws.users.iter().any(|u| !u.active));

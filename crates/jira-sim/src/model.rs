@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 pub const MARKER_IN_DESCRIPTION: &str = "zephyrine";
 /// Search marker planted only in comment bodies.
 pub const MARKER_IN_COMMENT: &str = "quokka";
+/// A word planted in the text of some attachments (and nowhere else).
+pub const MARKER_IN_ATTACHMENT: &str = "xylophone";
 
 /// Formats a timestamp the way Jira Cloud does: `2025-03-04T17:01:51.123+0000`.
 pub fn jira_time(t: &DateTime<Utc>) -> String {
@@ -259,6 +261,128 @@ pub struct Issue {
     /// customfield id → group ids (group pickers).
     pub group_custom_fields: BTreeMap<String, Vec<String>>,
     pub comments: Vec<Comment>,
+    /// Files attached to the issue (they are visible to whoever sees the issue).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// What an attachment's bytes are made of (see [`crate::files`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    Pdf,
+    Html,
+    Docx,
+    Xlsx,
+    Pptx,
+    Csv,
+    Json,
+    Text,
+    Png,
+    /// A PDF whose body is damaged.
+    CorruptPdf,
+    /// A DOCX cut in half.
+    TruncatedDocx,
+    /// Declared (and served) larger than 50 MiB: a connector should index it by name
+    /// without downloading it.
+    Huge,
+}
+
+/// Size of a [`AttachmentKind::Huge`] attachment.
+pub const HUGE_ATTACHMENT_BYTES: u64 = 60 * 1024 * 1024;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: String,
+    pub filename: String,
+    pub mime_type: String,
+    pub author_account_id: String,
+    pub created: DateTime<Utc>,
+    pub kind: AttachmentKind,
+    /// The text planted in the file (what extraction should find).
+    pub text: String,
+    /// Size of the bytes served, computed once.
+    pub size: u64,
+}
+
+impl Attachment {
+    /// Builds an attachment and computes its size.
+    pub fn new(
+        id: String,
+        filename: String,
+        author_account_id: String,
+        created: DateTime<Utc>,
+        kind: AttachmentKind,
+        text: String,
+    ) -> Self {
+        let mut a = Attachment {
+            id,
+            filename,
+            mime_type: mime_of(kind).into(),
+            author_account_id,
+            created,
+            kind,
+            text,
+            size: 0,
+        };
+        a.size = match kind {
+            AttachmentKind::Huge => HUGE_ATTACHMENT_BYTES,
+            _ => a.bytes().len() as u64,
+        };
+        a
+    }
+
+    /// The file's bytes (for [`AttachmentKind::Huge`], the first `limit` bytes of it).
+    pub fn bytes(&self) -> Vec<u8> {
+        use crate::files;
+        let paras: Vec<String> = self
+            .text
+            .split(". ")
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string)
+            .collect();
+        match self.kind {
+            AttachmentKind::Pdf => files::pdf(&paras),
+            AttachmentKind::Html => files::html(&self.filename, &self.text),
+            AttachmentKind::Docx => files::docx(&paras),
+            AttachmentKind::Xlsx => {
+                files::xlsx(&paras.iter().map(|p| vec![p.clone()]).collect::<Vec<_>>())
+            }
+            AttachmentKind::Pptx => files::pptx(&paras),
+            AttachmentKind::Csv => files::csv(
+                &paras
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| vec![i.to_string(), p.clone()])
+                    .collect::<Vec<_>>(),
+            ),
+            AttachmentKind::Json => files::json(&json!({"notes": paras})),
+            AttachmentKind::Text => files::text(&self.text),
+            AttachmentKind::Png => files::png(16, 16),
+            AttachmentKind::CorruptPdf => files::corrupt_pdf(&paras),
+            AttachmentKind::TruncatedDocx => files::truncated(&files::docx(&paras)),
+            AttachmentKind::Huge => files::text(&self.text),
+        }
+    }
+}
+
+/// The MIME type Jira would report for a kind.
+pub fn mime_of(kind: AttachmentKind) -> &'static str {
+    match kind {
+        AttachmentKind::Pdf | AttachmentKind::CorruptPdf => "application/pdf",
+        AttachmentKind::Html => "text/html",
+        AttachmentKind::Docx | AttachmentKind::TruncatedDocx => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
+        AttachmentKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        AttachmentKind::Pptx => {
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        }
+        AttachmentKind::Csv => "text/csv",
+        AttachmentKind::Json => "application/json",
+        AttachmentKind::Text | AttachmentKind::Huge => "text/plain",
+        AttachmentKind::Png => "image/png",
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -195,6 +195,7 @@ impl Workspace {
             user_custom_fields: Default::default(),
             group_custom_fields: Default::default(),
             comments: vec![],
+            attachments: vec![],
         });
         let idx = self.issues.len() - 1;
         self.audit_issue(idx, now, "Issue created", vec![]);

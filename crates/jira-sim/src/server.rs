@@ -203,6 +203,12 @@ fn router(state: AppState) -> Router {
         )
         .route("/rest/api/3/search", get(search_gone).post(search_gone))
         .route("/rest/api/3/issue/bulkfetch", post(issue_bulkfetch))
+        .route("/rest/api/3/permissions/check", post(permissions_check))
+        .route("/rest/api/3/attachment/{id}", get(attachment_meta))
+        .route(
+            "/rest/api/3/attachment/content/{id}",
+            get(attachment_content),
+        )
         .route("/rest/api/3/issue/{id_or_key}", get(get_issue))
         .route("/rest/api/3/issue/{id_or_key}/comment", get(issue_comments))
         .route("/rest/api/3/auditing/record", get(audit_records))
@@ -1054,7 +1060,13 @@ fn issue_json(base: &str, ws: &Workspace, issue: &Issue, sel: &FieldSel) -> Valu
                     "startAt": 0,
                 })
             }
-            "attachment" => json!([]),
+            "attachment" => Value::Array(
+                issue
+                    .attachments
+                    .iter()
+                    .map(|a| attachment_json(base, ws, a))
+                    .collect(),
+            ),
             "customfield_10050" => match issue.user_custom_fields.get("customfield_10050") {
                 Some(v) => Value::Array(v.iter().map(|a| user_ref(base, ws, Some(a))).collect()),
                 None => Value::Null,
@@ -1251,6 +1263,177 @@ async fn search_jql_post(State(st): State<AppState>, body: Bytes) -> Response {
         reconcile: as_list(v.get("reconcileIssues")),
     };
     run_search(&st, req)
+}
+
+/// An attachment as Jira lists it in `fields.attachment`.
+fn attachment_json(base: &str, ws: &Workspace, a: &Attachment) -> Value {
+    json!({
+        "self": format!("{base}/rest/api/3/attachment/{}", a.id),
+        "id": a.id,
+        "filename": a.filename,
+        "author": user_ref(base, ws, Some(&a.author_account_id)),
+        "created": jira_time(&a.created),
+        "size": a.size,
+        "mimeType": a.mime_type,
+        "content": format!("{base}/rest/api/3/attachment/content/{}", a.id),
+    })
+}
+
+fn find_attachment<'w>(ws: &'w Workspace, id: &str) -> Option<&'w Attachment> {
+    ws.issues
+        .iter()
+        .flat_map(|i| i.attachments.iter())
+        .find(|a| a.id == id)
+}
+
+/// `GET /rest/api/3/attachment/{id}`: metadata.
+async fn attachment_meta(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    let ws = st.read();
+    match find_attachment(&ws, &id) {
+        // Jira's AttachmentMetadata has a numeric id (the issue field's is a string).
+        Some(a) => {
+            let mut v = attachment_json(&st.base, &ws, a);
+            v["id"] = num(&a.id);
+            v["author"] = user_json(
+                &st.base,
+                ws.user(&a.author_account_id).unwrap_or(&ws.users[0]),
+            );
+            ok(v)
+        }
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("The attachment with id '{id}' does not exist"),
+        ),
+    }
+}
+
+/// `GET /rest/api/3/attachment/content/{id}`: the bytes (Jira answers with a redirect
+/// to its media service; the simulator serves them directly). A huge attachment is
+/// streamed without being held in memory.
+async fn attachment_content(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    let found = {
+        let ws = st.read();
+        find_attachment(&ws, &id).cloned()
+    };
+    let Some(a) = found else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("The attachment with id '{id}' does not exist"),
+        );
+    };
+    let body = if a.kind == AttachmentKind::Huge {
+        let line = Bytes::from(format!("{}\n", a.text));
+        let total = a.size as usize;
+        let chunk = line.repeat((64 * 1024) / line.len().max(1) + 1);
+        let chunk = Bytes::from(chunk);
+        let n = total.div_ceil(chunk.len());
+        let stream = futures_util::stream::iter((0..n).map(move |i| {
+            let end = ((i + 1) * chunk.len()).min(total) - i * chunk.len();
+            Ok::<Bytes, std::io::Error>(chunk.slice(..end))
+        }));
+        axum::body::Body::from_stream(stream)
+    } else {
+        axum::body::Body::from(a.bytes())
+    };
+    let mut resp = Response::new(body);
+    if let Ok(v) = a.mime_type.parse() {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp.headers_mut().insert(
+        header::CONTENT_LENGTH,
+        axum::http::HeaderValue::from(a.size),
+    );
+    resp
+}
+
+/// `POST /rest/api/3/permissions/check` (bulk permission check) for
+/// `BROWSE_PROJECTS` on issues, answered by the oracle: for each requested permission,
+/// the issue ids the account may open. Project-level and global checks are refused
+/// with a clear 400 (the simulator does not model them).
+async fn permissions_check(State(st): State<AppState>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid request body: {e}"),
+            );
+        }
+    };
+    if v.get("globalPermissions")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "jira-sim checks project permissions on issues only (no globalPermissions).",
+        );
+    }
+    let ws = st.read();
+    let account = match v.get("accountId").and_then(Value::as_str) {
+        Some(a) if ws.user(a).is_some() => a.to_string(),
+        Some(a) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("The user with account ID '{a}' does not exist."),
+            );
+        }
+        // No accountId: Jira checks the caller, or anonymous access; the simulator
+        // answers for an anonymous visitor.
+        None => String::new(),
+    };
+    let mut out = Vec::new();
+    for req in v
+        .get("projectPermissions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if req
+            .get("projects")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+        {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "jira-sim checks permissions on issues only (no projects).",
+            );
+        }
+        let issues: Vec<String> = req
+            .get("issues")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| match x {
+                        Value::Number(n) => Some(n.to_string()),
+                        Value::String(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for perm in req
+            .get("permissions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if perm != "BROWSE_PROJECTS" {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("jira-sim checks BROWSE_PROJECTS only, not {perm}."),
+                );
+            }
+            let allowed: Vec<Value> = issues
+                .iter()
+                .filter(|id| ws.can_see_issue(&account, id))
+                .map(|id| num(id))
+                .collect();
+            out.push(json!({"permission": perm, "issues": allowed, "projects": []}));
+        }
+    }
+    ok(json!({"globalPermissions": [], "projectPermissions": out}))
 }
 
 /// Most issues one `issue/bulkfetch` call may name (Jira: 100).

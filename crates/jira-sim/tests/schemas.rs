@@ -112,6 +112,14 @@ async fn responses_match_openapi_schemas() {
         .iter()
         .find(|i| i.comments.iter().any(|c| c.visibility.is_some()))
         .expect("issue");
+    let attachment_id = ws
+        .issues
+        .iter()
+        .skip(1)
+        .flat_map(|i| i.attachments.iter())
+        .map(|a| a.id.clone())
+        .next()
+        .expect("the small preset has attachments");
     let mut ws_mut = ws.clone();
     ws_mut
         .delete_issue(&ws.issues[0].key, &ws.admin_account_id)
@@ -143,6 +151,7 @@ async fn responses_match_openapi_schemas() {
         ("/rest/api/3/issue/{issueIdOrKey}/comment", format!("/rest/api/3/issue/{}/comment?orderBy=created", issue.key)),
         ("/rest/api/3/issue/{issueIdOrKey}/comment", "/rest/api/3/issue/NOPE-1/comment".into()),
         ("/rest/api/3/auditing/record", "/rest/api/3/auditing/record?offset=0&limit=100".into()),
+        ("/rest/api/3/attachment/{id}", format!("/rest/api/3/attachment/{}", attachment_id)),
     ];
     let mut validated = 0;
     for (template, url) in &cases {
@@ -195,6 +204,45 @@ async fn responses_match_openapi_schemas() {
     assert_eq!(body["issues"].as_array().map(Vec::len), Some(5));
     assert_eq!(body["issueErrors"][0]["id"], "NOPE-1");
     assert!(api.check("/rest/api/3/issue/bulkfetch", "post", status, &body));
+    // POST permissions/check answers with the oracle's verdicts
+    let alice = ws
+        .user_by_email("alice@example.com")
+        .expect("alice")
+        .account_id
+        .clone();
+    let ids: Vec<u64> = ws
+        .issues
+        .iter()
+        .skip(1)
+        .take(40)
+        .filter_map(|i| i.id.parse().ok())
+        .collect();
+    let r = http
+        .post(format!("{}/rest/api/3/permissions/check", sim.base_url))
+        .basic_auth(&ws.admin_email, Some(&ws.admin_api_token))
+        .json(&json!({"accountId": alice, "projectPermissions": [{"permissions": ["BROWSE_PROJECTS"], "issues": ids}]}))
+        .send()
+        .await
+        .expect("send");
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.expect("json");
+    assert!(api.check("/rest/api/3/permissions/check", "post", status, &body));
+    let allowed: Vec<String> = body["projectPermissions"][0]["issues"]
+        .as_array()
+        .expect("issues")
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let expected: Vec<String> = ids
+        .iter()
+        .map(|i| i.to_string())
+        .filter(|i| ws.can_see_issue(&alice, i))
+        .collect();
+    assert_eq!(allowed, expected);
+    assert!(
+        !expected.is_empty() && expected.len() < ids.len(),
+        "alice sees some, not all"
+    );
     // 401
     let r = http
         .get(format!("{}/rest/api/3/myself", sim.base_url))
