@@ -119,7 +119,11 @@ async fn users_groups_and_application_roles() {
                     && u["displayName"].is_string()
                     && u["active"].is_boolean()
             );
-            assert_eq!(u["accountType"], "atlassian");
+            let kind = u["accountType"].as_str().unwrap_or_default().to_string();
+            assert!(
+                ["atlassian", "app", "customer"].contains(&kind.as_str()),
+                "{u}"
+            );
             seen.push(u.clone());
         }
         if page.len() < 7 {
@@ -128,8 +132,16 @@ async fn users_groups_and_application_roles() {
         start += 7;
     }
     assert_eq!(seen.len(), sim.ws.users.len());
+    // People, an app and a service-desk customer.
+    for kind in ["atlassian", "app", "customer"] {
+        assert!(
+            seen.iter().any(|u| u["accountType"] == kind),
+            "no {kind} account"
+        );
+    }
     for (u, w) in seen.iter().zip(&sim.ws.users) {
         assert_eq!(u["accountId"], json!(w.account_id));
+        assert_eq!(u["accountType"], json!(w.account_type));
         assert_eq!(u.get("emailAddress").is_some(), w.email_visible, "{u}");
         assert_eq!(u["active"], json!(w.active));
     }
