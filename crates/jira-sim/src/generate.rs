@@ -1528,6 +1528,21 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
     // Attachments draw from their own stream, so adding them changed nothing above.
     let mut next_attachment_id = 9_000_000u64;
     attach_files(cfg.seed, &mut issues, &mut next_attachment_id);
+    // Every tenth description also uses every ADF node and mark type.
+    for issue in issues.iter_mut().step_by(10) {
+        let (blocks, text) = crate::rich::showcase(&issue.key);
+        for adf in blocks {
+            issue.description.blocks.push(Block::Raw {
+                adf,
+                text: String::new(),
+            });
+        }
+        if let Some(Block::Raw { text: t, .. }) = issue.description.blocks.last_mut() {
+            *t = text.clone();
+        }
+        issue.description_text.push_str("\n\n");
+        issue.description_text.push_str(&text);
+    }
 
     // Non-human accounts every real site has: an app (no email, never a person) and a
     // service-desk customer (portal only, no product access). Added last, with fixed

@@ -27,6 +27,7 @@ pub mod model;
 pub mod mutate;
 pub mod oauth;
 pub mod oracle;
+pub mod rich;
 pub mod server;
 
 pub use generate::{GenConfig, generate};

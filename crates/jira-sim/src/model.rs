@@ -428,13 +428,27 @@ pub enum Inline {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Block {
     Paragraph(Vec<Inline>),
-    Heading { level: u8, text: String },
+    Heading {
+        level: u8,
+        text: String,
+    },
     BulletList(Vec<String>),
     OrderedList(Vec<String>),
-    CodeBlock { language: String, text: String },
-    Panel { panel_type: String, text: String },
+    CodeBlock {
+        language: String,
+        text: String,
+    },
+    Panel {
+        panel_type: String,
+        text: String,
+    },
     Blockquote(String),
     Rule,
+    /// Ready-made ADF (see [`crate::rich`]) with its plain text.
+    Raw {
+        adf: Value,
+        text: String,
+    },
 }
 
 /// A compact Atlassian Document Format document.
@@ -519,6 +533,7 @@ impl AdfDoc {
                     json!({"type": "blockquote", "content": [paragraph_of(text)]})
                 }
                 Block::Rule => json!({"type": "rule"}),
+                Block::Raw { adf, .. } => adf.clone(),
             })
             .collect();
         json!({"type": "doc", "version": 1, "content": content})
@@ -548,6 +563,8 @@ impl AdfDoc {
                     parts.push(items.join("\n"))
                 }
                 Block::Rule => {}
+                Block::Raw { text, .. } if !text.is_empty() => parts.push(text.clone()),
+                Block::Raw { .. } => {}
             }
         }
         parts.join("\n\n")
