@@ -1530,16 +1530,10 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
     attach_files(cfg.seed, &mut issues, &mut next_attachment_id);
     // Every tenth description also uses every ADF node and mark type.
     for issue in issues.iter_mut().step_by(10) {
-        let (blocks, text) = crate::rich::showcase(&issue.key);
-        for adf in blocks {
-            issue.description.blocks.push(Block::Raw {
-                adf,
-                text: String::new(),
-            });
-        }
-        if let Some(Block::Raw { text: t, .. }) = issue.description.blocks.last_mut() {
-            *t = text.clone();
-        }
+        issue.description.blocks.push(Block::Showcase {
+            key: issue.key.clone(),
+        });
+        let text = crate::rich::showcase(&issue.key).1;
         issue.description_text.push_str("\n\n");
         issue.description_text.push_str(&text);
     }

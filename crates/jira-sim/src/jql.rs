@@ -404,6 +404,17 @@ impl Jql {
         Ok(out.into_iter().map(|k| k.issue).collect())
     }
 
+    /// The result order as positions in `ws.issues`.
+    pub fn run_positions(&self, ws: &Workspace) -> Result<Vec<usize>, JqlError> {
+        let base = ws.issues.as_ptr() as usize;
+        let size = std::mem::size_of::<Issue>().max(1);
+        Ok(self
+            .run(ws)?
+            .into_iter()
+            .map(|i| (i as *const Issue as usize - base) / size)
+            .collect())
+    }
+
     /// One page of the result: the issues at `offset..offset + max` in result order,
     /// and the total count. Linear in the number of matches (selection, not a full
     /// sort), so paging through a large site stays fast.

@@ -444,10 +444,10 @@ pub enum Block {
     },
     Blockquote(String),
     Rule,
-    /// Ready-made ADF (see [`crate::rich`]) with its plain text.
-    Raw {
-        adf: Value,
-        text: String,
+    /// The showcase of every ADF node and mark type ([`crate::rich`]), rendered from
+    /// the issue key when served (not stored: it is large).
+    Showcase {
+        key: String,
     },
 }
 
@@ -497,48 +497,60 @@ impl AdfDoc {
         let content: Vec<Value> = self
             .blocks
             .iter()
-            .map(|b| match b {
-                Block::Paragraph(inlines) => {
-                    let c: Vec<Value> = inlines
-                        .iter()
-                        .map(|i| match i {
-                            Inline::Text { text, marks } => text_node(text, marks),
-                            Inline::Mention { account_id, text } => {
-                                json!({"type": "mention", "attrs": {"id": account_id, "text": text}})
-                            }
-                            Inline::HardBreak => json!({"type": "hardBreak"}),
-                        })
-                        .collect();
-                    json!({"type": "paragraph", "content": c})
-                }
-                Block::Heading { level, text } => json!({
-                    "type": "heading", "attrs": {"level": level},
-                    "content": [text_node(text, &[])]
-                }),
-                Block::BulletList(items) => {
-                    json!({"type": "bulletList", "content": list_items(items)})
-                }
-                Block::OrderedList(items) => json!({
-                    "type": "orderedList", "attrs": {"order": 1}, "content": list_items(items)
-                }),
-                Block::CodeBlock { language, text } => json!({
-                    "type": "codeBlock", "attrs": {"language": language},
-                    "content": [text_node(text, &[])]
-                }),
-                Block::Panel { panel_type, text } => json!({
-                    "type": "panel", "attrs": {"panelType": panel_type},
-                    "content": [paragraph_of(text)]
-                }),
-                Block::Blockquote(text) => {
-                    json!({"type": "blockquote", "content": [paragraph_of(text)]})
-                }
-                Block::Rule => json!({"type": "rule"}),
-                Block::Raw { adf, .. } => adf.clone(),
+            .flat_map(|b| match b {
+                Block::Showcase { key } => crate::rich::showcase(key).0,
+                other => vec![other.to_adf_node()],
             })
             .collect();
         json!({"type": "doc", "version": 1, "content": content})
     }
+}
 
+impl Block {
+    /// One ADF block node (the showcase renders as several: see [`AdfDoc::to_adf`]).
+    fn to_adf_node(&self) -> Value {
+        match self {
+            Block::Paragraph(inlines) => {
+                let c: Vec<Value> = inlines
+                    .iter()
+                    .map(|i| match i {
+                        Inline::Text { text, marks } => text_node(text, marks),
+                        Inline::Mention { account_id, text } => {
+                            json!({"type": "mention", "attrs": {"id": account_id, "text": text}})
+                        }
+                        Inline::HardBreak => json!({"type": "hardBreak"}),
+                    })
+                    .collect();
+                json!({"type": "paragraph", "content": c})
+            }
+            Block::Heading { level, text } => json!({
+                "type": "heading", "attrs": {"level": level},
+                "content": [text_node(text, &[])]
+            }),
+            Block::BulletList(items) => {
+                json!({"type": "bulletList", "content": list_items(items)})
+            }
+            Block::OrderedList(items) => json!({
+                "type": "orderedList", "attrs": {"order": 1}, "content": list_items(items)
+            }),
+            Block::CodeBlock { language, text } => json!({
+                "type": "codeBlock", "attrs": {"language": language},
+                "content": [text_node(text, &[])]
+            }),
+            Block::Panel { panel_type, text } => json!({
+                "type": "panel", "attrs": {"panelType": panel_type},
+                "content": [paragraph_of(text)]
+            }),
+            Block::Blockquote(text) => {
+                json!({"type": "blockquote", "content": [paragraph_of(text)]})
+            }
+            Block::Rule => json!({"type": "rule"}),
+            Block::Showcase { .. } => Value::Null,
+        }
+    }
+}
+
+impl AdfDoc {
     /// Plain text of the document: blocks separated by blank lines, list items by newlines.
     pub fn plain_text(&self) -> String {
         let mut parts: Vec<String> = Vec::with_capacity(self.blocks.len());
@@ -563,8 +575,7 @@ impl AdfDoc {
                     parts.push(items.join("\n"))
                 }
                 Block::Rule => {}
-                Block::Raw { text, .. } if !text.is_empty() => parts.push(text.clone()),
-                Block::Raw { .. } => {}
+                Block::Showcase { key } => parts.push(crate::rich::showcase(key).1),
             }
         }
         parts.join("\n\n")

@@ -1,7 +1,7 @@
 //! A block of ADF that uses every node and mark type Jira documents (tables, task and
 //! decision lists, expands, media, cards, layouts, extensions, status, dates, emoji,
 //! nested lists, every mark), appended to some generated descriptions so that a
-//! connector's ADF handling meets all of it. Deterministic: built from the issue key.
+//! connector's ADF handling meets all of it. Deterministic.
 //! Validated against Atlassian's ADF JSON Schema in `tests/schemas.rs`.
 
 use serde_json::{Value, json};
@@ -19,7 +19,13 @@ fn para(content: Vec<Value>) -> Value {
 }
 
 /// The showcase blocks for one issue, and their plain text (what a reader sees).
-pub fn showcase(key: &str) -> (Vec<Value>, String) {
+/// Built once; local ids need only be unique within one document.
+pub fn showcase(_key: &str) -> (Vec<Value>, String) {
+    static TEMPLATE: std::sync::OnceLock<(Vec<Value>, String)> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| build("sim")).clone()
+}
+
+fn build(key: &str) -> (Vec<Value>, String) {
     let lower = key.to_lowercase();
     let blocks = vec![
         json!({"type": "heading", "attrs": {"level": 2}, "content": [text("Release checklist")]}),

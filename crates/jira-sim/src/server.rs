@@ -98,6 +98,83 @@ pub struct SimOptions {
     pub oauth: OAuthConfig,
 }
 
+/// The result order of recent JQL queries, so that paging through a large result is
+/// one sort, not one per page. An entry is used only while the workspace's stamp is
+/// unchanged (every mutation changes it), so a change is seen by the next page.
+#[derive(Default)]
+pub(crate) struct OrderCache {
+    entries: std::sync::Mutex<Vec<(u64, WorkspaceStamp, Arc<Vec<usize>>)>>,
+}
+
+/// What changes whenever issues, their times, or project archiving change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct WorkspaceStamp {
+    issues_ptr: usize,
+    issues: usize,
+    next_id: u64,
+    audit: usize,
+    updated_sum: i64,
+    created_sum: i64,
+    archived: u64,
+}
+
+impl WorkspaceStamp {
+    fn of(ws: &Workspace) -> Self {
+        let mut updated_sum = 0i64;
+        let mut created_sum = 0i64;
+        for i in &ws.issues {
+            updated_sum = updated_sum.wrapping_add(i.updated.timestamp_millis());
+            created_sum = created_sum.wrapping_add(i.created.timestamp_millis());
+        }
+        let archived = ws
+            .projects
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.archived)
+            .fold(0u64, |h, (n, _)| h.rotate_left(7) ^ (n as u64 + 1));
+        WorkspaceStamp {
+            issues_ptr: ws.issues.as_ptr() as usize,
+            issues: ws.issues.len(),
+            next_id: ws.next_id,
+            audit: ws.audit_records.len(),
+            updated_sum,
+            created_sum,
+            archived,
+        }
+    }
+}
+
+/// Queries remembered at once.
+const ORDER_CACHE_SIZE: usize = 16;
+
+impl OrderCache {
+    fn get_or_run(
+        &self,
+        ws: &Workspace,
+        fingerprint: u64,
+        query: &Jql,
+    ) -> Result<Arc<Vec<usize>>, jql::JqlError> {
+        let stamp = WorkspaceStamp::of(ws);
+        {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, _, order)) = entries
+                .iter()
+                .find(|(fp, st, _)| *fp == fingerprint && *st == stamp)
+            {
+                return Ok(Arc::clone(order));
+            }
+        }
+        let order = Arc::new(query.run_positions(ws)?);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|(fp, st, _)| *fp != fingerprint && *st == stamp);
+        if entries.len() >= ORDER_CACHE_SIZE {
+            entries.remove(0);
+        }
+        entries.push((fingerprint, stamp, Arc::clone(&order)));
+        Ok(order)
+    }
+}
+
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) ws: Arc<RwLock<Workspace>>,
@@ -105,6 +182,7 @@ pub(crate) struct AppState {
     pub(crate) faults: Arc<FaultState>,
     pub(crate) oauth: Arc<OAuthState>,
     pub(crate) base: Arc<str>,
+    orders: Arc<OrderCache>,
 }
 
 impl AppState {
@@ -144,6 +222,7 @@ pub async fn start_with(
         faults: faults.clone(),
         oauth: oauth.clone(),
         base: base_url.clone().into(),
+        orders: Arc::default(),
     };
     let cloud_id: Arc<str> = oauth.config.cloud_id.clone().into();
     let app = MapRequestLayer::new(edge::rewrite_gateway(cloud_id)).layer(router(state));
@@ -1533,10 +1612,17 @@ fn run_search(st: &AppState, req: SearchRequest) -> Response {
         },
     };
     let ws = st.read();
-    let (page, total) = match query.run_page(&ws, offset, max) {
-        Ok(m) => m,
+    let order = match st.orders.get_or_run(&ws, fingerprint, &query) {
+        Ok(o) => o,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
+    let total = order.len();
+    let page: Vec<&Issue> = order
+        .iter()
+        .skip(offset)
+        .take(max)
+        .filter_map(|&p| ws.issues.get(p))
+        .collect();
     let page: Vec<Value> = page
         .iter()
         .map(|i| issue_json(&st.base, &ws, i, &sel))

@@ -311,6 +311,47 @@ async fn admin_api_mutates_the_served_site() {
     assert_eq!(r.status(), 200);
     assert!(!members().await.contains(&member));
 
+    // Search results follow mutations at once (the result-order cache is keyed by the
+    // workspace's state).
+    let ids = || async {
+        let v: Value = http
+            .get(format!("{}/rest/api/3/search/jql", sim.base_url))
+            .query(&[
+                ("jql", "ORDER BY key ASC"),
+                ("fields", "id"),
+                ("maxResults", "5000"),
+            ])
+            .basic_auth(ADMIN_EMAIL, Some(ADMIN_API_TOKEN))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["issues"].as_array().unwrap().len()
+    };
+    let before = ids().await;
+    assert_eq!(ids().await, before);
+    let reporter = sim.workspace().read().unwrap().admin_account_id.clone();
+    let created: Value = http
+        .post(format!("{}/_sim/mutate", sim.base_url))
+        .basic_auth(ADMIN_EMAIL, Some(ADMIN_API_TOKEN))
+        .json(&json!({"op": "create_issue", "project": "ENG", "summary": "new", "reporter": reporter}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids().await, before + 1);
+    let key = created["results"][0]["key"].as_str().unwrap().to_string();
+    sim.workspace()
+        .write()
+        .unwrap()
+        .delete_issue_silently(&key)
+        .unwrap();
+    assert_eq!(ids().await, before);
+
     // A bad mutation is named; no credentials, no admin API.
     let r = http
         .post(format!("{}/_sim/mutate", sim.base_url))
