@@ -103,8 +103,11 @@ pub struct SimOptions {
 /// unchanged (every mutation changes it), so a change is seen by the next page.
 #[derive(Default)]
 pub(crate) struct OrderCache {
-    entries: std::sync::Mutex<Vec<(u64, WorkspaceStamp, Arc<Vec<usize>>)>>,
+    entries: std::sync::Mutex<Vec<CachedOrder>>,
 }
+
+/// (JQL fingerprint, workspace stamp, issue positions in result order).
+type CachedOrder = (u64, WorkspaceStamp, Arc<Vec<usize>>);
 
 /// What changes whenever issues, their times, or project archiving change.
 #[derive(Clone, Copy, PartialEq, Eq)]
