@@ -16,6 +16,7 @@ mod embedder;
 mod error;
 mod keyword;
 mod search;
+mod server_store;
 mod vector;
 
 #[cfg(test)]
@@ -26,6 +27,7 @@ pub use embedder::{Embedder, EmbedderOptions, MAX_TOKENS, cosine};
 pub use error::IndexError;
 pub use keyword::KeywordIndex;
 pub use search::SearchIndex;
+pub use server_store::{QdrantServerConfig, QdrantServerStore};
 pub use vector::{EdgeStore, EdgeStoreOptions, VectorStore, WAL_PRUNE_BYTES, point_id};
 
 use serde::{Deserialize, Serialize};
