@@ -54,3 +54,55 @@ pub async fn start_workspace_with(
     let config = sync::Config::parse(&text)?;
     Ok(SimSite { handle, config })
 }
+
+/// A Qdrant server or cluster on loopback, started with the shared
+/// `start-qdrant-cluster.sh` for one test and stopped when dropped.
+pub struct QdrantCluster {
+    script: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    base: u16,
+}
+
+impl QdrantCluster {
+    /// Starts `nodes` nodes (a cluster when more than one) on ports of this process.
+    pub fn start(nodes: usize) -> anyhow::Result<QdrantCluster> {
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bin/start-qdrant-cluster.sh");
+        anyhow::ensure!(
+            script.exists(),
+            "{} is missing: the Qdrant server tests need it",
+            script.display()
+        );
+        let dir = tempfile::tempdir()?;
+        // 60 ports per process, away from the index crate's tests (21000..).
+        let base = 52_000 + (std::process::id() % 200) as u16 * 60;
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .args(["start", "-n", &nodes.to_string(), "-d"])
+            .arg(dir.path())
+            .args(["-p", &base.to_string()])
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "starting qdrant: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(QdrantCluster { script, dir, base })
+    }
+
+    /// gRPC URL of a node.
+    pub fn grpc_url(&self, node: u16) -> String {
+        format!("http://127.0.0.1:{}", self.base + 10 * node + 1)
+    }
+}
+
+impl Drop for QdrantCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(&self.script)
+            .args(["stop", "-d"])
+            .arg(self.dir.path())
+            .output();
+    }
+}

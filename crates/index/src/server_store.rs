@@ -127,7 +127,8 @@ impl QdrantServerConfig {
 /// The vector store on a Qdrant server; see the module documentation.
 pub struct QdrantServerStore {
     client: Qdrant,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped (taken to shut it down without blocking).
+    runtime: Option<tokio::runtime::Runtime>,
     collection: String,
     dim: usize,
     url: String,
@@ -156,7 +157,7 @@ impl QdrantServerStore {
         };
         let store = QdrantServerStore {
             client,
-            runtime,
+            runtime: Some(runtime),
             collection: cfg.collection.clone(),
             dim,
             url: cfg.url.clone(),
@@ -171,7 +172,11 @@ impl QdrantServerStore {
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, IndexError> {
         let (tx, rx) = std::sync::mpsc::channel();
-        self.runtime.spawn(async move {
+        let runtime = self
+            .runtime
+            .as_ref()
+            .ok_or_else(|| IndexError::Invalid("qdrant client is shut down".into()))?;
+        runtime.spawn(async move {
             let _ = tx.send(fut.await);
         });
         rx.recv()
@@ -233,6 +238,16 @@ impl QdrantServerStore {
         }
         tracing::info!(collection = %self.collection, shards = cfg.shards, replication = cfg.replication, "qdrant collection created");
         Ok(())
+    }
+}
+
+impl Drop for QdrantServerStore {
+    /// The runtime is shut down in the background: dropping a store inside async code
+    /// (e.g. at the end of a sync) must not block.
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
     }
 }
 

@@ -30,6 +30,39 @@ pub struct Config {
     /// What is fetched from Jira.
     #[serde(default)]
     pub filters: SyncFilters,
+    /// Where vectors live: embedded (default) or a Qdrant server / cluster.
+    #[serde(default)]
+    pub vectors: VectorsConfig,
+}
+
+/// The vector store. Without `qdrant`, vectors live in the data directory
+/// (qdrant-edge); with it, in a Qdrant server or cluster (the keyword index and the
+/// sync state stay in the data directory).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorsConfig {
+    #[serde(default)]
+    pub qdrant: Option<index::QdrantServerConfig>,
+    /// Name of the environment variable holding the Qdrant API key (preferred over
+    /// `qdrant.api_key`).
+    #[serde(default)]
+    pub qdrant_api_key_env: Option<String>,
+}
+
+impl VectorsConfig {
+    /// The server config with the API key resolved, when a server is configured.
+    pub fn server(&self) -> Result<Option<index::QdrantServerConfig>, SyncError> {
+        let Some(cfg) = &self.qdrant else {
+            return Ok(None);
+        };
+        let mut cfg = cfg.clone();
+        if let Some(var) = &self.qdrant_api_key_env {
+            cfg.api_key = Some(std::env::var(var).map_err(|_| SyncError::Config {
+                detail: format!("vectors.qdrant_api_key_env = {var:?}: the environment variable {var} is not set"),
+            })?);
+        }
+        Ok(Some(cfg))
+    }
 }
 
 /// The Jira site and the connector's credentials.
@@ -332,6 +365,11 @@ impl Config {
                     );
                 }
             }
+        }
+        if let Some(q) = &self.vectors.qdrant {
+            q.validate().map_err(|e| SyncError::Config {
+                detail: format!("vectors.{e}"),
+            })?;
         }
         if !(1..=100).contains(&self.jira.page_size) {
             return bad(format!(

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use content::{ChunkOptions, TokenCounter, WordCounter};
-use index::{Embedder, SearchIndex};
+use index::Embedder;
 use jira_cloud::{Auth, ClientConfig, JiraClient, JqlRequest, OAuthCredentials};
 use tokio::sync::mpsc;
 
@@ -168,10 +168,10 @@ pub async fn run_sync(
     let directory = Arc::new(sync_directory(&client, &data).await?);
 
     let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
-    let index_dir = data.index_dir();
     let emb = embedder.clone();
+    let index_cfg = cfg.clone();
     let index = Arc::new(
-        tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir, emb))
+        tokio::task::spawn_blocking(move || crate::state::open_index(&index_cfg, emb))
             .await
             .map_err(|e| SyncError::Internal(e.to_string()))??,
     );

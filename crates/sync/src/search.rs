@@ -58,7 +58,7 @@ impl Searcher {
         let data = DataDir::new(&cfg.data.dir);
         let mapping_file = cfg.identity.email_mapping_file.clone();
         let identity = load_identity(&data, mapping_file.as_deref())?;
-        let index = SearchIndex::open(&data.index_dir(), embedder)?;
+        let index = crate::state::open_index(cfg, embedder)?;
         let unmatched: BTreeSet<String> =
             read_json(&data.unmatched_callers_file())?.unwrap_or_default();
         Ok(Self {
