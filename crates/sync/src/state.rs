@@ -169,6 +169,27 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, SyncErro
     }
 }
 
+/// Opens the search index of a config: the keyword index in the data directory, and
+/// the vectors embedded beside it or, when `[vectors.qdrant]` is set and an embedder is
+/// given, on the Qdrant server.
+pub fn open_index(
+    cfg: &crate::Config,
+    embedder: Option<std::sync::Arc<index::Embedder>>,
+) -> Result<index::SearchIndex, SyncError> {
+    let dir = DataDir::new(&cfg.data.dir).index_dir();
+    match (cfg.vectors.server()?, &embedder) {
+        (Some(server), Some(e)) => {
+            let store = index::QdrantServerStore::connect(&server, e.dim())?;
+            Ok(index::SearchIndex::with_store(
+                &dir,
+                embedder,
+                Some(Box::new(store)),
+            )?)
+        }
+        _ => Ok(index::SearchIndex::open(&dir, embedder)?),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,26 +222,5 @@ mod tests {
         std::fs::write(&path, b"{not json").unwrap();
         let err = read_json::<SyncState>(&path).unwrap_err();
         assert!(err.to_string().contains("state.json"), "{err}");
-    }
-}
-
-/// Opens the search index of a config: the keyword index in the data directory, and
-/// the vectors embedded beside it or, when `[vectors.qdrant]` is set and an embedder is
-/// given, on the Qdrant server.
-pub fn open_index(
-    cfg: &crate::Config,
-    embedder: Option<std::sync::Arc<index::Embedder>>,
-) -> Result<index::SearchIndex, SyncError> {
-    let dir = DataDir::new(&cfg.data.dir).index_dir();
-    match (cfg.vectors.server()?, &embedder) {
-        (Some(server), Some(e)) => {
-            let store = index::QdrantServerStore::connect(&server, e.dim())?;
-            Ok(index::SearchIndex::with_store(
-                &dir,
-                embedder,
-                Some(Box::new(store)),
-            )?)
-        }
-        _ => Ok(index::SearchIndex::open(&dir, embedder)?),
     }
 }
