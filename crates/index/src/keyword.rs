@@ -227,6 +227,18 @@ impl KeywordIndex {
         self.reader.reload().map_err(self.err("reloading reader"))
     }
 
+    /// Lets background segment merges finish and releases the writer (and its lock);
+    /// the next write opens a new one. Call when a batch of writes is over, so that
+    /// nothing keeps changing files after the caller returns.
+    pub fn wait_merges(&self) -> Result<(), IndexError> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = writer {
+            w.wait_merging_threads()
+                .map_err(self.err("waiting for merges"))?;
+        }
+        Ok(())
+    }
+
     /// Re-reads the newest commit (for a process that only reads).
     pub fn reload(&self) -> Result<(), IndexError> {
         self.reader.reload().map_err(self.err("reloading reader"))

@@ -78,6 +78,12 @@ impl SearchIndex {
         })
     }
 
+    /// Waits for background merges of the keyword index to finish (see
+    /// [`KeywordIndex::wait_merges`]).
+    pub fn wait_merges(&self) -> Result<(), IndexError> {
+        self.keyword.wait_merges()
+    }
+
     /// The directory holding both stores.
     pub fn dir(&self) -> &Path {
         &self.dir

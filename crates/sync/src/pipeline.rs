@@ -423,8 +423,12 @@ pub async fn run_sync(
     state.push_run(run.clone());
     write_json_atomic(&data.state_file(), &state)?;
     let reader = index.clone();
-    let chunk_count = tokio::task::spawn_blocking(move || reader.chunk_count())
-        .await
-        .map_err(|e| SyncError::Internal(e.to_string()))??;
+    let chunk_count = tokio::task::spawn_blocking(move || {
+        // Nothing may keep rewriting index files once the run has returned.
+        reader.wait_merges()?;
+        reader.chunk_count()
+    })
+    .await
+    .map_err(|e| SyncError::Internal(e.to_string()))??;
     Ok(SyncReport { run, chunk_count })
 }
