@@ -85,16 +85,20 @@ pub enum Grant {
 /// Receives each tag the expansion grants; `why` is only evaluated by sinks that
 /// keep reasons.
 pub(crate) trait TagSink {
+    /// Whether every grant of a tag matters (explain), or only the tag (search).
+    const KEEPS_REASONS: bool;
     fn grant(&mut self, tag: String, why: impl FnOnce() -> Grant);
 }
 
 impl TagSink for Vec<String> {
+    const KEEPS_REASONS: bool = false;
     fn grant(&mut self, tag: String, _why: impl FnOnce() -> Grant) {
         self.push(tag);
     }
 }
 
 impl TagSink for std::collections::BTreeMap<String, Vec<Grant>> {
+    const KEEPS_REASONS: bool = true;
     fn grant(&mut self, tag: String, why: impl FnOnce() -> Grant) {
         let reasons = self.entry(tag).or_default();
         let why = why();
@@ -227,9 +231,13 @@ pub(crate) fn expand(
         let Some(project) = live(&grants.project_id) else {
             continue;
         };
-        for holder in &grants.holders {
-            apply_holder(&subject, project, HolderScope::Browse, holder, sink);
-        }
+        apply_holders(
+            &subject,
+            project,
+            HolderScope::Browse,
+            &grants.holders,
+            sink,
+        );
     }
     for level in &dir.security_levels {
         let Some(project) = live(&level.project_id) else {
@@ -238,15 +246,13 @@ pub(crate) fn expand(
         if level.level_id.is_empty() {
             continue;
         }
-        for holder in &level.members {
-            apply_holder(
-                &subject,
-                project,
-                HolderScope::Level(&level.level_id),
-                holder,
-                sink,
-            );
-        }
+        apply_holders(
+            &subject,
+            project,
+            HolderScope::Level(&level.level_id),
+            &level.members,
+            sink,
+        );
     }
 }
 
@@ -290,6 +296,35 @@ fn subject<'a>(dir: &'a Directory, acc: &'a str) -> Subject<'a> {
         groups,
         app_keys,
         roles,
+    }
+}
+
+/// Applies a grant list. When only tags matter, a static holder is skipped once
+/// another static holder already gave the subject the gate's tag (same tag again).
+fn apply_holders<S: TagSink>(
+    subject: &Subject<'_>,
+    project: &DirProject,
+    scope: HolderScope<'_>,
+    holders: &[Holder],
+    sink: &mut S,
+) {
+    let mut covered = false;
+    for holder in holders {
+        let is_static = !matches!(
+            holder,
+            Holder::Reporter
+                | Holder::Assignee
+                | Holder::UserCustomField { .. }
+                | Holder::GroupCustomField { .. }
+                | Holder::Unknown { .. }
+        );
+        if covered && is_static && !S::KEEPS_REASONS {
+            continue;
+        }
+        if is_static && subject.covered_by(holder, project) {
+            covered = true;
+        }
+        apply_holder(subject, project, scope, holder, sink);
     }
 }
 
