@@ -87,7 +87,7 @@ fn block(node: &Value, depth: usize, indent: &str, out: &mut String) {
             let mut lines = String::new();
             for item in kids {
                 let marker = match node_type(item) {
-                    "taskItem" => {
+                    "taskItem" | "blockTaskItem" => {
                         if attr_str(item, "state") == Some("DONE") {
                             "- [x] ".to_string()
                         } else {
@@ -125,7 +125,7 @@ fn block(node: &Value, depth: usize, indent: &str, out: &mut String) {
             }
             push_raw(out, &lines);
         }
-        "listItem" | "taskItem" | "decisionItem" => {
+        "listItem" | "taskItem" | "blockTaskItem" | "decisionItem" => {
             for k in kids {
                 block(k, depth + 1, indent, out);
             }
@@ -140,7 +140,11 @@ fn block(node: &Value, depth: usize, indent: &str, out: &mut String) {
                 plain_text(k, &mut text, depth + 1);
             }
             let body: String = text.lines().map(|l| format!("{indent}{l}\n")).collect();
-            push_raw(out, &format!("{indent}```{lang}\n{body}{indent}```\n"));
+            let fence = "`".repeat(longest_backtick_run(&text).max(2) + 1);
+            push_raw(
+                out,
+                &format!("{indent}{fence}{lang}\n{body}{indent}{fence}\n"),
+            );
         }
         "blockquote" => {
             let mut inner = String::new();
@@ -229,27 +233,37 @@ fn quote(text: &str, indent: &str, label: Option<&str>) -> String {
     s
 }
 
+/// Longest run of backticks in `s`, so a code fence can be made longer than it.
+fn longest_backtick_run(s: &str) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
+}
+
+/// Most columns one cell may span; hostile input cannot blow the output up.
+const MAX_COLSPAN: u64 = 64;
+
 fn table(node: &Value, depth: usize, indent: &str) -> String {
     let rows: Vec<Vec<String>> = children(node)
         .iter()
         .map(|row| {
-            children(row)
-                .iter()
-                .map(|cell| {
-                    let mut inner = String::new();
-                    for k in children(cell) {
-                        block(k, depth + 2, "", &mut inner);
-                    }
-                    let text = inner.split_whitespace().collect::<Vec<_>>().join(" ");
-                    let text = text.replace('|', "\\|");
-                    let span = attr(cell, "colspan").and_then(Value::as_u64).unwrap_or(1);
-                    if span > 1 {
-                        format!("{text}{}", " |".repeat(span as usize - 1))
-                    } else {
-                        text
-                    }
-                })
-                .collect()
+            let mut cells = Vec::new();
+            for cell in children(row) {
+                let mut inner = String::new();
+                for k in children(cell) {
+                    block(k, depth + 2, "", &mut inner);
+                }
+                let text = inner.split_whitespace().collect::<Vec<_>>().join(" ");
+                cells.push(text.replace('|', "\\|"));
+                let span = attr(cell, "colspan").and_then(Value::as_u64).unwrap_or(1);
+                for _ in 1..span.clamp(1, MAX_COLSPAN) {
+                    cells.push(String::new());
+                }
+            }
+            cells
         })
         .collect();
     let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
