@@ -15,6 +15,41 @@ pub struct SimSite {
     pub config: sync::Config,
 }
 
+impl SimSite {
+    /// The run errors a test should not see: all but the reports of the simulator's
+    /// deliberately damaged attachments (a corrupt PDF, a truncated DOCX), each of
+    /// which must name its issue key and file name.
+    pub fn unexpected_errors(&self, errors: &[String]) -> Vec<String> {
+        use jira_sim::model::AttachmentKind;
+        let ws = self.handle.workspace();
+        let ws = ws.read().unwrap_or_else(|e| e.into_inner());
+        let damaged: Vec<(String, String)> = ws
+            .issues
+            .iter()
+            .flat_map(|i| {
+                i.attachments
+                    .iter()
+                    .filter(|a| {
+                        matches!(
+                            a.kind,
+                            AttachmentKind::CorruptPdf | AttachmentKind::TruncatedDocx
+                        )
+                    })
+                    .map(|a| (i.key.clone(), a.filename.clone()))
+            })
+            .collect();
+        errors
+            .iter()
+            .filter(|e| {
+                !damaged
+                    .iter()
+                    .any(|(key, file)| e.starts_with(&format!("{key}: ")) && e.contains(file))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
 /// Starts the simulator with `gen` on an ephemeral loopback port and writes a config
 /// whose data directory is `data_dir`.
 pub async fn start_site(

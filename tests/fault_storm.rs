@@ -26,7 +26,10 @@ async fn sync_into(
     let report = sync::run_sync(&cfg, None, &Default::default())
         .await
         .unwrap();
-    assert!(report.run.errors.is_empty(), "{:?}", report.run.errors);
+    assert_eq!(
+        site.unexpected_errors(&report.run.errors),
+        Vec::<String>::new()
+    );
     let state: SyncState = read_json(&DataDir::new(dir).state_file()).unwrap().unwrap();
     (state, report.chunk_count, site.handle.request_log())
 }

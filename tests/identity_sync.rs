@@ -22,7 +22,10 @@ async fn removing_a_group_member_needs_no_chunk_write() {
     let full = sync::run_sync(&site.config, None, &Default::default())
         .await
         .unwrap();
-    assert!(full.run.errors.is_empty(), "{:?}", full.run.errors);
+    assert_eq!(
+        site.unexpected_errors(&full.run.errors),
+        Vec::<String>::new()
+    );
     let searcher = sync::Searcher::open(&site.config, None).unwrap();
     let ws_lock = site.handle.workspace();
     let before_ws = ws_lock.read().unwrap().clone();

@@ -34,7 +34,10 @@ async fn hybrid_search_on_a_qdrant_server_is_permission_exact() {
     let report = sync::run_sync(&site.config, embedder.clone(), &Default::default())
         .await
         .unwrap();
-    assert!(report.run.errors.is_empty(), "{:?}", report.run.errors);
+    assert_eq!(
+        site.unexpected_errors(&report.run.errors),
+        Vec::<String>::new()
+    );
     // Nothing of the vectors is kept locally.
     assert!(!tmp.path().join("data/index/vectors").exists());
     let searcher = sync::Searcher::open(&site.config, embedder).unwrap();

@@ -23,7 +23,10 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
     let report = sync::run_sync(&site.config, embedder.clone(), &Default::default())
         .await
         .unwrap();
-    assert!(report.run.errors.is_empty(), "{:?}", report.run.errors);
+    assert_eq!(
+        site.unexpected_errors(&report.run.errors),
+        Vec::<String>::new()
+    );
     let searcher = sync::Searcher::open(&site.config, embedder.clone()).unwrap();
 
     let ws_lock = site.handle.workspace();

@@ -74,6 +74,7 @@ pub fn print_report(report: &SyncReport, json: bool) {
                 "chunks_written": r.chunks_written,
                 "chunk_count": report.chunk_count,
                 "api_calls": r.api_calls,
+                "attachments": r.attachments,
                 "duration_ms": r.finished_ms - r.started_ms,
                 "errors": r.errors,
             })
@@ -100,6 +101,17 @@ pub fn print_report(report: &SyncReport, json: bool) {
         r.api_calls,
         report.chunk_count
     );
+    let a = &r.attachments;
+    if a.downloaded + a.cached + a.skipped + a.failed > 0 {
+        println!(
+            "attachments: {} downloaded ({:.1} MiB), {} from cache, {} indexed by name only (size or type), {} failed",
+            a.downloaded,
+            a.downloaded_bytes as f64 / (1024.0 * 1024.0),
+            a.cached,
+            a.skipped,
+            a.failed
+        );
+    }
     if !r.errors.is_empty() {
         println!("{} errors:", r.errors.len());
         for e in &r.errors {
@@ -175,6 +187,15 @@ pub fn print_status(cfg: &sync::Config, json: bool) -> Result<()> {
         println!("callers no Jira account matched (they saw only what `anyone` may see):");
         for email in &st.unmatched_callers {
             println!("  - {email}");
+        }
+    }
+    if !st.attachment_failures.is_empty() {
+        println!("attachments whose text could not be extracted (indexed by name only):");
+        for f in &st.attachment_failures {
+            println!(
+                "  - {} {:?} (id {}): {}",
+                f.issue_key, f.file_name, f.attachment_id, f.error
+            );
         }
     }
     Ok(())

@@ -288,6 +288,20 @@ pub enum AttachmentKind {
     Huge,
 }
 
+impl AttachmentKind {
+    /// Whether a connector can get the planted text out of the file: not images,
+    /// damaged files, or files over the default 50 MiB limit.
+    pub fn has_extractable_text(self) -> bool {
+        !matches!(
+            self,
+            AttachmentKind::Png
+                | AttachmentKind::CorruptPdf
+                | AttachmentKind::TruncatedDocx
+                | AttachmentKind::Huge
+        )
+    }
+}
+
 /// Size of a [`AttachmentKind::Huge`] attachment.
 pub const HUGE_ATTACHMENT_BYTES: u64 = 60 * 1024 * 1024;
 

@@ -179,8 +179,10 @@ impl Workspace {
             .collect()
     }
 
-    /// Visible issues whose summary, description text, or a comment visible to the
-    /// account contains `term` as a whole word (or word sequence), case-insensitive.
+    /// Visible issues whose summary, description text, a comment visible to the
+    /// account, or an attachment (its name, and the text of files a connector can
+    /// extract under the default 50 MiB limit) contains `term` as a whole word (or word
+    /// sequence), case-insensitive.
     pub fn issues_matching(&self, account_id: &str, term: &str) -> BTreeSet<String> {
         let needle = words(term);
         if needle.is_empty() {
@@ -195,6 +197,10 @@ impl Workspace {
                     || i.comments.iter().any(|c| {
                         contains_words(&c.body_text, &needle)
                             && self.can_see_comment_obj(account_id, i, c)
+                    })
+                    || i.attachments.iter().any(|a| {
+                        contains_words(&a.filename, &needle)
+                            || (a.kind.has_extractable_text() && contains_words(&a.text, &needle))
                     })
             })
             .map(|i| i.key.clone())

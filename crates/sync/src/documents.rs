@@ -1,9 +1,13 @@
-//! Turns one Jira issue (with all its comments) into index documents: the issue's
-//! summary and description as Markdown chunks, one or more chunks per comment, each
-//! chunk with the three ACL tag lists from `access` and the metadata search filters
-//! on. Pure: no I/O, so it is tested without a server.
+//! Turns one Jira issue (with all its comments and attachment texts) into index
+//! documents: the issue's summary and description as Markdown chunks, one or more
+//! chunks per comment and per attachment, each chunk with the three ACL tag lists
+//! from `access` and the metadata search filters on. Pure: no I/O, so it is tested
+//! without a server.
 
 use access::{ChunkAcl, CommentVisibility, Directory, IssueFacts};
+
+use crate::attachments::AttachmentText;
+use crate::config::IndexingConfig;
 use content::{ChunkOptions, TokenCounter};
 use index::{ChunkDoc, ChunkKind};
 use jira_cloud::model::{Comment, Issue};
@@ -32,6 +36,8 @@ pub struct DocContext<'a> {
     pub site_url: &'a str,
     pub counter: &'a dyn TokenCounter,
     pub chunking: &'a ChunkOptions,
+    /// Which texts become chunks (issue, comments, attachments).
+    pub indexing: &'a IndexingConfig,
 }
 
 /// The facts of an issue that decide who may see it.
@@ -124,10 +130,12 @@ pub fn comment_visibility(
     })
 }
 
-/// Builds all chunks of an issue and its comments.
+/// Builds all chunks of an issue, its comments and its attachments. Attachments are
+/// seen by whoever sees the issue; each is a chunk at least by its file name.
 pub fn build_issue_documents(
     issue: &Issue,
     comments: &[Comment],
+    attachments: &[AttachmentText],
     ctx: &DocContext<'_>,
 ) -> IssueDocuments {
     let f = &issue.fields;
@@ -181,18 +189,21 @@ pub fn build_issue_documents(
     } else {
         format!("# {}\n\n{}", f.summary, description)
     };
-    push_chunks(
-        &mut docs,
-        &base,
-        ChunkKind::Issue,
-        &format!("issue:{}", issue.id),
-        &issue_md,
-        &url,
-        &access::issue_acl(&facts),
-        ctx,
-        "",
-    );
-    for c in comments {
+    let issue_acl = access::issue_acl(&facts);
+    if ctx.indexing.issues {
+        push_chunks(
+            &mut docs,
+            &base,
+            ChunkKind::Issue,
+            &format!("issue:{}", issue.id),
+            &issue_md,
+            &url,
+            &issue_acl,
+            ctx,
+            "",
+        );
+    }
+    for c in comments.iter().filter(|_| ctx.indexing.comments) {
         let md = c
             .body
             .as_ref()
@@ -219,6 +230,31 @@ pub fn build_issue_documents(
             &acl,
             ctx,
             &format!(" (comment by {author})"),
+        );
+    }
+
+    for a in attachments.iter().filter(|_| ctx.indexing.attachments) {
+        let md = if a.text.trim().is_empty() {
+            format!("## {}", a.file_name)
+        } else {
+            format!("## {}\n\n{}", a.file_name, a.text)
+        };
+        let file_url = format!(
+            "{}/secure/attachment/{}/{}",
+            ctx.site_url.trim_end_matches('/'),
+            a.attachment_id,
+            url_segment(&a.file_name)
+        );
+        push_chunks(
+            &mut docs,
+            &base,
+            ChunkKind::Attachment,
+            &format!("attachment:{}", a.attachment_id),
+            &md,
+            &file_url,
+            &issue_acl,
+            ctx,
+            &format!(" (attachment {})", a.file_name),
         );
     }
 
@@ -250,6 +286,19 @@ pub fn build_issue_documents(
         content_hash: hex::encode(hasher.finalize()),
         docs,
     }
+}
+
+/// A file name as one URL path segment (RFC 3986 unreserved characters kept).
+fn url_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -85,7 +85,21 @@ pub struct RunRecord {
     pub issues_deleted: usize,
     pub chunks_written: usize,
     pub api_calls: u64,
+    /// Attachments: downloaded now, text from the cache, not downloaded by policy
+    /// (size, type), failed (download or extraction; each also in `errors`).
+    #[serde(default)]
+    pub attachments: AttachmentCounts,
     pub errors: Vec<String>,
+}
+
+/// What a run did with attachments.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttachmentCounts {
+    pub downloaded: usize,
+    pub downloaded_bytes: u64,
+    pub cached: usize,
+    pub skipped: usize,
+    pub failed: usize,
 }
 
 /// The persisted sync state.

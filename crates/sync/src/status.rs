@@ -1,12 +1,14 @@
 //! What `jira-index status` (and later the admin console) reports about a data
 //! directory: the sync history and the identity problems an admin can act on —
 //! people whose email Jira hides and that the mapping file does not cover, inactive
-//! accounts, what each mapping line does, and callers no account matched.
+//! accounts, what each mapping line does, and callers no account matched; and the
+//! attachments whose text could not be extracted.
 
 use access::{Directory, EmailMapping, IdentityReport, identity_report};
 use serde::Serialize;
 
 use crate::SyncError;
+use crate::attachments::AttachmentCache;
 use crate::config::Config;
 use crate::search::load_mapping;
 use crate::state::{DataDir, RunRecord, SyncState, read_json};
@@ -28,6 +30,18 @@ pub struct Status {
     /// Emails that searched and matched no Jira account (they saw only what `anyone`
     /// may see). Add a mapping line for the ones that belong to a hidden-email person.
     pub unmatched_callers: Vec<String>,
+    /// Attachments whose text could not be extracted (damaged files); they are
+    /// indexed by name only.
+    pub attachment_failures: Vec<AttachmentFailure>,
+}
+
+/// One attachment that gave no text.
+#[derive(Debug, Serialize)]
+pub struct AttachmentFailure {
+    pub attachment_id: String,
+    pub issue_key: String,
+    pub file_name: String,
+    pub error: String,
 }
 
 /// Reads the status of the config's data directory (nothing is fetched from Jira).
@@ -62,5 +76,15 @@ pub fn status(cfg: &Config) -> Result<Status, SyncError> {
         runs: state.runs.iter().rev().take(10).rev().cloned().collect(),
         identity,
         unmatched_callers,
+        attachment_failures: AttachmentCache::new(&data)
+            .failures()
+            .into_iter()
+            .map(|(id, e)| AttachmentFailure {
+                attachment_id: id,
+                issue_key: e.issue_key,
+                file_name: e.file_name,
+                error: e.error.unwrap_or_default(),
+            })
+            .collect(),
     })
 }
