@@ -421,6 +421,58 @@ impl KeywordIndex {
         Ok(ids)
     }
 
+    /// Every committed chunk of the issue with this key, by chunk id (no permission
+    /// check: the caller filters).
+    pub fn issue_chunks_by_key(&self, issue_key: &str) -> Result<Vec<ChunkDoc>, IndexError> {
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.issue_key, issue_key),
+            IndexRecordOption::Basic,
+        );
+        let addrs = searcher
+            .search(&q, &DocSetCollector)
+            .map_err(self.err(format!("listing chunks of issue {issue_key}")))?;
+        let mut docs = Vec::with_capacity(addrs.len());
+        for addr in addrs {
+            let doc: TantivyDocument = searcher
+                .doc(addr)
+                .map_err(self.err(format!("reading a chunk of issue {issue_key}")))?;
+            if let Some(d) = from_tantivy(&self.fields, &doc) {
+                docs.push(d);
+            }
+        }
+        docs.sort_by(|a, b| a.chunk_id.cmp(&b.chunk_id));
+        Ok(docs)
+    }
+
+    /// For each project key, how many distinct issues have a chunk the principals may
+    /// see (reads stored fields of every visible chunk: for listings, not hot paths).
+    pub fn visible_issue_counts_by_project(
+        &self,
+        principals: &[String],
+    ) -> Result<std::collections::BTreeMap<String, usize>, IndexError> {
+        let mut out = std::collections::BTreeMap::new();
+        if principals.is_empty() {
+            return Ok(out);
+        }
+        let q = BooleanQuery::new(self.filter_clauses(principals, &SearchFilters::default()));
+        let searcher = self.reader.searcher();
+        let addrs = searcher
+            .search(&q, &DocSetCollector)
+            .map_err(self.err("listing visible chunks"))?;
+        let mut seen: HashSet<String> = HashSet::new();
+        for addr in addrs {
+            let doc: TantivyDocument = searcher
+                .doc(addr)
+                .map_err(self.err("reading a visible chunk"))?;
+            if seen.insert(str_field(&doc, self.fields.issue_id)) {
+                *out.entry(str_field(&doc, self.fields.project_key))
+                    .or_insert(0) += 1;
+            }
+        }
+        Ok(out)
+    }
+
     /// Turns scored chunk ids into hits: reads stored fields, drops chunks that are gone
     /// or whose stored tags do not pass the principals (defence in depth), and cuts
     /// snippets for `query`.

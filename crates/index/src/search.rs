@@ -201,6 +201,29 @@ impl SearchIndex {
         self.keyword.issue_chunk_ids(issue_id)
     }
 
+    /// The chunks of one issue that the principals may see, by chunk id. Empty when
+    /// the issue is unknown or hidden from them: callers cannot tell the two apart.
+    pub fn visible_issue_chunks(
+        &self,
+        issue_key: &str,
+        principals: &[String],
+    ) -> Result<Vec<ChunkDoc>, IndexError> {
+        if principals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut docs = self.keyword.issue_chunks_by_key(issue_key)?;
+        docs.retain(|d| crate::acl_allows(principals, d));
+        Ok(docs)
+    }
+
+    /// Distinct issues the principals may see, per project key.
+    pub fn visible_issue_counts_by_project(
+        &self,
+        principals: &[String],
+    ) -> Result<std::collections::BTreeMap<String, usize>, IndexError> {
+        self.keyword.visible_issue_counts_by_project(principals)
+    }
+
     /// The stored chunk (no permission check: for callers that check themselves).
     pub fn get_chunk(&self, chunk_id: &str) -> Result<Option<ChunkDoc>, IndexError> {
         self.keyword.get(chunk_id)

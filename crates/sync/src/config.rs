@@ -30,9 +30,15 @@ pub struct Config {
     /// What is fetched from Jira.
     #[serde(default)]
     pub filters: SyncFilters,
+    /// What of the fetched issues is indexed: issue text, comments, attachments.
+    #[serde(default)]
+    pub indexing: IndexingConfig,
     /// Where vectors live: embedded (default) or a Qdrant server / cluster.
     #[serde(default)]
     pub vectors: VectorsConfig,
+    /// The long-running server: listen address, API keys, webhooks, schedule.
+    #[serde(default)]
+    pub serve: crate::serve_config::ServeConfig,
 }
 
 /// The vector store. Without `qdrant`, vectors live in the data directory
@@ -282,6 +288,66 @@ pub struct SyncFilters {
     pub projects_not_in: Vec<String>,
 }
 
+/// What of each synced issue is indexed. Issues themselves are always tracked (for
+/// deletions and permissions); these switches decide which texts become chunks.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexingConfig {
+    /// Summary and description.
+    pub issues: bool,
+    /// Comments (each with its own visibility restriction).
+    pub comments: bool,
+    /// Attachment text. Off: attachments are not indexed at all, not even by name.
+    pub attachments: bool,
+    /// Attachments larger than this (as declared by Jira, and checked while reading)
+    /// are indexed by name and not downloaded. Default 50 MiB.
+    pub attachment_max_bytes: u64,
+    /// File name extensions whose text is extracted (e.g. `["pdf", "docx", "txt"]`);
+    /// empty means every type. Other attachments are indexed by name only and not
+    /// downloaded. The extracted format itself is always sniffed from the bytes.
+    pub attachment_types: Vec<String>,
+}
+
+impl Default for IndexingConfig {
+    fn default() -> Self {
+        Self {
+            issues: true,
+            comments: true,
+            attachments: true,
+            attachment_max_bytes: 50 * 1024 * 1024,
+            attachment_types: Vec::new(),
+        }
+    }
+}
+
+impl IndexingConfig {
+    /// Whether an attachment's text should be downloaded and extracted, or why not.
+    pub fn download_decision(&self, file_name: &str, declared_size: u64) -> Result<(), String> {
+        if declared_size > self.attachment_max_bytes {
+            return Err(format!(
+                "{declared_size} bytes, over indexing.attachment_max_bytes ({}): indexed by name only",
+                self.attachment_max_bytes
+            ));
+        }
+        if !self.attachment_types.is_empty() {
+            let ext = file_name
+                .rsplit_once('.')
+                .map(|(_, e)| e.to_ascii_lowercase())
+                .unwrap_or_default();
+            if !self
+                .attachment_types
+                .iter()
+                .any(|t| t.trim_start_matches('.').eq_ignore_ascii_case(&ext))
+            {
+                return Err(format!(
+                    "type {ext:?} is not in indexing.attachment_types: indexed by name only"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl SyncFilters {
     /// Whether a project key passes the filters.
     pub fn allows_project(&self, key: &str) -> bool {
@@ -383,6 +449,22 @@ impl Config {
                 self.chunking.max_tokens
             ));
         }
+        if self.indexing.attachment_max_bytes == 0 {
+            return bad("indexing.attachment_max_bytes = 0: set attachments = false to skip attachments, or give a size in bytes (default 52428800)".into());
+        }
+        if let Some(t) = self
+            .indexing
+            .attachment_types
+            .iter()
+            .find(|t| t.trim().is_empty() || t.contains(['/', '\\', ' ']))
+        {
+            return bad(format!(
+                "indexing.attachment_types: {t:?} is not a file name extension (e.g. \"pdf\")"
+            ));
+        }
+        self.serve
+            .validate()
+            .map_err(|detail| SyncError::Config { detail })?;
         if self.chunking.overlap_tokens * 2 > self.chunking.max_tokens {
             return bad(format!(
                 "chunking.overlap_tokens = {}: must be at most half of chunking.max_tokens ({})",

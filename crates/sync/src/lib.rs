@@ -10,18 +10,23 @@
 //! parse ADF or files (that is `content`), or speak HTTP other than through
 //! `jira-cloud`.
 
+pub mod attachments;
 pub mod check;
 pub mod config;
 pub mod credentials;
 pub mod directory;
 pub mod documents;
+pub mod issues;
 pub mod pipeline;
 pub mod search;
+pub mod serve_config;
+mod stages;
 pub mod state;
 pub mod status;
 
 pub use config::Config;
-pub use pipeline::{SyncOptions, SyncReport, run_sync};
+pub use issues::{IssueUpdateReport, sync_issues};
+pub use pipeline::{SyncOptions, SyncReport, run_identity_sync, run_sync, run_sync_into};
 pub use search::{SearchOutcome, Searcher};
 
 /// Everything that can stop a sync or a search.

@@ -3,7 +3,8 @@
 //! ```text
 //! identity ──► directory.json
 //! issue pages (per project, search/jql) ─[bounded]─► documents (comments paged when
-//!   needed, ADF → Markdown, chunks, ACL tags, content hash) ─[bounded]─► embed
+//!   needed, attachments downloaded once and extracted, ADF → Markdown, chunks, ACL
+//!   tags, content hash) ─[bounded]─► embed
 //!   (batches sorted by length) ─[bounded]─► write (tantivy + vectors, commit, state)
 //! deletions: issues indexed before but not seen now (id-set reconciliation)
 //! ```
@@ -15,21 +16,33 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
-use content::{ChunkOptions, TokenCounter, WordCounter};
-use index::Embedder;
+use index::{Embedder, SearchIndex};
 use jira_cloud::{Auth, ClientConfig, JiraClient, JqlRequest, OAuthCredentials};
 use tokio::sync::mpsc;
 
 use crate::SyncError;
+use crate::attachments::AttachmentCache;
 use crate::config::Config;
-use crate::directory::{acl_custom_fields, fetch_directory};
-use crate::documents::{DocContext, IssueDocuments, build_issue_documents};
+use crate::directory::fetch_directory;
+use crate::documents::IssueDocuments;
+use crate::stages::{
+    Documenter, add_counts, delete_issues, embed_batch, record_written, write_batch,
+};
 use crate::state::{
-    DataDir, IssueState, RunKind, RunRecord, SyncState, read_json, write_json_atomic,
+    AttachmentCounts, DataDir, RunKind, RunRecord, SyncState, read_json, write_json_atomic,
 };
 
 /// Chunks per embedding batch (issues are never split across batches).
 const EMBED_BATCH_CHUNKS: usize = 64;
+
+/// What the document stage learnt over a run.
+struct Documented {
+    seen: HashSet<String>,
+    attachment_ids: HashSet<String>,
+    counts: AttachmentCounts,
+    unchanged: usize,
+    errors: Vec<String>,
+}
 
 /// How a run behaves.
 #[derive(Clone, Debug, Default)]
@@ -98,13 +111,6 @@ pub fn load_embedder(cfg: &Config) -> Result<Option<Arc<Embedder>>, SyncError> {
     Ok(Some(Arc::new(Embedder::load(&assets)?)))
 }
 
-struct EmbedderCounter(Arc<Embedder>);
-impl TokenCounter for EmbedderCounter {
-    fn count(&self, text: &str) -> usize {
-        self.0.count_tokens(text)
-    }
-}
-
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -156,9 +162,27 @@ pub async fn run_sync(
     embedder: Option<Arc<Embedder>>,
     opts: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
+    let index_cfg = cfg.clone();
+    let index = Arc::new(
+        tokio::task::spawn_blocking(move || crate::state::open_index(&index_cfg, embedder))
+            .await
+            .map_err(|e| SyncError::Internal(e.to_string()))??,
+    );
+    run_sync_into(cfg, index, opts).await
+}
+
+/// Runs one sync of the whole site into an index that is already open (the server
+/// shares one index between its searches and its syncs). The index's embedder, if
+/// any, embeds the chunks.
+pub async fn run_sync_into(
+    cfg: &Config,
+    index: Arc<SearchIndex>,
+    opts: &SyncOptions,
+) -> Result<SyncReport, SyncError> {
     let data = DataDir::new(&cfg.data.dir);
     data.ensure()?;
     let client = jira_client(cfg)?;
+    let embedder = index.embedder().cloned();
     let mut run = RunRecord {
         started_ms: now_ms(),
         ..Default::default()
@@ -168,33 +192,20 @@ pub async fn run_sync(
     let directory = Arc::new(sync_directory(&client, &data).await?);
 
     let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
-    let emb = embedder.clone();
-    let index_cfg = cfg.clone();
-    let index = Arc::new(
-        tokio::task::spawn_blocking(move || crate::state::open_index(&index_cfg, emb))
-            .await
-            .map_err(|e| SyncError::Internal(e.to_string()))??,
-    );
-
     let in_scope: Vec<(String, String)> = directory
         .projects
         .iter()
         .filter(|p| !p.archived && cfg.filters.allows_project(&p.key))
         .map(|p| (p.id.clone(), p.key.clone()))
         .collect();
+    let documenter = Documenter::new(cfg, client.clone(), directory.clone(), embedder.as_ref());
 
     // Stage 2: issue pages.
     let (page_tx, mut page_rx) = mpsc::channel::<Vec<jira_cloud::model::Issue>>(2);
     let fetch_client = client.clone();
     let page_size = cfg.jira.page_size;
     let projects = in_scope.clone();
-    // The indexer's fields plus the custom fields that grants name: their values
-    // decide who may see an issue.
-    let fields: Vec<String> = jira_cloud::ISSUE_FIELDS
-        .iter()
-        .map(|s| s.to_string())
-        .chain(acl_custom_fields(&directory))
-        .collect();
+    let fields = documenter.fields();
     let fetcher = tokio::spawn(async move {
         let mut failed: Vec<(String, String)> = Vec::new();
         for (_, key) in &projects {
@@ -230,17 +241,6 @@ pub async fn run_sync(
 
     // Stage 3: documents.
     let (doc_tx, mut doc_rx) = mpsc::channel::<IssueDocuments>(64);
-    let doc_client = client.clone();
-    let doc_dir = directory.clone();
-    let counter: Arc<dyn TokenCounter> = match &embedder {
-        Some(e) => Arc::new(EmbedderCounter(e.clone())),
-        None => Arc::new(WordCounter),
-    };
-    let chunking = ChunkOptions {
-        max_tokens: cfg.chunking.max_tokens,
-        overlap_tokens: cfg.chunking.overlap_tokens,
-    };
-    let site_url = cfg.jira.base_url.trim_end_matches('/').to_string();
     let known_hashes: std::collections::HashMap<String, String> = if opts.force_reindex {
         Default::default()
     } else {
@@ -251,44 +251,37 @@ pub async fn run_sync(
             .collect()
     };
     let documenter = tokio::spawn(async move {
-        let acl_fields = acl_custom_fields(&doc_dir);
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut unchanged = 0usize;
-        let mut errors: Vec<String> = Vec::new();
+        let mut out = Documented {
+            seen: HashSet::new(),
+            attachment_ids: HashSet::new(),
+            counts: AttachmentCounts::default(),
+            unchanged: 0,
+            errors: Vec::new(),
+        };
         while let Some(page) = page_rx.recv().await {
             for issue in page {
-                seen.insert(issue.id.clone());
-                let inline = issue.fields.comment.as_ref();
-                let complete = inline.is_none_or(|c| c.comments.len() as u64 >= c.total);
-                let comments = if complete {
-                    inline.map(|c| c.comments.clone()).unwrap_or_default()
-                } else {
-                    match doc_client.issue_comments(&issue.id).await {
-                        Ok(c) => c,
-                        Err(e) => {
-                            errors.push(format!("{}: reading comments failed: {e}", issue.key));
-                            continue;
-                        }
+                out.seen.insert(issue.id.clone());
+                let done = match documenter.document(&issue).await {
+                    Ok(done) => done,
+                    Err(e) => {
+                        out.errors.push(e);
+                        continue;
                     }
                 };
-                let ctx = DocContext {
-                    directory: &doc_dir,
-                    acl_fields: &acl_fields,
-                    site_url: &site_url,
-                    counter: counter.as_ref(),
-                    chunking: &chunking,
-                };
-                let docs = build_issue_documents(&issue, &comments, &ctx);
+                out.attachment_ids.extend(done.attachment_ids);
+                add_counts(&mut out.counts, &done.counts);
+                out.errors.extend(done.errors);
+                let docs = done.docs;
                 if known_hashes.get(&docs.issue_id) == Some(&docs.content_hash) {
-                    unchanged += 1;
+                    out.unchanged += 1;
                     continue;
                 }
                 if doc_tx.send(docs).await.is_err() {
-                    return (seen, unchanged, errors);
+                    return out;
                 }
             }
         }
-        (seen, unchanged, errors)
+        out
     });
 
     // Stage 4: embeddings, in batches sorted by length.
@@ -307,23 +300,7 @@ pub async fn run_sync(
             if (chunks >= EMBED_BATCH_CHUNKS || done) && !batch.is_empty() {
                 let issues = std::mem::take(&mut batch);
                 chunks = 0;
-                let vectors = match &embed_model {
-                    Some(model) => {
-                        let model = model.clone();
-                        let texts: Vec<String> = issues
-                            .iter()
-                            .flat_map(|i| i.docs.iter().map(|d| d.embed_text.clone()))
-                            .collect();
-                        let out = tokio::task::spawn_blocking(move || {
-                            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                            model.embed(&refs)
-                        })
-                        .await
-                        .map_err(|e| SyncError::Internal(e.to_string()))??;
-                        Some(out)
-                    }
-                    None => None,
-                };
+                let vectors = embed_batch(embed_model.as_ref(), &issues).await?;
                 if vec_tx.send((issues, vectors)).await.is_err() {
                     break;
                 }
@@ -338,45 +315,25 @@ pub async fn run_sync(
     // Stage 5: writes. Each batch is committed before its issues' state is recorded,
     // so a crash leaves them to be written again, never marked done unwritten.
     while let Some((issues, vectors)) = vec_rx.recv().await {
-        let writer = index.clone();
-        let batch = issues.clone();
-        tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
-            let mut offset = 0usize;
-            for item in &batch {
-                writer.delete_issue(&item.issue_id)?;
-                let n = item.docs.len();
-                let vecs = vectors.as_ref().map(|v| &v[offset..offset + n]);
-                writer.upsert(&item.docs, vecs)?;
-                offset += n;
-            }
-            writer.commit()?;
-            Ok(())
-        })
-        .await
-        .map_err(|e| SyncError::Internal(e.to_string()))??;
-        for item in issues {
-            run.issues_indexed += 1;
-            run.chunks_written += item.docs.len();
-            state.issues.insert(
-                item.issue_id.clone(),
-                IssueState {
-                    key: item.issue_key,
-                    project_id: item.project_id,
-                    project_key: item.project_key,
-                    content_hash: item.content_hash,
-                    chunk_ids: item.docs.iter().map(|d| d.chunk_id.clone()).collect(),
-                    updated: item.updated,
-                },
-            );
-        }
+        write_batch(&index, &issues, vectors).await?;
+        run.issues_indexed += issues.len();
+        run.chunks_written += issues.iter().map(|i| i.docs.len()).sum::<usize>();
+        record_written(&mut state, issues);
         write_json_atomic(&data.state_file(), &state)?;
     }
     embedding
         .await
         .map_err(|e| SyncError::Internal(e.to_string()))??;
-    let (seen, unchanged, doc_errors) = documenter
+    let Documented {
+        seen,
+        attachment_ids,
+        counts,
+        unchanged,
+        errors: doc_errors,
+    } = documenter
         .await
         .map_err(|e| SyncError::Internal(e.to_string()))?;
+    run.attachments = counts;
     let failed_projects = fetcher
         .await
         .map_err(|e| SyncError::Internal(e.to_string()))?;
@@ -398,21 +355,19 @@ pub async fn run_sync(
         .map(|(id, _)| id.clone())
         .collect();
     if !gone.is_empty() {
-        let writer = index.clone();
-        let ids = gone.clone();
-        tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
-            for id in &ids {
-                writer.delete_issue(id)?;
-            }
-            writer.commit()?;
-            Ok(())
-        })
-        .await
-        .map_err(|e| SyncError::Internal(e.to_string()))??;
+        delete_issues(&index, &gone).await?;
         for id in &gone {
             state.issues.remove(id);
         }
         run.issues_deleted = gone.len();
+    }
+    // Cached texts of attachments no synced issue has any more (deleted files, deleted
+    // issues) are dropped, unless a project failed and its issues went unseen.
+    if failed_projects.is_empty() {
+        let removed = AttachmentCache::new(&data).retain(&attachment_ids);
+        if removed > 0 {
+            tracing::info!(removed, "dropped cached text of attachments that are gone");
+        }
     }
 
     run.api_calls = client.request_count();

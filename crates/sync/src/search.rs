@@ -25,7 +25,7 @@ pub struct Searcher {
     data: DataDir,
     mapping_file: Option<PathBuf>,
     identity: RwLock<IdentityData>,
-    index: SearchIndex,
+    index: Arc<SearchIndex>,
     cache: PrincipalCache,
     unmatched: Mutex<BTreeSet<String>>,
 }
@@ -55,10 +55,16 @@ pub struct SearchOutcome {
 impl Searcher {
     /// Opens the data directory of a config. `embedder` enables vector and hybrid search.
     pub fn open(cfg: &Config, embedder: Option<Arc<Embedder>>) -> Result<Self, SyncError> {
+        let index = Arc::new(crate::state::open_index(cfg, embedder)?);
+        Self::with_index(cfg, index)
+    }
+
+    /// Uses an index that is already open (the server shares one between its searches
+    /// and its syncs, so a sync's commit is visible to the next search).
+    pub fn with_index(cfg: &Config, index: Arc<SearchIndex>) -> Result<Self, SyncError> {
         let data = DataDir::new(&cfg.data.dir);
         let mapping_file = cfg.identity.email_mapping_file.clone();
         let identity = load_identity(&data, mapping_file.as_deref())?;
-        let index = crate::state::open_index(cfg, embedder)?;
         let unmatched: BTreeSet<String> =
             read_json(&data.unmatched_callers_file())?.unwrap_or_default();
         Ok(Self {
@@ -166,6 +172,158 @@ impl Searcher {
         })?;
         Ok(SearchOutcome { identity, hits })
     }
+
+    /// The issue as the person with this email may see it: its text, the comments
+    /// and attachment texts visible to them. `None` both when the issue does not exist
+    /// and when they may not open it (no existence leak).
+    pub fn issue_as(&self, email: &str, issue_key: &str) -> Result<Option<IssueView>, SyncError> {
+        let resolved = self.identity(email);
+        if resolved == Identity::Unmatched {
+            self.note_unmatched(email);
+        }
+        let principals = self.principals(email).tags();
+        let docs = self.index.visible_issue_chunks(issue_key, &principals)?;
+        Ok(IssueView::from_chunks(docs))
+    }
+
+    /// Project keys with at least one issue the person may see, with those counts.
+    pub fn projects_as(&self, email: &str) -> Result<Vec<ProjectView>, SyncError> {
+        let principals = self.principals(email).tags();
+        let dir = self.directory();
+        let counts = self.index.visible_issue_counts_by_project(&principals)?;
+        Ok(counts
+            .into_iter()
+            .map(|(key, issues)| ProjectView {
+                name: dir
+                    .projects
+                    .iter()
+                    .find(|p| p.key == key)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                key,
+                issues,
+            })
+            .collect())
+    }
+
+    /// The shared index (for writers that must use the same instance).
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.index
+    }
+}
+
+/// A project a person can see something in.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ProjectView {
+    pub key: String,
+    pub name: String,
+    /// Issues of the project the person may open.
+    pub issues: usize,
+}
+
+/// One issue as a person may see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct IssueView {
+    pub issue_key: String,
+    pub issue_id: String,
+    pub project_key: String,
+    pub title: String,
+    pub url: String,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub assignee: Option<String>,
+    pub labels: Vec<String>,
+    /// Epoch milliseconds.
+    pub created: Option<i64>,
+    /// Epoch milliseconds.
+    pub updated: Option<i64>,
+    /// Summary and description as Markdown (empty when issue text is not indexed).
+    pub description: String,
+    pub comments: Vec<PartView>,
+    pub attachments: Vec<PartView>,
+}
+
+/// A comment or an attachment of an issue view.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartView {
+    /// Comment or attachment id.
+    pub id: String,
+    pub url: String,
+    pub text: String,
+}
+
+impl IssueView {
+    /// Assembles a view from the visible chunks of one issue (sorted by chunk id).
+    fn from_chunks(docs: Vec<index::ChunkDoc>) -> Option<Self> {
+        let first = docs.first()?;
+        let mut view = IssueView {
+            issue_key: first.issue_key.clone(),
+            issue_id: first.issue_id.clone(),
+            project_key: first.project_key.clone(),
+            title: first.title.clone(),
+            url: String::new(),
+            status: first.status.clone(),
+            priority: first.priority.clone(),
+            assignee: first.assignee.clone(),
+            labels: first.labels.clone(),
+            created: first.created,
+            updated: first.updated,
+            description: String::new(),
+            comments: Vec::new(),
+            attachments: Vec::new(),
+        };
+        // Chunk ids are `<kind>:<source id>:<n>`; chunks of one source are joined in
+        // their order.
+        let mut sorted: Vec<(String, u32, index::ChunkDoc)> = docs
+            .into_iter()
+            .map(|d| {
+                let mut parts = d.chunk_id.rsplitn(2, ':');
+                let n = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                let source = parts.next().unwrap_or_default().to_string();
+                (source, n, d)
+            })
+            .collect();
+        sorted.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        for (source, _, d) in sorted {
+            let id = source
+                .split_once(':')
+                .map(|(_, id)| id.to_string())
+                .unwrap_or_default();
+            let parts = match d.kind {
+                index::ChunkKind::Issue => {
+                    view.url = d.url.clone();
+                    append(&mut view.description, &d.text);
+                    continue;
+                }
+                index::ChunkKind::Comment => &mut view.comments,
+                index::ChunkKind::Attachment => &mut view.attachments,
+            };
+            match parts.last_mut() {
+                Some(last) if last.id == id => append(&mut last.text, &d.text),
+                _ => parts.push(PartView {
+                    id,
+                    url: d.url.clone(),
+                    text: d.text.clone(),
+                }),
+            }
+        }
+        if view.url.is_empty() {
+            view.url = view
+                .comments
+                .first()
+                .or(view.attachments.first())
+                .map(|p| p.url.split('?').next().unwrap_or_default().to_string())
+                .unwrap_or_default();
+        }
+        Some(view)
+    }
+}
+
+fn append(out: &mut String, text: &str) {
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+    out.push_str(text);
 }
 
 /// Unmatched callers remembered at most (a bound against callers sending junk).

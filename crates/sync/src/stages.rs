@@ -1,0 +1,256 @@
+//! The per-issue work both a full run (`pipeline`) and a targeted update (`issues`,
+//! what webhooks trigger) do: build an issue's documents (comments inline or paged,
+//! attachments from the cache or downloaded once), embed a batch, write a batch and
+//! record it in the state — in that order, so an issue is marked done only after its
+//! chunks are committed.
+
+use std::sync::Arc;
+
+use access::Directory;
+use content::{ChunkOptions, ExtractLimits, TokenCounter, WordCounter};
+use index::{Embedder, SearchIndex};
+use jira_cloud::JiraClient;
+use jira_cloud::model::Issue;
+
+use crate::SyncError;
+use crate::attachments::{AttachmentCache, Fetched, attachment_text};
+use crate::config::{Config, IndexingConfig};
+use crate::directory::acl_custom_fields;
+use crate::documents::{DocContext, IssueDocuments, build_issue_documents};
+use crate::state::{AttachmentCounts, DataDir, IssueState, SyncState};
+
+/// Counts tokens with the embedding model's own tokenizer.
+struct EmbedderCounter(Arc<Embedder>);
+impl TokenCounter for EmbedderCounter {
+    fn count(&self, text: &str) -> usize {
+        self.0.count_tokens(text)
+    }
+}
+
+/// Builds the documents of one issue at a time.
+pub(crate) struct Documenter {
+    client: JiraClient,
+    directory: Arc<Directory>,
+    acl_fields: Vec<String>,
+    site_url: String,
+    counter: Arc<dyn TokenCounter>,
+    chunking: ChunkOptions,
+    indexing: IndexingConfig,
+    cache: AttachmentCache,
+    limits: ExtractLimits,
+}
+
+/// One issue's documents and what fetching its attachments did.
+pub(crate) struct DocumentedIssue {
+    pub docs: IssueDocuments,
+    pub attachment_ids: Vec<String>,
+    pub counts: AttachmentCounts,
+    /// Attachment failures: the issue is still indexed (the file by its name).
+    pub errors: Vec<String>,
+}
+
+impl Documenter {
+    pub fn new(
+        cfg: &Config,
+        client: JiraClient,
+        directory: Arc<Directory>,
+        embedder: Option<&Arc<Embedder>>,
+    ) -> Self {
+        let counter: Arc<dyn TokenCounter> = match embedder {
+            Some(e) => Arc::new(EmbedderCounter(e.clone())),
+            None => Arc::new(WordCounter),
+        };
+        let indexing = cfg.indexing.clone();
+        let limits = ExtractLimits {
+            max_input_bytes: usize::try_from(indexing.attachment_max_bytes).unwrap_or(usize::MAX),
+            ..ExtractLimits::default()
+        };
+        Self {
+            client,
+            acl_fields: acl_custom_fields(&directory),
+            directory,
+            site_url: cfg.jira.base_url.trim_end_matches('/').to_string(),
+            counter,
+            chunking: ChunkOptions {
+                max_tokens: cfg.chunking.max_tokens,
+                overlap_tokens: cfg.chunking.overlap_tokens,
+            },
+            indexing,
+            cache: AttachmentCache::new(&DataDir::new(&cfg.data.dir)),
+            limits,
+        }
+    }
+
+    /// The fields to ask Jira for: the indexer's, plus the custom fields that grants
+    /// name (their values decide who may see an issue).
+    pub fn fields(&self) -> Vec<String> {
+        jira_cloud::ISSUE_FIELDS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(self.acl_fields.iter().cloned())
+            .collect()
+    }
+
+    /// Builds an issue's documents. `Err` (naming the issue) when its comments could
+    /// not be read: the index keeps what it had for the issue.
+    pub async fn document(&self, issue: &Issue) -> Result<DocumentedIssue, String> {
+        let indexing = &self.indexing;
+        let inline = issue.fields.comment.as_ref();
+        let complete = inline.is_none_or(|c| c.comments.len() as u64 >= c.total);
+        let comments = if !indexing.comments {
+            Vec::new()
+        } else if complete {
+            inline.map(|c| c.comments.clone()).unwrap_or_default()
+        } else {
+            self.client
+                .issue_comments(&issue.id)
+                .await
+                .map_err(|e| format!("{}: reading comments failed: {e}", issue.key))?
+        };
+        let mut files = Vec::new();
+        let mut counts = AttachmentCounts::default();
+        let mut errors = Vec::new();
+        let mut attachment_ids = Vec::new();
+        for att in issue
+            .fields
+            .attachment
+            .iter()
+            .filter(|_| indexing.attachments)
+        {
+            attachment_ids.push(att.id.clone());
+            let (text, fetched) = attachment_text(
+                &self.client,
+                &self.cache,
+                indexing,
+                &self.limits,
+                &issue.key,
+                att,
+            )
+            .await;
+            match fetched {
+                Fetched::Cached => counts.cached += 1,
+                Fetched::Downloaded { bytes } => {
+                    counts.downloaded += 1;
+                    counts.downloaded_bytes += bytes;
+                }
+                Fetched::Skipped { reason } => {
+                    counts.skipped += 1;
+                    tracing::info!(issue = %issue.key, file = %att.filename, "{reason}");
+                }
+                Fetched::Failed { error } => {
+                    counts.failed += 1;
+                    errors.push(error);
+                }
+            }
+            files.push(text);
+        }
+        let ctx = DocContext {
+            directory: &self.directory,
+            acl_fields: &self.acl_fields,
+            site_url: &self.site_url,
+            counter: self.counter.as_ref(),
+            chunking: &self.chunking,
+            indexing,
+        };
+        Ok(DocumentedIssue {
+            docs: build_issue_documents(issue, &comments, &files, &ctx),
+            attachment_ids,
+            counts,
+            errors,
+        })
+    }
+}
+
+/// Adds one issue's attachment counts to a run's.
+pub(crate) fn add_counts(total: &mut AttachmentCounts, more: &AttachmentCounts) {
+    total.downloaded += more.downloaded;
+    total.downloaded_bytes += more.downloaded_bytes;
+    total.cached += more.cached;
+    total.skipped += more.skipped;
+    total.failed += more.failed;
+}
+
+/// Embeds every chunk of a batch of issues (in one call, so the model sees a full
+/// batch), or `None` when embedding is disabled.
+pub(crate) async fn embed_batch(
+    model: Option<&Arc<Embedder>>,
+    issues: &[IssueDocuments],
+) -> Result<Option<Vec<Vec<f32>>>, SyncError> {
+    let Some(model) = model else {
+        return Ok(None);
+    };
+    let model = model.clone();
+    let texts: Vec<String> = issues
+        .iter()
+        .flat_map(|i| i.docs.iter().map(|d| d.embed_text.clone()))
+        .collect();
+    let out = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        model.embed(&refs)
+    })
+    .await
+    .map_err(|e| SyncError::Internal(e.to_string()))??;
+    Ok(Some(out))
+}
+
+/// Replaces each issue's chunks in the index and commits.
+pub(crate) async fn write_batch(
+    index: &Arc<SearchIndex>,
+    issues: &[IssueDocuments],
+    vectors: Option<Vec<Vec<f32>>>,
+) -> Result<(), SyncError> {
+    let writer = index.clone();
+    let batch = issues.to_vec();
+    tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
+        let mut offset = 0usize;
+        for item in &batch {
+            writer.delete_issue(&item.issue_id)?;
+            let n = item.docs.len();
+            let vecs = vectors.as_ref().map(|v| &v[offset..offset + n]);
+            writer.upsert(&item.docs, vecs)?;
+            offset += n;
+        }
+        writer.commit()?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| SyncError::Internal(e.to_string()))?
+}
+
+/// Removes issues (all their chunks) from the index and commits.
+pub(crate) async fn delete_issues(
+    index: &Arc<SearchIndex>,
+    issue_ids: &[String],
+) -> Result<(), SyncError> {
+    if issue_ids.is_empty() {
+        return Ok(());
+    }
+    let writer = index.clone();
+    let ids = issue_ids.to_vec();
+    tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
+        for id in &ids {
+            writer.delete_issue(id)?;
+        }
+        writer.commit()?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| SyncError::Internal(e.to_string()))?
+}
+
+/// Records written issues in the state (after their commit).
+pub(crate) fn record_written(state: &mut SyncState, issues: Vec<IssueDocuments>) {
+    for item in issues {
+        state.issues.insert(
+            item.issue_id.clone(),
+            IssueState {
+                key: item.issue_key,
+                project_id: item.project_id,
+                project_key: item.project_key,
+                content_hash: item.content_hash,
+                chunk_ids: item.docs.iter().map(|d| d.chunk_id.clone()).collect(),
+                updated: item.updated,
+            },
+        );
+    }
+}
