@@ -259,20 +259,29 @@ pub(crate) async fn mutate(State(st): State<AppState>, body: Bytes) -> Response 
         Ok(m) => m,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    let mut results = Vec::new();
-    let mut ws = st.ws.write().unwrap_or_else(|e| e.into_inner());
-    for (i, m) in mutations.into_iter().enumerate() {
-        match m.apply(&mut ws) {
-            Ok(v) => results.push(v),
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!("mutation {i} failed: {e} (mutations before it were applied)"),
-                );
-            }
-        }
+    let (results, events, failed) = {
+        let mut ws = st.ws.write().unwrap_or_else(|e| e.into_inner());
+        crate::webhooks::apply_all(&mut ws, mutations)
+    };
+    st.webhooks.deliver(events);
+    if let Some((i, e)) = failed {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("mutation {i} failed: {e} (mutations before it were applied)"),
+        );
     }
     (StatusCode::OK, axum::Json(json!({"results": results}))).into_response()
+}
+
+/// `POST /_sim/webhooks` `{url, secret}`: registers a webhook.
+pub(crate) async fn add_webhook(State(st): State<AppState>, body: Bytes) -> Response {
+    match serde_json::from_slice::<crate::webhooks::WebhookTarget>(&body) {
+        Ok(t) => {
+            st.webhooks.add(t);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, format!("webhook: {e}")),
+    }
 }
 
 pub(crate) async fn request_log(State(st): State<AppState>) -> Response {

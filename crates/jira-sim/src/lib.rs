@@ -4,7 +4,8 @@
 //! axum server speaking the Jira Cloud REST v3 shapes on loopback ([`server`]), the
 //! ground-truth visibility oracle ([`oracle`]), workspace mutations ([`mutate`], also
 //! over HTTP: [`admin`]), seeded fault injection with a request log ([`faults`]) and
-//! OAuth 2.0 (3LO) with rotating refresh tokens ([`oauth`]).
+//! OAuth 2.0 (3LO) with rotating refresh tokens ([`oauth`]), and signed webhooks
+//! sent after each mutation ([`webhooks`]).
 //!
 //! Must never: depend on the project's `access` crate (the oracle is an independent
 //! reimplementation of Jira's rules), listen on a non-loopback address by default, or log
@@ -29,6 +30,7 @@ pub mod oauth;
 pub mod oracle;
 pub mod rich;
 pub mod server;
+pub mod webhooks;
 
 pub use generate::{GenConfig, generate};
 pub use model::{MARKER_IN_COMMENT, MARKER_IN_DESCRIPTION, User, Workspace};

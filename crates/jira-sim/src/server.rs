@@ -35,6 +35,7 @@ pub struct SimHandle {
     requests: Arc<AtomicUsize>,
     faults: Arc<FaultState>,
     oauth: Arc<OAuthState>,
+    webhooks: Arc<crate::webhooks::Webhooks>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -71,6 +72,30 @@ impl SimHandle {
     /// Base URL of the REST API for OAuth callers: `{base}/ex/jira/{cloudId}`.
     pub fn gateway_url(&self) -> String {
         format!("{}/ex/jira/{}", self.base_url, self.oauth.config.cloud_id)
+    }
+    /// Registers a webhook: every mutation applied through the simulator from now on
+    /// is POSTed there, signed with `secret` (see [`crate::webhooks`]).
+    pub fn add_webhook(&self, url: impl Into<String>, secret: impl Into<String>) {
+        self.webhooks.add(crate::webhooks::WebhookTarget {
+            url: url.into(),
+            secret: secret.into(),
+        })
+    }
+    /// Webhook deliveries so far.
+    pub fn webhook_deliveries(&self) -> Vec<crate::webhooks::Delivery> {
+        self.webhooks.deliveries()
+    }
+    /// Applies mutations like `POST /_sim/mutate` does, webhooks included.
+    pub fn mutate(&self, mutations: Vec<crate::admin::Mutation>) -> Result<Vec<Value>, String> {
+        let (results, events, failed) = {
+            let mut ws = self.ws.write().unwrap_or_else(|e| e.into_inner());
+            crate::webhooks::apply_all(&mut ws, mutations)
+        };
+        self.webhooks.deliver(events);
+        match failed {
+            None => Ok(results),
+            Some((i, e)) => Err(format!("mutation {i} failed: {e}")),
+        }
     }
     /// Stops the server and waits for it to finish.
     pub async fn shutdown(mut self) {
@@ -186,6 +211,7 @@ pub(crate) struct AppState {
     pub(crate) oauth: Arc<OAuthState>,
     pub(crate) base: Arc<str>,
     orders: Arc<OrderCache>,
+    pub(crate) webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl AppState {
@@ -219,6 +245,7 @@ pub async fn start_with(
     let requests = Arc::new(AtomicUsize::new(0));
     let faults = Arc::new(FaultState::new(options.faults));
     let oauth = Arc::new(OAuthState::new(options.oauth));
+    let webhooks = Arc::new(crate::webhooks::Webhooks::default());
     let state = AppState {
         ws: ws.clone(),
         requests: requests.clone(),
@@ -226,6 +253,7 @@ pub async fn start_with(
         oauth: oauth.clone(),
         base: base_url.clone().into(),
         orders: Arc::default(),
+        webhooks: webhooks.clone(),
     };
     let cloud_id: Arc<str> = oauth.config.cloud_id.clone().into();
     let app = MapRequestLayer::new(edge::rewrite_gateway(cloud_id)).layer(router(state));
@@ -247,6 +275,7 @@ pub async fn start_with(
         requests,
         faults,
         oauth,
+        webhooks,
         shutdown: Some(tx),
         task: Some(task),
     })
@@ -307,6 +336,7 @@ fn router(state: AppState) -> Router {
         )
         .route("/_sim/faults", get(edge::get_faults).put(edge::put_faults))
         .route("/_sim/oauth", get(edge::oauth_stats))
+        .route("/_sim/webhooks", post(edge::add_webhook))
         .fallback(not_found)
         // Outermost first: faults see every REST request, authenticated or not.
         .layer(middleware::from_fn_with_state(state.clone(), edge::auth))
