@@ -110,6 +110,48 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the server: HTTP search API, MCP over HTTP (/mcp), webhooks, scheduled
+    /// sync, metrics ([serve] in the config). Stops gracefully on Ctrl-C / SIGTERM.
+    Serve {
+        /// Listen address (default: serve.listen).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// MCP server over stdin/stdout for an AI assistant, answering as one person.
+    Mcp {
+        /// Email of the person the assistant acts for.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_email: String,
+    },
+    /// API keys for `serve`.
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyAction {
+    /// Make a new random key: prints the key (give it to the caller, once) and the
+    /// [[serve.api_keys]] entry holding only its hash.
+    New {
+        /// A name for the key (logs, console).
+        #[arg(long)]
+        name: String,
+        /// The person the key searches as.
+        #[arg(long)]
+        email: Option<String>,
+        /// Scopes: search, impersonate, admin (repeatable; default search).
+        #[arg(long = "scope", value_enum)]
+        scopes: Vec<KeyScope>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KeyScope {
+    Search,
+    Impersonate,
+    Admin,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -279,6 +321,85 @@ fn main() -> Result<()> {
             let cfg = load_config(&cli.config)?;
             output::print_status(&cfg, json)
         }
+        Command::Serve { listen } => {
+            let cfg = load_config(&cli.config)?;
+            let embedder = sync::pipeline::load_embedder(&cfg)?;
+            runtime.block_on(async move {
+                let server = serve::start(cfg, embedder, listen).await?;
+                eprintln!("jira-index serving on http://{}", server.addr);
+                let stop = server.cancel_token();
+                tokio::spawn(async move {
+                    shutdown_signal().await;
+                    eprintln!("shutting down");
+                    stop.cancel();
+                });
+                server.wait().await?;
+                Ok::<(), anyhow::Error>(())
+            })
+        }
+        Command::Mcp { as_email } => {
+            let cfg = load_config(&cli.config)?;
+            let embedder = sync::pipeline::load_embedder(&cfg)?;
+            let searcher = sync::Searcher::open(&cfg, embedder)?;
+            let slot = std::sync::Arc::new(serve::runner::SearcherSlot::with(searcher));
+            let tools = serve::mcp::JiraTools::new(slot, Some(as_email));
+            runtime.block_on(serve::mcp::serve_stdio(tools))?;
+            Ok(())
+        }
+        Command::ApiKey {
+            action:
+                ApiKeyAction::New {
+                    name,
+                    email,
+                    scopes,
+                },
+        } => {
+            let key = serve::auth::new_key();
+            let scopes: Vec<&str> = if scopes.is_empty() {
+                vec!["search"]
+            } else {
+                scopes
+                    .iter()
+                    .map(|s| match s {
+                        KeyScope::Search => "search",
+                        KeyScope::Impersonate => "impersonate",
+                        KeyScope::Admin => "admin",
+                    })
+                    .collect()
+            };
+            println!("key (shown once; give it to the caller): {key}\n");
+            println!(
+                "[[serve.api_keys]]\nname = {name:?}\nsha256 = {:?}",
+                serve::auth::key_hash(&key)
+            );
+            if let Some(e) = email {
+                println!("email = {e:?}");
+            }
+            println!("scopes = {scopes:?}");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
     }
 }
 

@@ -1,0 +1,231 @@
+//! `jira-index serve`: one long-running process that answers searches for
+//! authenticated callers (HTTP API and MCP over streamable HTTP), applies Jira's
+//! webhooks, syncs on a schedule or on demand (never two runs at once), and exports
+//! Prometheus metrics. It shares one open index between searches and syncs, so a
+//! sync's commit is visible to the next search; a restart reopens the same data
+//! directory and loses nothing (state is written after each committed batch).
+//!
+//! Modules: `auth` (who is calling, who a request acts for), `api` (handlers),
+//! `webhooks` (verification, hints, the worker), `runner` (the sync lock, the
+//! schedule), `mcp` (the tools), `metrics`.
+
+pub mod api;
+pub mod auth;
+pub mod mcp;
+pub mod metrics;
+pub mod runner;
+pub mod webhooks;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use index::{Embedder, SearchIndex};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use sync::{Config, SyncError};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::Authenticator;
+use crate::mcp::JiraTools;
+use crate::metrics::Metrics;
+use crate::runner::{SearcherSlot, SyncRunner, Trigger};
+use crate::webhooks::Hint;
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("listening on {addr}: {source}")]
+    Listen {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Server(String),
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub cfg: Arc<Config>,
+    pub index: Arc<SearchIndex>,
+    pub searcher: Arc<SearcherSlot>,
+    pub runner: Arc<SyncRunner>,
+    pub auth: Authenticator,
+    pub metrics: Arc<Metrics>,
+    pub webhook_secret: Option<String>,
+    pub hints: mpsc::Sender<Hint>,
+    /// Cancelled at shutdown (also closes MCP sessions and their streams).
+    pub cancel: CancellationToken,
+}
+
+/// How long a shutdown waits for a sync in progress.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Hints waiting for the webhook worker at most (then senders wait: back-pressure).
+const HINT_QUEUE: usize = 10_000;
+
+/// The routes. `/v1/*` and `/mcp` need credentials; `/metrics` (unless configured
+/// otherwise), `/healthz` and `/webhooks/jira` (signed instead) do not.
+pub fn router(state: Arc<AppState>) -> Router {
+    let searcher = state.searcher.clone();
+    let mcp_service: StreamableHttpService<JiraTools, LocalSessionManager> =
+        StreamableHttpService::new(
+            move || Ok(JiraTools::new(searcher.clone(), None)),
+            Default::default(),
+            StreamableHttpServerConfig::default()
+                .with_cancellation_token(state.cancel.child_token()),
+        );
+    let authed = Router::new()
+        .route("/v1/search", post(api::search))
+        .route("/v1/issues/{key}", get(api::issue))
+        .route("/v1/projects", get(api::projects))
+        .route("/v1/status", get(api::status))
+        .route("/v1/sync", post(api::start_sync))
+        .nest_service("/mcp", mcp_service)
+        .layer(from_fn_with_state(state.clone(), api::authenticate));
+    Router::new()
+        .merge(authed)
+        .route("/metrics", get(api::metrics))
+        .route("/webhooks/jira", post(api::webhook))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(from_fn_with_state(state.clone(), api::track))
+        .with_state(state)
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<Result<(), ServeError>>,
+}
+
+impl Server {
+    /// Stops accepting requests, lets in-flight ones finish, waits (bounded) for a
+    /// sync in progress, and lets the index finish its merges.
+    pub async fn shutdown(self) -> Result<(), ServeError> {
+        self.cancel.cancel();
+        self.wait().await
+    }
+
+    /// Waits until the server stops (after [`Server::cancel_token`] is cancelled).
+    pub async fn wait(self) -> Result<(), ServeError> {
+        self.task
+            .await
+            .map_err(|e| ServeError::Server(e.to_string()))?
+    }
+
+    /// Cancelling this token shuts the server down gracefully.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+}
+
+/// Opens the data directory's index and starts serving on `listen` (or the config's
+/// `serve.listen`). Runs a first sync at once when nothing was synced yet.
+pub async fn start(
+    cfg: Config,
+    embedder: Option<Arc<Embedder>>,
+    listen: Option<SocketAddr>,
+) -> Result<Server, ServeError> {
+    let cfg = Arc::new(cfg);
+    let proxy_secret = cfg.serve.proxy_secret().map_err(ServeError::Config)?;
+    let webhook_secret = cfg.serve.webhook_secret().map_err(ServeError::Config)?;
+    sync::state::DataDir::new(&cfg.data.dir).ensure()?;
+    let index_cfg = cfg.clone();
+    let index = Arc::new(
+        tokio::task::spawn_blocking(move || sync::state::open_index(&index_cfg, embedder))
+            .await
+            .map_err(|e| ServeError::Server(e.to_string()))??,
+    );
+    let searcher = Arc::new(SearcherSlot::default());
+    let synced = match searcher.refresh(&cfg, &index) {
+        Ok(()) => true,
+        Err(SyncError::NotSynced { .. }) => false,
+        Err(e) => return Err(e.into()),
+    };
+    let metrics = Arc::new(Metrics::new());
+    if let Ok(n) = index.chunk_count() {
+        metrics
+            .indexed_chunks
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+    let runner = Arc::new(SyncRunner::new(
+        cfg.clone(),
+        index.clone(),
+        searcher.clone(),
+        metrics.clone(),
+    ));
+    let (hints, hint_rx) = mpsc::channel(HINT_QUEUE);
+    let cancel = CancellationToken::new();
+    let state = Arc::new(AppState {
+        auth: Authenticator::new(&cfg.serve, proxy_secret.as_deref()),
+        cfg: cfg.clone(),
+        index: index.clone(),
+        searcher,
+        runner: runner.clone(),
+        metrics: metrics.clone(),
+        webhook_secret,
+        hints,
+        cancel: cancel.clone(),
+    });
+
+    let addr_text = listen
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| cfg.serve.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&addr_text)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: addr_text.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: addr_text,
+        source,
+    })?;
+
+    let worker = tokio::spawn(webhooks::worker(
+        hint_rx,
+        runner.clone(),
+        metrics,
+        cancel.clone(),
+    ));
+    let every = Duration::from_secs(cfg.serve.sync_interval_minutes * 60);
+    let scheduler = (cfg.serve.sync_interval_minutes > 0)
+        .then(|| tokio::spawn(runner::schedule(runner.clone(), every, cancel.clone())));
+    if !synced && runner.try_start(Trigger::Startup).is_err() {
+        tracing::warn!("the first sync could not start");
+    }
+    let app = router(state.clone());
+    let shutdown = cancel.clone();
+    let task = tokio::spawn(async move {
+        tracing::info!(%addr, "serving");
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+        worker.abort();
+        if let Some(s) = scheduler {
+            s.abort();
+        }
+        runner.drain(SHUTDOWN_GRACE).await;
+        let closing = index.clone();
+        let _ = tokio::task::spawn_blocking(move || closing.wait_merges()).await;
+        tracing::info!("stopped");
+        served.map_err(|e| ServeError::Server(e.to_string()))
+    });
+    Ok(Server {
+        addr,
+        state,
+        cancel,
+        task,
+    })
+}
