@@ -2,7 +2,8 @@
 //! simulator makes is downloaded once, its text (sniffed format) is searchable by
 //! exactly the people who may open the issue, damaged files are reported with the
 //! issue key and file name and still found by name, a file over the size limit is
-//! never downloaded but found by name, and a second sync downloads nothing.
+//! never downloaded but found by name, and later syncs (incremental, or a forced full
+//! re-read) download nothing.
 
 use std::collections::BTreeSet;
 
@@ -154,10 +155,24 @@ async fn attachments_extracted_once_reported_and_permission_checked() {
     assert_eq!(content_requests(&site), Vec::<String>::new());
     let c = again.run.attachments;
     assert_eq!((c.downloaded, c.failed), (0, 0), "{c:?}");
-    assert_eq!(c.cached, all.len() - huge.len());
     assert_eq!(again.run.issues_indexed, 0);
     assert!(again.run.errors.is_empty(), "{:?}", again.run.errors);
     assert_eq!(again.chunk_count, report.chunk_count);
+    // Even a forced full re-read takes every text from the cache.
+    let forced = sync::run_sync(
+        &site.config,
+        None,
+        &sync::SyncOptions {
+            force_reindex: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(content_requests(&site), Vec::<String>::new());
+    let c = forced.run.attachments;
+    assert_eq!((c.downloaded, c.failed), (0, 0), "{c:?}");
+    assert_eq!(c.cached, all.len() - huge.len());
+    assert_eq!(forced.chunk_count, report.chunk_count);
 }
 
 /// Indexing switches: attachments off indexes none of them and downloads nothing;

@@ -74,6 +74,8 @@ pub fn print_report(report: &SyncReport, json: bool) {
                 "chunks_written": r.chunks_written,
                 "chunk_count": report.chunk_count,
                 "api_calls": r.api_calls,
+                "projects_incremental": r.projects_incremental,
+                "projects_full": r.projects_full,
                 "attachments": r.attachments,
                 "duration_ms": r.finished_ms - r.started_ms,
                 "errors": r.errors,
@@ -100,6 +102,10 @@ pub fn print_report(report: &SyncReport, json: bool) {
         r.issues_deleted,
         r.api_calls,
         report.chunk_count
+    );
+    println!(
+        "projects: {} read from their checkpoint, {} read in full",
+        r.projects_incremental, r.projects_full
     );
     let a = &r.attachments;
     if a.downloaded + a.cached + a.skipped + a.failed > 0 {

@@ -286,6 +286,15 @@ pub struct SyncFilters {
     /// Never these project keys.
     #[serde(default)]
     pub projects_not_in: Vec<String>,
+    /// Only issues created on or after this day (`"yyyy-MM-dd"`, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_from: Option<String>,
+    /// Only issues created before this day (`"yyyy-MM-dd"`, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<String>,
+    /// Only issues updated on or after this day (`"yyyy-MM-dd"`, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_from: Option<String>,
 }
 
 /// What of each synced issue is indexed. Issues themselves are always tracked (for
@@ -353,6 +362,46 @@ impl SyncFilters {
     pub fn allows_project(&self, key: &str) -> bool {
         let listed = |list: &[String]| list.iter().any(|k| k.eq_ignore_ascii_case(key));
         (self.projects_in.is_empty() || listed(&self.projects_in)) && !listed(&self.projects_not_in)
+    }
+
+    /// The JQL clauses of the date ranges (each starting with ` AND `), empty when none.
+    pub fn date_clauses(&self) -> String {
+        let mut out = String::new();
+        for (field, op, day) in [
+            ("created", ">=", &self.created_from),
+            ("created", "<", &self.created_before),
+            ("updated", ">=", &self.updated_from),
+        ] {
+            if let Some(day) = day {
+                out.push_str(&format!(" AND {field} {op} \"{day}\""));
+            }
+        }
+        out
+    }
+
+    /// Checks the date ranges; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, day) in [
+            ("created_from", &self.created_from),
+            ("created_before", &self.created_before),
+            ("updated_from", &self.updated_from),
+        ] {
+            if let Some(day) = day
+                && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err()
+            {
+                return Err(format!(
+                    "filters.{name} = {day:?}: must be a day written yyyy-MM-dd, e.g. \"2024-01-31\""
+                ));
+            }
+        }
+        if let (Some(a), Some(b)) = (&self.created_from, &self.created_before)
+            && a >= b
+        {
+            return Err(format!(
+                "filters.created_from = {a:?} is not before filters.created_before = {b:?}: no issue would be synced"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -463,6 +512,9 @@ impl Config {
             ));
         }
         self.serve
+            .validate()
+            .map_err(|detail| SyncError::Config { detail })?;
+        self.filters
             .validate()
             .map_err(|detail| SyncError::Config { detail })?;
         if self.chunking.overlap_tokens * 2 > self.chunking.max_tokens {
@@ -585,9 +637,44 @@ client_secret = "very-secret-value"
         let f = SyncFilters {
             projects_in: vec!["ENG".into(), "OPS".into()],
             projects_not_in: vec!["OPS".into()],
+            ..Default::default()
         };
         assert!(f.allows_project("eng"));
         assert!(!f.allows_project("OPS"));
         assert!(!f.allows_project("HR"));
+    }
+
+    #[test]
+    fn date_filters_become_jql_and_are_checked() {
+        let f = SyncFilters {
+            created_from: Some("2024-01-01".into()),
+            updated_from: Some("2024-06-30".into()),
+            ..Default::default()
+        };
+        f.validate().unwrap();
+        assert_eq!(
+            f.date_clauses(),
+            " AND created >= \"2024-01-01\" AND updated >= \"2024-06-30\""
+        );
+        let bad = SyncFilters {
+            created_before: Some("01/02/2024".into()),
+            ..Default::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .contains("filters.created_before")
+        );
+        let empty = SyncFilters {
+            created_from: Some("2024-02-01".into()),
+            created_before: Some("2024-01-01".into()),
+            ..Default::default()
+        };
+        assert!(empty.validate().unwrap_err().contains("no issue"));
+        let err = Config::parse(&format!(
+            "{MINIMAL}\n[filters]\ncreated_from = \"yesterday\"\n"
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("filters.created_from"), "{err}");
     }
 }

@@ -2,11 +2,13 @@
 //!
 //! ```text
 //! identity ──► directory.json
-//! issue pages (per project, search/jql) ─[bounded]─► documents (comments paged when
+//! issue pages (per project, search/jql: in full, or changes since the project's
+//!   checkpoint + its id set + unknown ids by bulkfetch) ─[bounded]─► documents (comments paged when
 //!   needed, attachments downloaded once and extracted, ADF → Markdown, chunks, ACL
 //!   tags, content hash) ─[bounded]─► embed
 //!   (batches sorted by length) ─[bounded]─► write (tantivy + vectors, commit, state)
-//! deletions: issues indexed before but not seen now (id-set reconciliation)
+//! deletions: issues indexed before and absent from every id set now (deleted,
+//!   moved out of scope, filtered out); checkpoints advance for clean projects
 //! ```
 //!
 //! Each stage is a task; channels are bounded, so the embedder (the CPU ceiling)
@@ -42,6 +44,143 @@ struct Documented {
     counts: AttachmentCounts,
     unchanged: usize,
     errors: Vec<String>,
+    /// Projects with an issue that could not be documented: their checkpoint stays.
+    failed_projects: HashSet<String>,
+}
+
+/// How far back of a checkpoint an incremental read starts: covers Jira's search
+/// index lagging behind recent writes. Re-read issues are recognised by their content
+/// hash and cost no re-indexing.
+const OVERLAP_MS: i64 = 5 * 60 * 1000;
+
+/// How one project is read this run.
+struct ProjectPlan {
+    key: String,
+    /// Read changes since this `updated` (epoch ms); `None`: read in full.
+    since: Option<i64>,
+    /// Ids the index holds under this project.
+    known: HashSet<String>,
+}
+
+/// What every project read shares.
+struct Reading {
+    fields: Vec<String>,
+    page_size: u32,
+    /// Date-range clauses of the sync filters.
+    dates: String,
+}
+
+/// What the fetch stage learnt.
+#[derive(Default)]
+struct FetchOutcome {
+    /// Projects that failed, with the error.
+    failed: Vec<(String, String)>,
+    /// Ids Jira holds in the projects read (all of them, from id sets or full reads).
+    present: HashSet<String>,
+    /// Project key → newest `updated` read this run.
+    newest: std::collections::HashMap<String, i64>,
+    incremental: usize,
+    full: usize,
+}
+
+impl FetchOutcome {
+    fn note(&mut self, project: &str, issues: &[jira_cloud::model::Issue]) {
+        for i in issues {
+            self.present.insert(i.id.clone());
+            if let Some(ms) = i
+                .fields
+                .updated
+                .as_deref()
+                .and_then(jira_cloud::parse_jira_time)
+            {
+                let e = self.newest.entry(project.to_string()).or_insert(ms);
+                *e = (*e).max(ms);
+            }
+        }
+    }
+}
+
+/// Reads one project into the page channel. `Ok(false)` when the receiver is gone.
+async fn fetch_project(
+    client: &JiraClient,
+    plan: &ProjectPlan,
+    reading: &Reading,
+    tx: &mpsc::Sender<Vec<jira_cloud::model::Issue>>,
+    out: &mut FetchOutcome,
+) -> Result<bool, jira_cloud::JiraError> {
+    let scope = format!("project = \"{}\"{}", plan.key, reading.dates);
+    let jql = match plan.since {
+        Some(ms) => format!(
+            "{scope} AND updated >= {} ORDER BY updated ASC, key ASC",
+            ms - OVERLAP_MS
+        ),
+        None => format!("{scope} ORDER BY updated ASC, key ASC"),
+    };
+    let req = JqlRequest {
+        jql,
+        fields: reading.fields.clone(),
+        expand: None,
+        max_results: reading.page_size,
+    };
+    let mut read: HashSet<String> = HashSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client.search_jql_page(&req, token.as_deref()).await?;
+        let last = page.is_last || page.next_page_token.is_none();
+        token = page.next_page_token;
+        out.note(&plan.key, &page.issues);
+        read.extend(page.issues.iter().map(|i| i.id.clone()));
+        if tx.send(page.issues).await.is_err() {
+            return Ok(false);
+        }
+        if last {
+            break;
+        }
+    }
+    if plan.since.is_none() {
+        out.full += 1;
+        return Ok(true);
+    }
+    out.incremental += 1;
+    let ids = client.search_jql_ids(&scope).await?;
+    let unknown: Vec<String> = ids
+        .iter()
+        .filter(|id| !plan.known.contains(*id) && !read.contains(*id))
+        .cloned()
+        .collect();
+    out.present.extend(ids);
+    if !unknown.is_empty() {
+        let bulk = client.issue_bulkfetch(&unknown, &reading.fields).await?;
+        out.note(&plan.key, &bulk.issues);
+        if !bulk.issues.is_empty() && tx.send(bulk.issues).await.is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The attachment id of an attachment chunk id (`attachment:<id>:<n>`); a bare
+/// attachment id passes through.
+fn attachment_of_chunk(chunk_or_id: &str) -> Option<String> {
+    match chunk_or_id.split(':').collect::<Vec<_>>().as_slice() {
+        ["attachment", id, _] => Some((*id).to_string()),
+        [id] => Some((*id).to_string()),
+        _ => None,
+    }
+}
+
+/// Hash of the settings that shape chunks: checkpoints made under other settings are
+/// not used.
+fn settings_fingerprint(cfg: &Config, fields: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::json!({
+        "indexing": cfg.indexing,
+        "chunking": cfg.chunking,
+        "embedding": cfg.embedding.enabled,
+        "fields": fields,
+    })
+    .to_string();
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// How a run behaves.
@@ -200,43 +339,50 @@ pub async fn run_sync_into(
         .collect();
     let documenter = Documenter::new(cfg, client.clone(), directory.clone(), embedder.as_ref());
 
-    // Stage 2: issue pages.
+    // Stage 2: issue pages. A project with a checkpoint made under the same settings
+    // is read incrementally: issues updated since the checkpoint (minus an overlap),
+    // then its id set, and any id the index does not hold under that project (moved
+    // in, newly visible, or in a widened date range) is fetched by id.
+    let fields = documenter.fields();
+    let fingerprint = settings_fingerprint(cfg, &fields);
+    let checkpoints_valid = !opts.force_reindex && state.checkpoint.fingerprint == fingerprint;
+    let mut known: std::collections::HashMap<String, HashSet<String>> = Default::default();
+    for (id, s) in &state.issues {
+        known
+            .entry(s.project_key.clone())
+            .or_default()
+            .insert(id.clone());
+    }
+    let plans: Vec<ProjectPlan> = in_scope
+        .iter()
+        .map(|(_, key)| ProjectPlan {
+            key: key.clone(),
+            since: checkpoints_valid
+                .then(|| state.checkpoint.projects.get(key).copied())
+                .flatten(),
+            known: known.remove(key).unwrap_or_default(),
+        })
+        .collect();
     let (page_tx, mut page_rx) = mpsc::channel::<Vec<jira_cloud::model::Issue>>(2);
     let fetch_client = client.clone();
-    let page_size = cfg.jira.page_size;
-    let projects = in_scope.clone();
-    let fields = documenter.fields();
+    let reading = Reading {
+        fields: fields.clone(),
+        page_size: cfg.jira.page_size,
+        dates: cfg.filters.date_clauses(),
+    };
     let fetcher = tokio::spawn(async move {
-        let mut failed: Vec<(String, String)> = Vec::new();
-        for (_, key) in &projects {
-            let req = JqlRequest {
-                jql: format!("project = \"{key}\" ORDER BY updated ASC, key ASC"),
-                fields: fields.clone(),
-                expand: None,
-                max_results: page_size,
-            };
-            let mut token: Option<String> = None;
-            loop {
-                match fetch_client.search_jql_page(&req, token.as_deref()).await {
-                    Ok(page) => {
-                        let last = page.is_last || page.next_page_token.is_none();
-                        token = page.next_page_token;
-                        if page_tx.send(page.issues).await.is_err() {
-                            return failed;
-                        }
-                        if last {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(project = %key, error = %e, "fetching issues failed");
-                        failed.push((key.clone(), e.to_string()));
-                        break;
-                    }
+        let mut out = FetchOutcome::default();
+        for plan in &plans {
+            match fetch_project(&fetch_client, plan, &reading, &page_tx, &mut out).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::error!(project = %plan.key, error = %e, "fetching issues failed");
+                    out.failed.push((plan.key.clone(), e.to_string()));
                 }
             }
         }
-        failed
+        out
     });
 
     // Stage 3: documents.
@@ -257,6 +403,7 @@ pub async fn run_sync_into(
             counts: AttachmentCounts::default(),
             unchanged: 0,
             errors: Vec::new(),
+            failed_projects: HashSet::new(),
         };
         while let Some(page) = page_rx.recv().await {
             for issue in page {
@@ -265,6 +412,9 @@ pub async fn run_sync_into(
                     Ok(done) => done,
                     Err(e) => {
                         out.errors.push(e);
+                        if let Some(p) = &issue.fields.project {
+                            out.failed_projects.insert(p.key.clone());
+                        }
                         continue;
                     }
                 };
@@ -330,28 +480,35 @@ pub async fn run_sync_into(
         counts,
         unchanged,
         errors: doc_errors,
+        failed_projects: failed_doc_projects,
     } = documenter
         .await
         .map_err(|e| SyncError::Internal(e.to_string()))?;
     run.attachments = counts;
-    let failed_projects = fetcher
+    let fetched = fetcher
         .await
         .map_err(|e| SyncError::Internal(e.to_string()))?;
+    let failed_projects = fetched.failed.clone();
     run.issues_seen = seen.len();
     run.issues_unchanged = unchanged;
+    run.projects_incremental = fetched.incremental;
+    run.projects_full = fetched.full;
     run.errors.extend(doc_errors);
     for (key, err) in &failed_projects {
         run.errors
             .push(format!("project {key}: fetching issues failed: {err}"));
     }
 
-    // Stage 6: deletions. An issue indexed before and not seen now is gone (deleted,
-    // moved out of scope, archived, filtered out) — unless its project failed to fetch.
+    // Stage 6: deletions. An issue indexed before and not present now is gone
+    // (deleted, moved out of scope, archived, filtered out) — unless its project
+    // failed to fetch. A moved issue is present under its new project.
     let failed_keys: BTreeSet<&str> = failed_projects.iter().map(|(k, _)| k.as_str()).collect();
     let gone: Vec<String> = state
         .issues
         .iter()
-        .filter(|(id, s)| !seen.contains(*id) && !failed_keys.contains(s.project_key.as_str()))
+        .filter(|(id, s)| {
+            !fetched.present.contains(*id) && !failed_keys.contains(s.project_key.as_str())
+        })
         .map(|(id, _)| id.clone())
         .collect();
     if !gone.is_empty() {
@@ -361,13 +518,46 @@ pub async fn run_sync_into(
         }
         run.issues_deleted = gone.len();
     }
-    // Cached texts of attachments no synced issue has any more (deleted files, deleted
-    // issues) are dropped, unless a project failed and its issues went unseen.
-    if failed_projects.is_empty() {
-        let removed = AttachmentCache::new(&data).retain(&attachment_ids);
-        if removed > 0 {
-            tracing::info!(removed, "dropped cached text of attachments that are gone");
+
+    // Checkpoints: a project read without error moves to the newest `updated` read;
+    // one that failed keeps its old checkpoint; projects out of scope are forgotten.
+    let mut projects = std::collections::BTreeMap::new();
+    for (_, key) in &in_scope {
+        let old = checkpoints_valid
+            .then(|| state.checkpoint.projects.get(key).copied())
+            .flatten();
+        let clean = !failed_keys.contains(key.as_str()) && !failed_doc_projects.contains(key);
+        let next = if clean {
+            match (old, fetched.newest.get(key).copied()) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => b.or(a),
+            }
+        } else {
+            old
+        };
+        if let Some(ms) = next {
+            projects.insert(key.clone(), ms);
         }
+    }
+    // A project read in full with no issue gets no checkpoint and is read in full
+    // again next time (one cheap page).
+    state.checkpoint = crate::state::Checkpoint {
+        fingerprint,
+        projects,
+    };
+    // Cached texts of attachments that no indexed issue holds any more (deleted files,
+    // deleted issues) are dropped. The index's own chunk ids say which are held: an
+    // incremental run reads only some issues, so what it saw is not the whole set.
+    let held: HashSet<String> = state
+        .issues
+        .values()
+        .flat_map(|s| s.chunk_ids.iter())
+        .chain(attachment_ids.iter())
+        .filter_map(|c| attachment_of_chunk(c))
+        .collect();
+    let removed = AttachmentCache::new(&data).retain(&held);
+    if removed > 0 {
+        tracing::info!(removed, "dropped cached text of attachments that are gone");
     }
 
     run.api_calls = client.request_count();

@@ -84,6 +84,12 @@ pub struct RunRecord {
     pub issues_unchanged: usize,
     pub issues_deleted: usize,
     pub chunks_written: usize,
+    /// Projects read incrementally (changes since their checkpoint, plus the id set).
+    #[serde(default)]
+    pub projects_incremental: usize,
+    /// Projects read in full (first run, new in scope, settings changed, `--force`).
+    #[serde(default)]
+    pub projects_full: usize,
     pub api_calls: u64,
     /// Attachments: downloaded now, text from the cache, not downloaded by policy
     /// (size, type), failed (download or extraction; each also in `errors`).
@@ -107,6 +113,21 @@ pub struct AttachmentCounts {
 pub struct SyncState {
     pub issues: BTreeMap<String, IssueState>,
     pub runs: Vec<RunRecord>,
+    /// Where the next run may start reading changes, per project.
+    #[serde(default)]
+    pub checkpoint: Checkpoint,
+}
+
+/// Incremental-sync checkpoints. Valid only for the settings they were made under:
+/// when what becomes chunks changes (indexing switches, chunking, embedding), the
+/// fingerprint differs and every project is read in full again.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Hash of the settings that shape chunks.
+    pub fingerprint: String,
+    /// Project key → the newest `updated` (epoch ms) of the project's issues that a
+    /// run read and indexed without error.
+    pub projects: BTreeMap<String, i64>,
 }
 
 /// Runs kept in the history.
