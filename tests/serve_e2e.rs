@@ -378,6 +378,38 @@ async fn serve_api_auth_webhooks_mcp_restart() {
     })
     .await;
     eprintln!("webhook deletion applied after {took:?}");
+    // A group change (Jira: user_updated): bob leaves engineering, and his searches
+    // shrink to what the oracle now allows, within 5 s.
+    let engineering = ws
+        .groups
+        .iter()
+        .find(|g| g.name == "engineering")
+        .unwrap()
+        .group_id
+        .clone();
+    let bob_before = api
+        .search_keys("bob@example.com", MARKER_IN_DESCRIPTION)
+        .await;
+    site.handle
+        .mutate(vec![Mutation::RemoveGroupMember {
+            group_id: engineering,
+            account_id: bob.account_id.clone(),
+        }])
+        .unwrap();
+    let bob_after = site
+        .handle
+        .workspace()
+        .read()
+        .unwrap()
+        .issues_matching(&bob.account_id, MARKER_IN_DESCRIPTION);
+    assert!(bob_after.len() < bob_before.len(), "the change matters");
+    let took = within(Duration::from_secs(5), "group removal applied", || async {
+        api.search_keys("bob@example.com", MARKER_IN_DESCRIPTION)
+            .await
+            == bob_after
+    })
+    .await;
+    eprintln!("webhook group change applied after {took:?}");
     assert!(
         site.handle
             .webhook_deliveries()
@@ -426,10 +458,7 @@ async fn serve_api_auth_webhooks_mcp_restart() {
     assert_eq!(status, StatusCode::OK);
     conforms("ProjectsResponse", &projects);
     let runs = body["status"]["runs"].as_array().unwrap();
-    assert!(
-        runs.len() > started,
-        "startup run plus the manual ones"
-    );
+    assert!(runs.len() > started, "startup run plus the manual ones");
     for pair in runs.windows(2) {
         assert!(
             pair[0]["finished_ms"].as_i64() <= pair[1]["started_ms"].as_i64(),
@@ -486,6 +515,21 @@ async fn serve_api_auth_webhooks_mcp_restart() {
         requests_before,
         "a restart of a synced server asks Jira nothing"
     );
+
+    // --- the scheduler: runs on its interval, one at a time ---------------------------
+    let runs_before = server.state.runner.runs_finished();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let ticking = tokio::spawn(serve::runner::schedule(
+        server.state.runner.clone(),
+        Duration::from_millis(300),
+        stop.clone(),
+    ));
+    within(Duration::from_secs(60), "two scheduled runs", || async {
+        server.state.runner.runs_finished() >= runs_before + 2
+    })
+    .await;
+    stop.cancel();
+    ticking.await.unwrap();
     server.shutdown().await.unwrap();
 }
 

@@ -80,6 +80,7 @@ pub struct SyncRunner {
     index: Arc<SearchIndex>,
     lock: Arc<tokio::sync::Mutex<()>>,
     current: Mutex<Option<CurrentRun>>,
+    finished: std::sync::atomic::AtomicUsize,
     searcher: Arc<SearcherSlot>,
     metrics: Arc<Metrics>,
 }
@@ -96,9 +97,15 @@ impl SyncRunner {
             index,
             lock: Arc::new(tokio::sync::Mutex::new(())),
             current: Mutex::new(None),
+            finished: Default::default(),
             searcher,
             metrics,
         }
+    }
+
+    /// Full runs this runner finished (any outcome) since it started.
+    pub fn runs_finished(&self) -> usize {
+        self.finished.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The run in progress, if any.
@@ -168,6 +175,8 @@ impl SyncRunner {
             .inc();
         self.metrics.sync_running.set(0);
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.finished
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         result
     }
 
