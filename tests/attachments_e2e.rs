@@ -164,6 +164,7 @@ async fn attachments_extracted_once_reported_and_permission_checked() {
         None,
         &sync::SyncOptions {
             force_reindex: true,
+            ..Default::default()
         },
     )
     .await

@@ -72,6 +72,10 @@ enum Command {
         /// Print the run report as JSON.
         #[arg(long)]
         json: bool,
+        /// Stage progress on stderr: bars, JSON lines (one object per update), or off.
+        /// `auto`: bars when stderr is a terminal.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: ProgressMode,
     },
     /// Search as a person: only what they may open in Jira.
     Search {
@@ -145,6 +149,14 @@ enum ApiKeyAction {
         #[arg(long = "scope", value_enum)]
         scopes: Vec<KeyScope>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProgressMode {
+    Auto,
+    Bars,
+    Json,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -235,6 +247,7 @@ fn main() -> Result<()> {
             force,
             identity_only,
             json,
+            progress,
         } => {
             let cfg = load_config(&cli.config)?;
             if identity_only {
@@ -248,6 +261,7 @@ fn main() -> Result<()> {
                 embedder,
                 &sync::SyncOptions {
                     force_reindex: force,
+                    progress: progress_sink(progress),
                 },
             ))?;
             output::print_report(&report, json);
@@ -378,6 +392,27 @@ fn main() -> Result<()> {
             println!("scopes = {scopes:?}");
             Ok(())
         }
+    }
+}
+
+/// Stage progress on stderr, as the user asked.
+fn progress_sink(mode: ProgressMode) -> Option<sync::progress::ProgressSink> {
+    use std::io::IsTerminal;
+    let bars = match mode {
+        ProgressMode::Off => return None,
+        ProgressMode::Json => false,
+        ProgressMode::Bars => true,
+        ProgressMode::Auto => {
+            if !std::io::stderr().is_terminal() {
+                return None;
+            }
+            true
+        }
+    };
+    if bars {
+        Some(output::progress_bars())
+    } else {
+        Some(output::progress_json())
     }
 }
 

@@ -251,3 +251,57 @@ pub fn print_check(report: &sync::check::CheckReport, json: bool) -> Result<()> 
     );
     Ok(())
 }
+
+/// Progress bars on stderr, one per stage.
+pub fn progress_bars() -> sync::progress::ProgressSink {
+    use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+    use sync::progress::Stage;
+    let multi = MultiProgress::new();
+    let style = ProgressStyle::with_template("{prefix:>10} {spinner} {pos:>8} {msg} ({per_sec})")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let bars: Vec<(Stage, ProgressBar)> = Stage::ALL
+        .iter()
+        .map(|stage| {
+            let bar = multi.add(ProgressBar::new_spinner());
+            bar.set_style(style.clone());
+            bar.set_prefix(stage.as_str());
+            bar.set_message(match stage {
+                Stage::Identity => "directories",
+                Stage::Fetch => "issues read",
+                Stage::Documents => "issues documented",
+                Stage::Embed => "chunks embedded",
+                Stage::Write => "issues written",
+            });
+            (*stage, bar)
+        })
+        .collect();
+    sync::progress::ProgressSink::new(move |e| {
+        if let Some((_, bar)) = bars.iter().find(|(s, _)| *s == e.stage) {
+            bar.set_position(e.done);
+        }
+    })
+}
+
+/// Progress as JSON lines on stderr (`{"event":"progress","stage":…,"done":…}`), at
+/// most one line per stage every 200 ms, plus every identity event.
+pub fn progress_json() -> sync::progress::ProgressSink {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    let last: Mutex<HashMap<sync::progress::Stage, Instant>> = Mutex::new(HashMap::new());
+    sync::progress::ProgressSink::new(move |e| {
+        let now = Instant::now();
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        let due = e.total.is_some()
+            || last
+                .get(&e.stage)
+                .is_none_or(|t| now.duration_since(*t) >= Duration::from_millis(200));
+        if due {
+            last.insert(e.stage, now);
+            eprintln!(
+                "{}",
+                json!({"event": "progress", "stage": e.stage, "done": e.done, "total": e.total})
+            );
+        }
+    })
+}

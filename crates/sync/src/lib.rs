@@ -18,6 +18,7 @@ pub mod directory;
 pub mod documents;
 pub mod issues;
 pub mod pipeline;
+pub mod progress;
 pub mod search;
 pub mod serve_config;
 mod stages;

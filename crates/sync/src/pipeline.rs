@@ -27,6 +27,7 @@ use crate::attachments::AttachmentCache;
 use crate::config::Config;
 use crate::directory::fetch_directory;
 use crate::documents::IssueDocuments;
+use crate::progress::{Stage, report};
 use crate::stages::{
     Documenter, add_counts, delete_issues, embed_batch, record_written, write_batch,
 };
@@ -81,10 +82,15 @@ struct FetchOutcome {
     newest: std::collections::HashMap<String, i64>,
     incremental: usize,
     full: usize,
+    /// Issues read so far, for progress.
+    read: u64,
+    progress: Option<crate::progress::ProgressSink>,
 }
 
 impl FetchOutcome {
     fn note(&mut self, project: &str, issues: &[jira_cloud::model::Issue]) {
+        self.read += issues.len() as u64;
+        report(&self.progress, Stage::Fetch, self.read, None);
         for i in issues {
             self.present.insert(i.id.clone());
             if let Some(ms) = i
@@ -188,6 +194,8 @@ fn settings_fingerprint(cfg: &Config, fields: &[String]) -> String {
 pub struct SyncOptions {
     /// Re-index every issue even when its content hash is unchanged.
     pub force_reindex: bool,
+    /// Where stage progress goes (bars, JSON lines); `None`: nowhere.
+    pub progress: Option<crate::progress::ProgressSink>,
 }
 
 /// What a run did.
@@ -328,7 +336,10 @@ pub async fn run_sync_into(
     };
 
     // Stage 1: identity.
+    let progress = opts.progress.clone();
+    report(&progress, Stage::Identity, 0, Some(1));
     let directory = Arc::new(sync_directory(&client, &data).await?);
+    report(&progress, Stage::Identity, 1, Some(1));
 
     let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
     let in_scope: Vec<(String, String)> = directory
@@ -370,8 +381,12 @@ pub async fn run_sync_into(
         page_size: cfg.jira.page_size,
         dates: cfg.filters.date_clauses(),
     };
+    let fetch_progress = progress.clone();
     let fetcher = tokio::spawn(async move {
-        let mut out = FetchOutcome::default();
+        let mut out = FetchOutcome {
+            progress: fetch_progress,
+            ..Default::default()
+        };
         for plan in &plans {
             match fetch_project(&fetch_client, plan, &reading, &page_tx, &mut out).await {
                 Ok(true) => {}
@@ -396,6 +411,7 @@ pub async fn run_sync_into(
             .map(|(id, s)| (id.clone(), s.content_hash.clone()))
             .collect()
     };
+    let doc_progress = progress.clone();
     let documenter = tokio::spawn(async move {
         let mut out = Documented {
             seen: HashSet::new(),
@@ -408,6 +424,7 @@ pub async fn run_sync_into(
         while let Some(page) = page_rx.recv().await {
             for issue in page {
                 out.seen.insert(issue.id.clone());
+                report(&doc_progress, Stage::Documents, out.seen.len() as u64, None);
                 let done = match documenter.document(&issue).await {
                     Ok(done) => done,
                     Err(e) => {
@@ -437,9 +454,11 @@ pub async fn run_sync_into(
     // Stage 4: embeddings, in batches sorted by length.
     let (vec_tx, mut vec_rx) = mpsc::channel::<(Vec<IssueDocuments>, Option<Vec<Vec<f32>>>)>(2);
     let embed_model = embedder.clone();
+    let embed_progress = progress.clone();
     let embedding = tokio::spawn(async move {
         let mut batch: Vec<IssueDocuments> = Vec::new();
         let mut chunks = 0usize;
+        let mut embedded = 0u64;
         loop {
             let next = doc_rx.recv().await;
             let done = next.is_none();
@@ -451,6 +470,8 @@ pub async fn run_sync_into(
                 let issues = std::mem::take(&mut batch);
                 chunks = 0;
                 let vectors = embed_batch(embed_model.as_ref(), &issues).await?;
+                embedded += issues.iter().map(|i| i.docs.len() as u64).sum::<u64>();
+                report(&embed_progress, Stage::Embed, embedded, None);
                 if vec_tx.send((issues, vectors)).await.is_err() {
                     break;
                 }
@@ -467,6 +488,7 @@ pub async fn run_sync_into(
     while let Some((issues, vectors)) = vec_rx.recv().await {
         write_batch(&index, &issues, vectors).await?;
         run.issues_indexed += issues.len();
+        report(&progress, Stage::Write, run.issues_indexed as u64, None);
         run.chunks_written += issues.iter().map(|i| i.docs.len()).sum::<usize>();
         record_written(&mut state, issues);
         write_json_atomic(&data.state_file(), &state)?;
