@@ -85,10 +85,16 @@ impl JiraTools {
         caller.acting_as(None).map_err(|e| e.to_string())
     }
 
-    fn searcher(&self) -> Result<Arc<sync::Searcher>, String> {
-        self.searcher
-            .get()
-            .ok_or_else(|| "the index is not synced yet; try again after the first sync".into())
+    /// Who the call is for, and the searcher to answer it with.
+    fn prepare(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<(String, Arc<sync::Searcher>), String> {
+        let email = self.who(ctx)?;
+        let searcher = self.searcher.get().ok_or_else(|| {
+            "the index is not synced yet; try again after the first sync".to_string()
+        })?;
+        Ok((email, searcher))
     }
 }
 
@@ -125,12 +131,8 @@ impl JiraTools {
         Parameters(args): Parameters<SearchArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let email = match self.who(&ctx) {
-            Ok(e) => e,
-            Err(e) => return failed(e),
-        };
-        let searcher = match self.searcher() {
-            Ok(s) => s,
+        let (email, searcher) = match self.prepare(&ctx) {
+            Ok(ready) => ready,
             Err(e) => return failed(e),
         };
         let mut kinds = Vec::new();
@@ -184,12 +186,8 @@ impl JiraTools {
         Parameters(args): Parameters<IssueArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let email = match self.who(&ctx) {
-            Ok(e) => e,
-            Err(e) => return failed(e),
-        };
-        let searcher = match self.searcher() {
-            Ok(s) => s,
+        let (email, searcher) = match self.prepare(&ctx) {
+            Ok(ready) => ready,
             Err(e) => return failed(e),
         };
         let key = args.key.trim().to_ascii_uppercase();
@@ -228,12 +226,8 @@ impl JiraTools {
         Parameters(_): Parameters<NoArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let email = match self.who(&ctx) {
-            Ok(e) => e,
-            Err(e) => return failed(e),
-        };
-        let searcher = match self.searcher() {
-            Ok(s) => s,
+        let (email, searcher) = match self.prepare(&ctx) {
+            Ok(ready) => ready,
             Err(e) => return failed(e),
         };
         match blocking(move || searcher.projects_as(&email).map_err(|e| e.to_string())).await {
