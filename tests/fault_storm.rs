@@ -8,7 +8,8 @@ use jira_index_tests::start_workspace_with;
 use jira_sim::SimOptions;
 use jira_sim::faults::{Fault, FaultConfig};
 use jira_sim::generate::{GenConfig, generate};
-use sync::state::{DataDir, SyncState, read_json};
+use sync::state::{DataDir, SyncState};
+use sync::store::StateStore;
 
 /// A request the client already had in flight when the 429 left arrives within a few
 /// milliseconds of it; anything later was sent after the client could know.
@@ -30,7 +31,7 @@ async fn sync_into(
         site.unexpected_errors(&report.run.errors),
         Vec::<String>::new()
     );
-    let state: SyncState = read_json(&DataDir::new(dir).state_file()).unwrap().unwrap();
+    let state: SyncState = StateStore::open(&DataDir::new(dir)).unwrap().load().unwrap();
     (state, report.chunk_count, site.handle.request_log())
 }
 

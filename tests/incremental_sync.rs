@@ -1,7 +1,9 @@
 //! Incremental sync against the simulator: after a first full run, each project is
 //! read from its checkpoint (changes since, plus its id set). Checked: a run with
-//! nothing changed re-indexes nothing and costs far fewer calls; an edit, a silent
-//! deletion (no audit record, no webhook) and a moved issue are all caught; narrowing
+//! nothing changed re-indexes nothing, re-reads no group members and costs at most
+//! projects + 10 calls; an edit, a silent deletion (no audit record, no webhook), a
+//! deletion the audit log reports and a moved issue are all caught; a group change in
+//! the audit log makes the next run read identity in full; narrowing
 //! the project filter deletes what fell out of scope without touching the rest, and
 //! widening it fetches only what is new; a created-date range narrows and widens the
 //! same way; and after all of it the index equals a fresh full sync (same chunk ids,
@@ -12,7 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use jira_index_tests::{SimSite, start_site};
 use jira_sim::admin::Mutation;
 use jira_sim::generate::GenConfig;
-use sync::state::{DataDir, SyncState, read_json};
+use sync::state::{DataDir, SyncState};
+use sync::store::StateStore;
 
 async fn run(site: &SimSite, cfg: &sync::Config) -> sync::SyncReport {
     let report = sync::run_sync(cfg, None, &Default::default())
@@ -26,8 +29,9 @@ async fn run(site: &SimSite, cfg: &sync::Config) -> sync::SyncReport {
 }
 
 fn state(cfg: &sync::Config) -> SyncState {
-    read_json(&DataDir::new(&cfg.data.dir).state_file())
+    StateStore::open(&DataDir::new(&cfg.data.dir))
         .unwrap()
+        .load()
         .unwrap()
 }
 
@@ -110,6 +114,12 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
         first.run.api_calls, again.run.api_calls
     );
     assert!(again.run.api_calls < first.run.api_calls);
+    assert!(
+        again.run.api_calls <= projects as u64 + 10,
+        "nothing changed: at most projects + 10 calls, made {}",
+        again.run.api_calls
+    );
+    assert!(!again.run.identity_full, "no identity change was logged");
 
     // An edit, a deletion that leaves no trace but its absence, and a move.
     let eng = keys(&site, "ENG");
@@ -129,7 +139,7 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
         .unwrap()
         .clone();
     let rest: Vec<&String> = eng.iter().filter(|k| **k != edited).collect();
-    let (deleted, moved) = (rest[0].clone(), rest[1].clone());
+    let (deleted, moved, logged) = (rest[0].clone(), rest[1].clone(), rest[2].clone());
     let moved_id = state(&cfg)
         .issues
         .iter()
@@ -154,13 +164,25 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
                 issue: moved.clone(),
                 project: "OPS".into(),
             },
+            Mutation::DeleteIssue {
+                issue: logged.clone(),
+                actor: None,
+            },
         ])
         .unwrap();
     let new_key = results[2]["key"].as_str().unwrap().to_string();
     let changed = run(&site, &cfg).await;
     assert_eq!(changed.run.projects_incremental, projects);
     assert_eq!(changed.run.issues_indexed, 2, "the edit and the move");
-    assert_eq!(changed.run.issues_deleted, 1, "the silent deletion");
+    assert_eq!(
+        changed.run.issues_deleted, 2,
+        "the silent deletion and the logged one"
+    );
+    assert_eq!(
+        changed.run.issues_deleted_audit, 1,
+        "the logged deletion came from the audit log"
+    );
+    assert!(!changed.run.identity_full, "issue records change no identity");
     let (got, want) = search(&site, &cfg, "pangolin");
     assert_eq!(got, want);
     assert_eq!(
@@ -170,8 +192,37 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
     );
     let after = index_of(&cfg);
     assert!(!after.values().any(|(k, _, _)| *k == deleted));
+    assert!(!after.values().any(|(k, _, _)| *k == logged));
     assert_eq!(after[&moved_id].0, new_key, "same id, new key");
     assert!(!after.values().any(|(k, _, _)| *k == moved));
+
+    // A group change reaches the audit log: the next run reads identity in full and
+    // alice's results follow at once.
+    let removals: Vec<Mutation> = {
+        let ws = site.handle.workspace();
+        let ws = ws.read().unwrap();
+        let id = ws
+            .user_by_email("alice@example.com")
+            .unwrap()
+            .account_id
+            .clone();
+        ws.groups
+            .iter()
+            .filter(|g| g.members.contains(&id))
+            .map(|g| Mutation::RemoveGroupMember {
+                group_id: g.group_id.clone(),
+                account_id: id.clone(),
+            })
+            .collect()
+    };
+    assert!(!removals.is_empty());
+    site.handle.mutate(removals).unwrap();
+    let regrouped = run(&site, &cfg).await;
+    assert!(regrouped.run.identity_full, "the audit log named a group change");
+    assert_eq!(regrouped.run.issues_indexed, 0);
+    let (got, want) = search(&site, &cfg, "pangolin");
+    assert_eq!(got, want, "alice after leaving her groups");
+    assert!(want.is_empty(), "alice lost her access: {want:?}");
 
     // Narrowing the project filter deletes OPS and touches nothing else.
     let ops = keys(&site, "OPS").len();

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use jira_sim::generate::{GenConfig, generate};
 use rand::{Rng, SeedableRng};
-use sync::state::{DataDir, SyncState, read_json};
+use sync::state::{DataDir, SyncState};
+use sync::store::StateStore;
 
 const KILLS: usize = 20;
 
@@ -38,7 +39,7 @@ fn sync_command(config: &Path) -> tokio::process::Command {
 /// index holds exactly those chunks: none lost, none duplicated, none extra.
 fn verified_index(config_dir: &Path) -> BTreeMap<String, (String, String, Vec<String>)> {
     let data = DataDir::new(config_dir.join("data"));
-    let state: SyncState = read_json(&data.state_file()).unwrap().unwrap();
+    let state: SyncState = StateStore::open(&data).unwrap().load().unwrap();
     let index = index::SearchIndex::open(&data.index_dir(), None).unwrap();
     let mut total = 0;
     for (id, s) in &state.issues {

@@ -230,6 +230,19 @@ impl JiraClient {
             .collect())
     }
 
+    /// `(id, key)` of every issue `jql` matches, in id-only pages of up to 5,000. The
+    /// key says the issue's project now (a moved issue keeps its id, not its key).
+    pub async fn search_jql_id_keys(&self, jql: &str) -> Result<Vec<(String, String)>, JiraError> {
+        let mut req = JqlRequest::ids_only(jql);
+        req.fields.push("key".to_string());
+        Ok(self
+            .search_jql_all(&req)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i.key))
+            .collect())
+    }
+
     /// `POST /rest/api/3/search/approximate-count`: about how many issues match.
     pub async fn approximate_count(&self, jql: &str) -> Result<u64, JiraError> {
         let c: ApproximateCount = self

@@ -3,7 +3,8 @@
 //! Supported: `project = A`, `project != A`, `project in (A, B)`, `project not in (…)`,
 //! `key in (…)`, `id in (…)`, `key = X`, `id = N`, `updated|created` with `>=, >, <=, <, =`
 //! against epoch milliseconds or a quoted `"yyyy/MM/dd HH:mm"` / `"yyyy-MM-dd"` (read in
-//! UTC, the connector account's time zone), clauses joined by `AND`, and
+//! UTC, the connector account's time zone), clauses joined by `AND` and `OR` (AND binds
+//! tighter) and grouped by parentheses, and
 //! `ORDER BY updated|created|key|id [ASC|DESC], …`. Anything else is an error naming the
 //! unsupported part. Issues of archived projects never match.
 
@@ -125,6 +126,10 @@ enum Clause {
         cmp: Cmp,
         at: DateTime<Utc>,
     },
+    /// Every part holds.
+    All(Vec<Clause>),
+    /// Some part holds.
+    Any(Vec<Clause>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +149,8 @@ enum SortField {
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Jql {
-    clauses: Vec<Clause>,
+    /// The whole condition (`All(vec![])` matches everything).
+    clauses: Clause,
     order: Vec<(SortField, bool)>,
 }
 
@@ -203,7 +209,8 @@ pub fn parse(jql: &str) -> Result<Jql, JqlError> {
         toks: tokenize(jql)?,
         pos: 0,
     };
-    let mut clauses = Vec::new();
+    let mut clauses = Clause::All(Vec::new());
+    let mut seen_condition = false;
     let mut order = Vec::new();
     while let Some(t) = p.peek().cloned() {
         if kw(&t, "order") {
@@ -242,26 +249,59 @@ pub fn parse(jql: &str) -> Result<Jql, JqlError> {
             }
             break;
         }
-        if !clauses.is_empty() {
-            if kw(&t, "and") {
-                p.next();
-            } else if kw(&t, "or") {
-                return Err(JqlError::Unsupported("OR".into()));
-            } else {
-                return Err(JqlError::Syntax(format!(
-                    "expected AND or ORDER BY, found {t:?}"
-                )));
-            }
+        if seen_condition {
+            return Err(JqlError::Syntax(format!(
+                "expected AND, OR or ORDER BY, found {t:?}"
+            )));
         }
-        clauses.push(parse_clause(&mut p)?);
+        clauses = parse_or(&mut p)?;
+        seen_condition = true;
     }
     Ok(Jql { clauses, order })
+}
+
+/// `a OR b OR …` of AND-groups, up to the end, `ORDER BY` or a closing parenthesis.
+fn parse_or(p: &mut Parser) -> Result<Clause, JqlError> {
+    let mut any = vec![parse_and(p)?];
+    while p.peek().is_some_and(|t| kw(t, "or")) {
+        p.next();
+        any.push(parse_and(p)?);
+    }
+    Ok(if any.len() == 1 {
+        any.remove(0)
+    } else {
+        Clause::Any(any)
+    })
+}
+
+fn parse_and(p: &mut Parser) -> Result<Clause, JqlError> {
+    let mut all = vec![parse_atom(p)?];
+    while p.peek().is_some_and(|t| kw(t, "and")) {
+        p.next();
+        all.push(parse_atom(p)?);
+    }
+    Ok(if all.len() == 1 {
+        all.remove(0)
+    } else {
+        Clause::All(all)
+    })
+}
+
+fn parse_atom(p: &mut Parser) -> Result<Clause, JqlError> {
+    if p.peek() == Some(&Tok::LParen) {
+        p.next();
+        let inner = parse_or(p)?;
+        return match p.next() {
+            Some(Tok::RParen) => Ok(inner),
+            _ => Err(JqlError::Syntax("expected ')'".into())),
+        };
+    }
+    parse_clause(p)
 }
 
 fn parse_clause(p: &mut Parser) -> Result<Clause, JqlError> {
     let field = match p.next() {
         Some(Tok::Word(w)) => w,
-        Some(Tok::LParen) => return Err(JqlError::Unsupported("parentheses".into())),
         Some(t) => {
             return Err(JqlError::Syntax(format!(
                 "expected a field name, found {t:?}"
@@ -492,25 +532,8 @@ impl Jql {
 
     /// Matching issues, unordered.
     fn matching<'w>(&self, ws: &'w Workspace) -> Result<Vec<&'w Issue>, JqlError> {
-        // Resolve project values to ids up front.
-        let mut project_sets: Vec<(bool, Vec<String>)> = Vec::new();
-        for c in &self.clauses {
-            if let Clause::Project { negate, values } = c {
-                let mut ids = Vec::new();
-                for v in values {
-                    match ws.project_by_id_or_key(v) {
-                        Some(p) => ids.push(p.id.clone()),
-                        None => {
-                            return Err(JqlError::UnknownValue {
-                                field: "project".into(),
-                                value: v.clone(),
-                            });
-                        }
-                    }
-                }
-                project_sets.push((*negate, ids));
-            }
-        }
+        // Project values resolve to ids up front.
+        let cond = resolve_projects(&self.clauses, ws)?;
         let live: rustc_hash::FxHashSet<&str> = ws
             .projects
             .iter()
@@ -521,33 +544,70 @@ impl Jql {
             .issues
             .iter()
             .filter(|i| live.contains(i.project_id.as_str()))
-            .filter(|i| {
-                project_sets
-                    .iter()
-                    .all(|(neg, ids)| ids.contains(&i.project_id) != *neg)
-            })
-            .filter(|i| {
-                self.clauses.iter().all(|c| match c {
-                    Clause::Project { .. } => true,
-                    Clause::Key { values } => values.iter().any(|k| k.eq_ignore_ascii_case(&i.key)),
-                    Clause::Id { values } => values.contains(&i.id),
-                    Clause::Time { field, cmp, at } => {
-                        let t = match field {
-                            TimeField::Created => i.created,
-                            TimeField::Updated => i.updated,
-                        };
-                        match cmp {
-                            Cmp::Eq => t == *at,
-                            Cmp::Ge => t >= *at,
-                            Cmp::Gt => t > *at,
-                            Cmp::Le => t <= *at,
-                            Cmp::Lt => t < *at,
-                        }
-                    }
-                })
-            })
+            .filter(|i| holds(&cond, i))
             .collect();
         Ok(out)
+    }
+}
+
+/// `cond` with every project value (key or id) replaced by the project's id.
+fn resolve_projects(cond: &Clause, ws: &Workspace) -> Result<Clause, JqlError> {
+    Ok(match cond {
+        Clause::Project { negate, values } => {
+            let mut ids = Vec::new();
+            for v in values {
+                match ws.project_by_id_or_key(v) {
+                    Some(p) => ids.push(p.id.clone()),
+                    None => {
+                        return Err(JqlError::UnknownValue {
+                            field: "project".into(),
+                            value: v.clone(),
+                        });
+                    }
+                }
+            }
+            Clause::Project {
+                negate: *negate,
+                values: ids,
+            }
+        }
+        Clause::All(parts) => Clause::All(
+            parts
+                .iter()
+                .map(|c| resolve_projects(c, ws))
+                .collect::<Result<_, _>>()?,
+        ),
+        Clause::Any(parts) => Clause::Any(
+            parts
+                .iter()
+                .map(|c| resolve_projects(c, ws))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// Whether an issue satisfies a condition whose projects are resolved to ids.
+fn holds(cond: &Clause, i: &Issue) -> bool {
+    match cond {
+        Clause::Project { negate, values } => values.contains(&i.project_id) != *negate,
+        Clause::Key { values } => values.iter().any(|k| k.eq_ignore_ascii_case(&i.key)),
+        Clause::Id { values } => values.contains(&i.id),
+        Clause::Time { field, cmp, at } => {
+            let t = match field {
+                TimeField::Created => i.created,
+                TimeField::Updated => i.updated,
+            };
+            match cmp {
+                Cmp::Eq => t == *at,
+                Cmp::Ge => t >= *at,
+                Cmp::Gt => t > *at,
+                Cmp::Le => t <= *at,
+                Cmp::Lt => t < *at,
+            }
+        }
+        Clause::All(parts) => parts.iter().all(|c| holds(c, i)),
+        Clause::Any(parts) => parts.iter().any(|c| holds(c, i)),
     }
 }
 
@@ -620,10 +680,13 @@ mod tests {
         assert!(
             parse("project not in (HR) and created >= \"2025/03/04 17:01\" order by id").is_ok()
         );
-        assert!(matches!(
-            parse("project = A OR project = B"),
-            Err(JqlError::Unsupported(_))
-        ));
+        assert!(parse("project = A OR project = B").is_ok());
+        assert!(
+            parse("((project = A AND updated >= 5) OR (project = B)) AND created < 9 ORDER BY key")
+                .is_ok()
+        );
+        assert!(parse("(project = A").is_err());
+        assert!(parse("project = A project = B").is_err());
         assert!(matches!(parse("text ~ foo"), Err(JqlError::Unsupported(_))));
         assert!(matches!(
             parse("assignee = currentUser()"),
@@ -631,6 +694,32 @@ mod tests {
         ));
         assert!(parse("updated >= -1d").is_err());
         assert!(parse("project = ").is_err());
+    }
+
+    #[test]
+    fn or_and_parentheses_match_like_jira() {
+        let ws = generate(&GenConfig::skeleton(3));
+        let cut = ws.issues[100].updated;
+        let eng = ws.project_by_id_or_key("ENG").unwrap().id.clone();
+        let ops = ws.project_by_id_or_key("OPS").unwrap().id.clone();
+        let got: Vec<String> = parse(&format!(
+            "(project = ENG AND updated >= {}) OR project = \"OPS\" ORDER BY id",
+            cut.timestamp_millis()
+        ))
+        .and_then(|q| q.run(&ws))
+        .unwrap()
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+        let mut want: Vec<String> = ws
+            .issues
+            .iter()
+            .filter(|i| (i.project_id == eng && i.updated >= cut) || i.project_id == ops)
+            .map(|i| i.id.clone())
+            .collect();
+        want.sort_by(|a, b| id_cmp(a, b));
+        assert!(!want.is_empty());
+        assert_eq!(got, want);
     }
 
     #[test]

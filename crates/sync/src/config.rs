@@ -266,14 +266,33 @@ fn default_overlap() -> usize {
     32
 }
 
-/// Identity matching of search callers.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// Identity matching of search callers, and how often identity is read in full.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityConfig {
     /// A TOML file mapping emails that Jira hides to account ids
     /// (`"ana@example.com" = "5b10ac8d..."`), relative to the config file.
     #[serde(default)]
     pub email_mapping_file: Option<PathBuf>,
+    /// Group members, project roles, permission grants and security levels are re-read
+    /// in full at least this often (minutes); between full reads a run re-reads only
+    /// users, groups, projects and application roles, and reads the rest again when
+    /// the audit log names a change (or cannot be read). 0: in full every run.
+    #[serde(default = "default_identity_refresh")]
+    pub full_refresh_minutes: u64,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            email_mapping_file: None,
+            full_refresh_minutes: default_identity_refresh(),
+        }
+    }
+}
+
+fn default_identity_refresh() -> u64 {
+    60
 }
 
 /// What is fetched from Jira. Empty lists mean "all projects".

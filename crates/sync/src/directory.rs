@@ -3,40 +3,223 @@
 //! levels from Jira, and assembles them into an `access::Directory`. Searches expand a
 //! person's principal set from this directory at query time, so a change of group
 //! membership needs only this stage, never a rewrite of indexed chunks.
+//!
+//! The stage runs every sync, frugally ([`refresh_directory`]): users, groups,
+//! projects and application roles are always re-read (a handful of calls); group
+//! members, project roles, grants and security levels (calls per group and per
+//! project) are re-read when the audit log since the last stage names a change that is
+//! not about an issue, when the lists of groups or projects changed, when the audit log
+//! cannot be read, or when the last full read is older than
+//! `identity.full_refresh_minutes`. The same audit read yields the issue deletions
+//! Jira logged (the fast path; id-set reconciliation still confirms every run).
+
+use std::collections::BTreeSet;
 
 use access::{
     AppRole, DirGroup, DirProject, DirUser, Directory, Holder, ProjectGrants, RoleActors,
     SecurityLevel,
 };
 use jira_cloud::JiraClient;
-use jira_cloud::model::RoleActor;
+use jira_cloud::model::{AuditRecord, RoleActor};
 
 use crate::SyncError;
+use crate::store::{IdentityMeta, StateStore};
 
 /// The permission Jira checks before anything else of a project is visible.
 pub const BROWSE_PROJECTS: &str = "BROWSE_PROJECTS";
 
-/// Fetches the whole identity and permission directory of the site.
-pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError> {
+/// How far back of the last identity stage the audit log is read again (Jira writes
+/// audit records with some delay).
+const AUDIT_OVERLAP_MS: i64 = 5 * 60 * 1000;
+
+/// What the identity stage did.
+#[derive(Debug)]
+pub struct IdentityOutcome {
+    pub directory: Directory,
+    /// Whether members, roles, grants and levels were read in full, and why.
+    pub full_reason: Option<String>,
+    /// Issue ids the audit log reports deleted since the last stage.
+    pub deleted_issue_ids: Vec<String>,
+    /// Whether the audit log could be read (it needs admin rights).
+    pub audit_readable: bool,
+}
+
+/// Whether an audit record is about an issue (issue records never change identity).
+fn is_issue_record(r: &AuditRecord) -> bool {
+    r.category.eq_ignore_ascii_case("issue management")
+        || r.object_item
+            .as_ref()
+            .is_some_and(|o| o.type_name.eq_ignore_ascii_case("ISSUE"))
+}
+
+/// The identity stage: re-reads what is cheap, and the rest only when something may
+/// have changed (see the module doc). Stores the directory and its bookkeeping.
+pub async fn refresh_directory(
+    client: &JiraClient,
+    store: &StateStore,
+    full_refresh_minutes: u64,
+    started_ms: i64,
+) -> Result<IdentityOutcome, SyncError> {
+    let meta = store.identity_meta()?;
+    let previous = store.load_directory()?;
+    let from = if meta.last_read_ms > 0 {
+        meta.last_read_ms
+    } else {
+        started_ms
+    } - AUDIT_OVERLAP_MS;
+    let (records, audit_readable) = match client.audit_records(Some(from), None).await {
+        Ok(r) => (r, true),
+        Err(e) => {
+            tracing::warn!(error = %e, "the audit log cannot be read: identity is read in full every run and deletions are found by reconciliation only");
+            (Vec::new(), false)
+        }
+    };
+    let seen: BTreeSet<&str> = meta.audit_seen.iter().map(String::as_str).collect();
+    let fresh: Vec<&AuditRecord> = records
+        .iter()
+        .filter(|r| !seen.contains(r.id.as_str()))
+        .collect();
+    let deleted_issue_ids: Vec<String> = fresh
+        .iter()
+        .filter(|r| is_issue_record(r) && r.summary.to_ascii_lowercase().contains("deleted"))
+        .filter_map(|r| r.object_item.as_ref().and_then(|o| o.id.clone()))
+        .filter(|id| !id.is_empty())
+        .collect();
+    let identity_change = fresh.iter().find(|r| !is_issue_record(r));
+    let max_age_ms = (full_refresh_minutes as i64).saturating_mul(60_000);
+    let mut full_reason = if previous.is_none() {
+        Some("first identity read".to_string())
+    } else if !audit_readable {
+        Some("the audit log cannot be read".to_string())
+    } else if let Some(r) = identity_change {
+        Some(format!("audit log: {}", r.summary))
+    } else if started_ms - meta.full_read_ms >= max_age_ms {
+        Some(format!(
+            "last full read is older than {full_refresh_minutes} min"
+        ))
+    } else {
+        None
+    };
+    let directory = match (&full_reason, previous) {
+        (None, Some(prev)) => match read_light(client, prev).await? {
+            Ok(dir) => dir,
+            Err(why) => {
+                full_reason = Some(why);
+                fetch_directory(client).await?
+            }
+        },
+        _ => fetch_directory(client).await?,
+    };
+    store.save_directory(&directory)?;
+    store.set_identity_meta(&IdentityMeta {
+        full_read_ms: if full_reason.is_some() {
+            started_ms
+        } else {
+            meta.full_read_ms
+        },
+        last_read_ms: started_ms,
+        audit_seen: records.iter().map(|r| r.id.clone()).collect(),
+    })?;
+    Ok(IdentityOutcome {
+        directory,
+        full_reason,
+        deleted_issue_ids,
+        audit_readable,
+    })
+}
+
+/// Re-reads users, groups, projects and application roles and keeps the members,
+/// roles, grants and levels of `prev`. `Ok(Err(why))` when the groups or projects
+/// changed, so that a full read is needed.
+async fn read_light(
+    client: &JiraClient,
+    prev: Directory,
+) -> Result<Result<Directory, String>, SyncError> {
+    let users = read_users(client).await?;
+    let groups = client
+        .groups()
+        .await
+        .map_err(|e| SyncError::jira("listing groups", e))?;
+    let before: BTreeSet<&str> = prev.groups.iter().map(|g| g.group_id.as_str()).collect();
+    let now: BTreeSet<&str> = groups.iter().map(|g| g.group_id.as_str()).collect();
+    if before != now {
+        return Ok(Err("the list of groups changed".into()));
+    }
+    let projects: Vec<DirProject> = client
+        .projects()
+        .await
+        .map_err(|e| SyncError::jira("listing projects", e))?
+        .iter()
+        .map(dir_project)
+        .collect();
+    if projects != prev.projects {
+        return Ok(Err("the list of projects changed".into()));
+    }
+    let application_roles = read_app_roles(client).await?;
+    Ok(Ok(Directory {
+        users,
+        application_roles,
+        projects,
+        ..prev
+    }))
+}
+
+async fn read_users(client: &JiraClient) -> Result<Vec<DirUser>, SyncError> {
     let users = client
         .users()
         .await
         .map_err(|e| SyncError::jira("listing users", e))?;
+    Ok(users
+        .iter()
+        .map(|u| DirUser {
+            account_id: u.account_id.clone(),
+            email: u.email_address.clone(),
+            display_name: u.display_name.clone(),
+            active: u.active,
+            account_type: u.account_type.clone(),
+        })
+        .collect())
+}
+
+async fn read_app_roles(client: &JiraClient) -> Result<Vec<AppRole>, SyncError> {
+    let app_roles = client
+        .application_roles()
+        .await
+        .map_err(|e| SyncError::jira("listing application roles", e))?;
+    Ok(app_roles
+        .into_iter()
+        .map(|role| AppRole {
+            key: role.key.clone(),
+            group_ids: role
+                .group_details
+                .iter()
+                .map(|g| g.group_id.clone())
+                .collect(),
+        })
+        .collect())
+}
+
+fn dir_project(p: &jira_cloud::model::Project) -> DirProject {
+    DirProject {
+        id: p.id.clone(),
+        key: p.key.clone(),
+        name: p.name.clone(),
+        lead: p.lead.as_ref().map(|l| l.account_id.clone()),
+        archived: p.archived,
+        team_managed: p.style.as_deref() == Some("next-gen") || p.simplified,
+        is_private: p.is_private,
+    }
+}
+
+/// Fetches the whole identity and permission directory of the site.
+pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError> {
+    let users = read_users(client).await?;
     let groups = client
         .groups()
         .await
         .map_err(|e| SyncError::jira("listing groups", e))?;
     let mut dir = Directory {
-        users: users
-            .iter()
-            .map(|u| DirUser {
-                account_id: u.account_id.clone(),
-                email: u.email_address.clone(),
-                display_name: u.display_name.clone(),
-                active: u.active,
-                account_type: u.account_type.clone(),
-            })
-            .collect(),
+        users,
         ..Default::default()
     };
     for g in &groups {
@@ -50,36 +233,14 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
             members: members.into_iter().map(|u| u.account_id).collect(),
         });
     }
-    let app_roles = client
-        .application_roles()
-        .await
-        .map_err(|e| SyncError::jira("listing application roles", e))?;
-    for role in app_roles {
-        let group_ids = role
-            .group_details
-            .iter()
-            .map(|g| g.group_id.clone())
-            .collect();
-        dir.application_roles.push(AppRole {
-            key: role.key.clone(),
-            group_ids,
-        });
-    }
+    dir.application_roles = read_app_roles(client).await?;
     let projects = client
         .projects()
         .await
         .map_err(|e| SyncError::jira("listing projects", e))?;
     for p in &projects {
-        let team_managed = p.style.as_deref() == Some("next-gen") || p.simplified;
-        let project = DirProject {
-            id: p.id.clone(),
-            key: p.key.clone(),
-            name: p.name.clone(),
-            lead: p.lead.as_ref().map(|l| l.account_id.clone()),
-            archived: p.archived,
-            team_managed,
-            is_private: p.is_private,
-        };
+        let project = dir_project(p);
+        let team_managed = project.team_managed;
         let roles = client
             .project_roles(&p.id)
             .await

@@ -15,7 +15,8 @@ use crate::SyncError;
 use crate::config::Config;
 use crate::pipeline::jira_client;
 use crate::stages::{Documenter, delete_issues, embed_batch, record_written, write_batch};
-use crate::state::{DataDir, SyncState, read_json, write_json_atomic};
+use crate::state::{DataDir, SyncState};
+use crate::store::StateStore;
 
 /// What one targeted update did.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
@@ -47,10 +48,10 @@ pub async fn sync_issues(
         return Ok(report);
     }
     let data = DataDir::new(&cfg.data.dir);
-    let directory: Directory =
-        read_json(&data.directory_file())?.ok_or_else(|| SyncError::NotSynced {
-            path: data.root().display().to_string(),
-        })?;
+    let store = StateStore::open(&data)?;
+    let directory: Directory = store.load_directory()?.ok_or_else(|| SyncError::NotSynced {
+        path: data.root().display().to_string(),
+    })?;
     let directory = Arc::new(directory);
     let client = jira_client(cfg)?;
     let documenter = Documenter::new(cfg, client.clone(), directory.clone(), index.embedder());
@@ -58,7 +59,7 @@ pub async fn sync_issues(
         .issue_bulkfetch(ids_or_keys, &documenter.fields())
         .await
         .map_err(|e| SyncError::jira("fetching changed issues", e))?;
-    let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
+    let mut state: SyncState = store.load()?;
 
     let in_scope = |project_key: &str| {
         directory
@@ -118,17 +119,15 @@ pub async fn sync_issues(
         let vectors = embed_batch(index.embedder(), &fresh).await?;
         write_batch(&index, &fresh, vectors).await?;
         report.indexed = fresh.len();
-        record_written(&mut state, fresh);
+        record_written(&store, &mut state, fresh)?;
     }
     if !gone.is_empty() {
         delete_issues(&index, &gone).await?;
+        store.remove_issues(&gone)?;
         for id in &gone {
             state.issues.remove(id);
         }
         report.deleted = gone.len();
-    }
-    if report.indexed > 0 || report.deleted > 0 {
-        write_json_atomic(&data.state_file(), &state)?;
     }
     for e in &report.errors {
         tracing::warn!("{e}");

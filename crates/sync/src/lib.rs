@@ -24,6 +24,7 @@ pub mod serve_config;
 mod stages;
 pub mod state;
 pub mod status;
+pub mod store;
 
 pub use config::Config;
 pub use issues::{IssueUpdateReport, sync_issues};

@@ -25,15 +25,14 @@ use tokio::sync::mpsc;
 use crate::SyncError;
 use crate::attachments::AttachmentCache;
 use crate::config::Config;
-use crate::directory::fetch_directory;
+use crate::directory::{IdentityOutcome, refresh_directory};
 use crate::documents::IssueDocuments;
 use crate::progress::{Stage, report};
 use crate::stages::{
     Documenter, add_counts, delete_issues, embed_batch, record_written, write_batch,
 };
-use crate::state::{
-    AttachmentCounts, DataDir, RunKind, RunRecord, SyncState, read_json, write_json_atomic,
-};
+use crate::state::{AttachmentCounts, DataDir, RunKind, RunRecord, SyncState, write_json_atomic};
+use crate::store::StateStore;
 
 /// Chunks per embedding batch (issues are never split across batches).
 const EMBED_BATCH_CHUNKS: usize = 64;
@@ -54,13 +53,14 @@ struct Documented {
 /// hash and cost no re-indexing.
 const OVERLAP_MS: i64 = 5 * 60 * 1000;
 
+/// Projects read in full at the same time (each its own `search/jql` walk).
+const FETCH_CONCURRENCY: usize = 4;
+
 /// How one project is read this run.
 struct ProjectPlan {
     key: String,
     /// Read changes since this `updated` (epoch ms); `None`: read in full.
     since: Option<i64>,
-    /// Ids the index holds under this project.
-    known: HashSet<String>,
 }
 
 /// What every project read shares.
@@ -69,6 +69,8 @@ struct Reading {
     page_size: u32,
     /// Date-range clauses of the sync filters.
     dates: String,
+    /// Issue id → the project key the index holds it under.
+    known: std::collections::HashMap<String, String>,
 }
 
 /// What the fetch stage learnt.
@@ -84,44 +86,63 @@ struct FetchOutcome {
     full: usize,
     /// Issues read so far, for progress.
     read: u64,
+}
+
+/// The fetch stage's outcome, shared by the project readers running at once.
+struct Fetching {
+    out: std::sync::Mutex<FetchOutcome>,
     progress: Option<crate::progress::ProgressSink>,
 }
 
-impl FetchOutcome {
-    fn note(&mut self, project: &str, issues: &[jira_cloud::model::Issue]) {
-        self.read += issues.len() as u64;
-        report(&self.progress, Stage::Fetch, self.read, None);
-        for i in issues {
-            self.present.insert(i.id.clone());
-            if let Some(ms) = i
-                .fields
-                .updated
-                .as_deref()
-                .and_then(jira_cloud::parse_jira_time)
-            {
-                let e = self.newest.entry(project.to_string()).or_insert(ms);
-                *e = (*e).max(ms);
+/// The project key of an issue key (`ENG-42` → `ENG`).
+fn key_project(key: &str) -> &str {
+    key.rsplit_once('-').map(|(p, _)| p).unwrap_or(key)
+}
+
+impl Fetching {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FetchOutcome> {
+        self.out.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn note(&self, issues: &[jira_cloud::model::Issue]) {
+        let read = {
+            let mut out = self.lock();
+            out.read += issues.len() as u64;
+            for i in issues {
+                out.present.insert(i.id.clone());
+                let project = i
+                    .fields
+                    .project
+                    .as_ref()
+                    .map(|p| p.key.clone())
+                    .unwrap_or_else(|| key_project(&i.key).to_string());
+                if let Some(ms) = i
+                    .fields
+                    .updated
+                    .as_deref()
+                    .and_then(jira_cloud::parse_jira_time)
+                {
+                    let e = out.newest.entry(project).or_insert(ms);
+                    *e = (*e).max(ms);
+                }
             }
-        }
+            out.read
+        };
+        report(&self.progress, Stage::Fetch, read, None);
     }
 }
 
-/// Reads one project into the page channel. `Ok(false)` when the receiver is gone.
-async fn fetch_project(
+type PageTx = mpsc::Sender<Vec<jira_cloud::model::Issue>>;
+
+/// Walks a JQL query's content pages into the page channel; the ids read. `Ok(None)`
+/// when the receiver is gone.
+async fn read_pages(
     client: &JiraClient,
-    plan: &ProjectPlan,
+    jql: String,
     reading: &Reading,
-    tx: &mpsc::Sender<Vec<jira_cloud::model::Issue>>,
-    out: &mut FetchOutcome,
-) -> Result<bool, jira_cloud::JiraError> {
-    let scope = format!("project = \"{}\"{}", plan.key, reading.dates);
-    let jql = match plan.since {
-        Some(ms) => format!(
-            "{scope} AND updated >= {} ORDER BY updated ASC, key ASC",
-            ms - OVERLAP_MS
-        ),
-        None => format!("{scope} ORDER BY updated ASC, key ASC"),
-    };
+    tx: &PageTx,
+    fetching: &Fetching,
+) -> Result<Option<HashSet<String>>, jira_cloud::JiraError> {
     let req = JqlRequest {
         jql,
         fields: reading.fields.clone(),
@@ -134,35 +155,161 @@ async fn fetch_project(
         let page = client.search_jql_page(&req, token.as_deref()).await?;
         let last = page.is_last || page.next_page_token.is_none();
         token = page.next_page_token;
-        out.note(&plan.key, &page.issues);
+        fetching.note(&page.issues);
         read.extend(page.issues.iter().map(|i| i.id.clone()));
         if tx.send(page.issues).await.is_err() {
-            return Ok(false);
+            return Ok(None);
         }
         if last {
-            break;
+            return Ok(Some(read));
         }
     }
-    if plan.since.is_none() {
-        out.full += 1;
-        return Ok(true);
+}
+
+/// Reads one project in full. `Ok(false)` when the receiver is gone.
+async fn fetch_full(
+    client: &JiraClient,
+    key: &str,
+    reading: &Reading,
+    tx: &PageTx,
+    fetching: &Fetching,
+) -> Result<bool, jira_cloud::JiraError> {
+    let jql = format!(
+        "project = \"{key}\"{} ORDER BY updated ASC, key ASC",
+        reading.dates
+    );
+    let done = read_pages(client, jql, reading, tx, fetching).await?.is_some();
+    if done {
+        fetching.lock().full += 1;
     }
-    out.incremental += 1;
-    let ids = client.search_jql_ids(&scope).await?;
+    Ok(done)
+}
+
+/// Reads every project that has a checkpoint at once, in a few calls whatever their
+/// number: one query for the changes since each project's checkpoint (minus the
+/// overlap), one id-only walk of their id sets (5,000 per page), and the ids the index
+/// does not hold under their current project (moved in, newly visible, in a widened
+/// range) fetched by id. `Ok(false)` when the receiver is gone.
+async fn fetch_changes(
+    client: &JiraClient,
+    plans: &[ProjectPlan],
+    reading: &Reading,
+    tx: &PageTx,
+    fetching: &Fetching,
+) -> Result<bool, jira_cloud::JiraError> {
+    let changed: Vec<String> = plans
+        .iter()
+        .filter_map(|p| {
+            p.since.map(|ms| {
+                format!(
+                    "(project = \"{}\" AND updated >= {})",
+                    p.key,
+                    ms - OVERLAP_MS
+                )
+            })
+        })
+        .collect();
+    let jql = format!(
+        "({}){} ORDER BY updated ASC, key ASC",
+        changed.join(" OR "),
+        reading.dates
+    );
+    let Some(read) = read_pages(client, jql, reading, tx, fetching).await? else {
+        return Ok(false);
+    };
+    let keys: Vec<String> = plans.iter().map(|p| format!("\"{}\"", p.key)).collect();
+    let scope = format!("project in ({}){}", keys.join(", "), reading.dates);
+    let ids = client.search_jql_id_keys(&scope).await?;
     let unknown: Vec<String> = ids
         .iter()
-        .filter(|id| !plan.known.contains(*id) && !read.contains(*id))
-        .cloned()
+        .filter(|(id, key)| {
+            !read.contains(id)
+                && reading.known.get(id).map(String::as_str) != Some(key_project(key))
+        })
+        .map(|(id, _)| id.clone())
         .collect();
-    out.present.extend(ids);
+    {
+        let mut out = fetching.lock();
+        out.present.extend(ids.into_iter().map(|(id, _)| id));
+        out.incremental += plans.len();
+    }
     if !unknown.is_empty() {
         let bulk = client.issue_bulkfetch(&unknown, &reading.fields).await?;
-        out.note(&plan.key, &bulk.issues);
+        fetching.note(&bulk.issues);
         if !bulk.issues.is_empty() && tx.send(bulk.issues).await.is_err() {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// The fetch stage: the incremental projects in one reader, each other project in its
+/// own, [`FETCH_CONCURRENCY`] at once. A failed reader is reported by project and
+/// the others go on.
+async fn fetch_all(
+    client: JiraClient,
+    plans: Vec<ProjectPlan>,
+    reading: Reading,
+    tx: PageTx,
+    progress: Option<crate::progress::ProgressSink>,
+) -> FetchOutcome {
+    let fetching = Arc::new(Fetching {
+        out: Default::default(),
+        progress,
+    });
+    let reading = Arc::new(reading);
+    let (incremental, full): (Vec<ProjectPlan>, Vec<ProjectPlan>) =
+        plans.into_iter().partition(|p| p.since.is_some());
+    let mut tasks = tokio::task::JoinSet::new();
+    if !incremental.is_empty() {
+        let (client, reading, tx, fetching) =
+            (client.clone(), reading.clone(), tx.clone(), fetching.clone());
+        tasks.spawn(async move {
+            if let Err(e) = fetch_changes(&client, &incremental, &reading, &tx, &fetching).await
+            {
+                tracing::error!(error = %e, "reading changes failed");
+                let mut out = fetching.lock();
+                for p in &incremental {
+                    out.failed.push((p.key.clone(), e.to_string()));
+                }
+            }
+        });
+    }
+    let slots = Arc::new(tokio::sync::Semaphore::new(FETCH_CONCURRENCY));
+    for plan in full {
+        let (client, reading, tx, fetching, slots) = (
+            client.clone(),
+            reading.clone(),
+            tx.clone(),
+            fetching.clone(),
+            slots.clone(),
+        );
+        tasks.spawn(async move {
+            let Ok(_slot) = slots.acquire_owned().await else {
+                return;
+            };
+            if let Err(e) = fetch_full(&client, &plan.key, &reading, &tx, &fetching).await {
+                tracing::error!(project = %plan.key, error = %e, "fetching issues failed");
+                fetching
+                    .lock()
+                    .failed
+                    .push((plan.key.clone(), e.to_string()));
+            }
+        });
+    }
+    drop(tx);
+    while let Some(done) = tasks.join_next().await {
+        if let Err(e) = done {
+            tracing::error!(error = %e, "a project reader stopped");
+            fetching
+                .lock()
+                .failed
+                .push(("(reader)".into(), e.to_string()));
+        }
+    }
+    let mut out = std::mem::take(&mut *fetching.lock());
+    out.failed.sort();
+    out
 }
 
 /// The attachment id of an attachment chunk id (`attachment:<id>:<n>`); a bare
@@ -265,20 +412,38 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Reads the identity directory from Jira and stores it (atomically) for searches.
+/// The identity stage ([`crate::directory::refresh_directory`]); the directory is
+/// also written as the snapshot searches load (`directory.json`), rewritten only
+/// when it changed so that searchers reload only then.
 async fn sync_directory(
     client: &JiraClient,
     data: &DataDir,
-) -> Result<access::Directory, SyncError> {
-    let directory = fetch_directory(client).await?;
-    write_json_atomic(&data.directory_file(), &directory)?;
+    store: &StateStore,
+    cfg: &Config,
+    started_ms: i64,
+) -> Result<IdentityOutcome, SyncError> {
+    let outcome = refresh_directory(
+        client,
+        store,
+        cfg.identity.full_refresh_minutes,
+        started_ms,
+    )
+    .await?;
+    let bytes = serde_json::to_vec(&outcome.directory)
+        .map_err(|e| SyncError::Internal(e.to_string()))?;
+    let path = data.directory_file();
+    if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+        write_json_atomic(&path, &outcome.directory)?;
+    }
+    let directory = &outcome.directory;
     tracing::info!(
         users = directory.users.len(),
         groups = directory.groups.len(),
         projects = directory.projects.len(),
+        full = outcome.full_reason.as_deref().unwrap_or("no (nothing changed)"),
         "identity synced"
     );
-    Ok(directory)
+    Ok(outcome)
 }
 
 /// Syncs identity only: users, groups and members, roles, grants and security levels.
@@ -287,19 +452,24 @@ async fn sync_directory(
 pub async fn run_identity_sync(cfg: &Config) -> Result<SyncReport, SyncError> {
     let data = DataDir::new(&cfg.data.dir);
     data.ensure()?;
+    let store = StateStore::open(&data)?;
     let client = jira_client(cfg)?;
     let mut run = RunRecord {
         started_ms: now_ms(),
         kind: RunKind::Identity,
         ..Default::default()
     };
-    sync_directory(&client, &data).await?;
-    let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
+    let identity = sync_directory(&client, &data, &store, cfg, run.started_ms).await?;
+    run.identity_full = identity.full_reason.is_some();
     run.api_calls = client.request_count();
     run.finished_ms = now_ms();
-    let chunk_count = state.issues.values().map(|s| s.chunk_ids.len()).sum();
-    state.push_run(run.clone());
-    write_json_atomic(&data.state_file(), &state)?;
+    let chunk_count = store
+        .load()?
+        .issues
+        .values()
+        .map(|s| s.chunk_ids.len())
+        .sum();
+    store.push_run(&run)?;
     Ok(SyncReport { run, chunk_count })
 }
 
@@ -328,6 +498,7 @@ pub async fn run_sync_into(
 ) -> Result<SyncReport, SyncError> {
     let data = DataDir::new(&cfg.data.dir);
     data.ensure()?;
+    let store = StateStore::open(&data)?;
     let client = jira_client(cfg)?;
     let embedder = index.embedder().cloned();
     let mut run = RunRecord {
@@ -335,13 +506,30 @@ pub async fn run_sync_into(
         ..Default::default()
     };
 
-    // Stage 1: identity.
+    // Stage 1: identity, and the deletions the audit log reports.
     let progress = opts.progress.clone();
     report(&progress, Stage::Identity, 0, Some(1));
-    let directory = Arc::new(sync_directory(&client, &data).await?);
+    let identity = sync_directory(&client, &data, &store, cfg, run.started_ms).await?;
+    run.identity_full = identity.full_reason.is_some();
+    let directory = Arc::new(identity.directory);
     report(&progress, Stage::Identity, 1, Some(1));
 
-    let mut state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
+    let mut state: SyncState = store.load()?;
+    let logged_gone: Vec<String> = identity
+        .deleted_issue_ids
+        .iter()
+        .filter(|id| state.issues.contains_key(*id))
+        .cloned()
+        .collect();
+    if !logged_gone.is_empty() {
+        delete_issues(&index, &logged_gone).await?;
+        store.remove_issues(&logged_gone)?;
+        for id in &logged_gone {
+            state.issues.remove(id);
+        }
+        run.issues_deleted_audit = logged_gone.len();
+        run.issues_deleted += logged_gone.len();
+    }
     let in_scope: Vec<(String, String)> = directory
         .projects
         .iter()
@@ -350,20 +538,12 @@ pub async fn run_sync_into(
         .collect();
     let documenter = Documenter::new(cfg, client.clone(), directory.clone(), embedder.as_ref());
 
-    // Stage 2: issue pages. A project with a checkpoint made under the same settings
-    // is read incrementally: issues updated since the checkpoint (minus an overlap),
-    // then its id set, and any id the index does not hold under that project (moved
-    // in, newly visible, or in a widened date range) is fetched by id.
+    // Stage 2: issue pages. Projects with a checkpoint made under the same settings
+    // are read together and incrementally (changes since their checkpoints, their id
+    // sets, unknown ids by id); the others in full, a few at a time.
     let fields = documenter.fields();
     let fingerprint = settings_fingerprint(cfg, &fields);
     let checkpoints_valid = !opts.force_reindex && state.checkpoint.fingerprint == fingerprint;
-    let mut known: std::collections::HashMap<String, HashSet<String>> = Default::default();
-    for (id, s) in &state.issues {
-        known
-            .entry(s.project_key.clone())
-            .or_default()
-            .insert(id.clone());
-    }
     let plans: Vec<ProjectPlan> = in_scope
         .iter()
         .map(|(_, key)| ProjectPlan {
@@ -371,34 +551,26 @@ pub async fn run_sync_into(
             since: checkpoints_valid
                 .then(|| state.checkpoint.projects.get(key).copied())
                 .flatten(),
-            known: known.remove(key).unwrap_or_default(),
         })
         .collect();
-    let (page_tx, mut page_rx) = mpsc::channel::<Vec<jira_cloud::model::Issue>>(2);
-    let fetch_client = client.clone();
+    let (page_tx, mut page_rx) = mpsc::channel::<Vec<jira_cloud::model::Issue>>(4);
     let reading = Reading {
         fields: fields.clone(),
         page_size: cfg.jira.page_size,
         dates: cfg.filters.date_clauses(),
+        known: state
+            .issues
+            .iter()
+            .map(|(id, s)| (id.clone(), s.project_key.clone()))
+            .collect(),
     };
-    let fetch_progress = progress.clone();
-    let fetcher = tokio::spawn(async move {
-        let mut out = FetchOutcome {
-            progress: fetch_progress,
-            ..Default::default()
-        };
-        for plan in &plans {
-            match fetch_project(&fetch_client, plan, &reading, &page_tx, &mut out).await {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    tracing::error!(project = %plan.key, error = %e, "fetching issues failed");
-                    out.failed.push((plan.key.clone(), e.to_string()));
-                }
-            }
-        }
-        out
-    });
+    let fetcher = tokio::spawn(fetch_all(
+        client.clone(),
+        plans,
+        reading,
+        page_tx,
+        progress.clone(),
+    ));
 
     // Stage 3: documents.
     let (doc_tx, mut doc_rx) = mpsc::channel::<IssueDocuments>(64);
@@ -490,8 +662,7 @@ pub async fn run_sync_into(
         run.issues_indexed += issues.len();
         report(&progress, Stage::Write, run.issues_indexed as u64, None);
         run.chunks_written += issues.iter().map(|i| i.docs.len()).sum::<usize>();
-        record_written(&mut state, issues);
-        write_json_atomic(&data.state_file(), &state)?;
+        record_written(&store, &mut state, issues)?;
     }
     embedding
         .await
@@ -525,20 +696,25 @@ pub async fn run_sync_into(
     // (deleted, moved out of scope, archived, filtered out) — unless its project
     // failed to fetch. A moved issue is present under its new project.
     let failed_keys: BTreeSet<&str> = failed_projects.iter().map(|(k, _)| k.as_str()).collect();
+    // A reader that stopped without naming its project: nothing is known to be gone.
+    let reader_lost = failed_keys.contains("(reader)");
     let gone: Vec<String> = state
         .issues
         .iter()
         .filter(|(id, s)| {
-            !fetched.present.contains(*id) && !failed_keys.contains(s.project_key.as_str())
+            !reader_lost
+                && !fetched.present.contains(*id)
+                && !failed_keys.contains(s.project_key.as_str())
         })
         .map(|(id, _)| id.clone())
         .collect();
     if !gone.is_empty() {
         delete_issues(&index, &gone).await?;
+        store.remove_issues(&gone)?;
         for id in &gone {
             state.issues.remove(id);
         }
-        run.issues_deleted = gone.len();
+        run.issues_deleted += gone.len();
     }
 
     // Checkpoints: a project read without error moves to the newest `updated` read;
@@ -548,7 +724,9 @@ pub async fn run_sync_into(
         let old = checkpoints_valid
             .then(|| state.checkpoint.projects.get(key).copied())
             .flatten();
-        let clean = !failed_keys.contains(key.as_str()) && !failed_doc_projects.contains(key);
+        let clean = !reader_lost
+            && !failed_keys.contains(key.as_str())
+            && !failed_doc_projects.contains(key);
         let next = if clean {
             match (old, fetched.newest.get(key).copied()) {
                 (Some(a), Some(b)) => Some(a.max(b)),
@@ -567,6 +745,7 @@ pub async fn run_sync_into(
         fingerprint,
         projects,
     };
+    store.set_checkpoint(&state.checkpoint)?;
     // Cached texts of attachments that no indexed issue holds any more (deleted files,
     // deleted issues) are dropped. The index's own chunk ids say which are held: an
     // incremental run reads only some issues, so what it saw is not the whole set.
@@ -587,8 +766,7 @@ pub async fn run_sync_into(
     for e in &run.errors {
         tracing::warn!("{e}");
     }
-    state.push_run(run.clone());
-    write_json_atomic(&data.state_file(), &state)?;
+    store.push_run(&run)?;
     let reader = index.clone();
     let chunk_count = tokio::task::spawn_blocking(move || {
         // Nothing may keep rewriting index files once the run has returned.

@@ -239,18 +239,29 @@ pub(crate) async fn delete_issues(
 }
 
 /// Records written issues in the state (after their commit).
-pub(crate) fn record_written(state: &mut SyncState, issues: Vec<IssueDocuments>) {
-    for item in issues {
-        state.issues.insert(
-            item.issue_id.clone(),
-            IssueState {
-                key: item.issue_key,
-                project_id: item.project_id,
-                project_key: item.project_key,
-                content_hash: item.content_hash,
-                chunk_ids: item.docs.iter().map(|d| d.chunk_id.clone()).collect(),
-                updated: item.updated,
-            },
-        );
-    }
+pub(crate) fn record_written(
+    store: &crate::store::StateStore,
+    state: &mut SyncState,
+    issues: Vec<IssueDocuments>,
+) -> Result<(), crate::SyncError> {
+    let rows: Vec<(String, IssueState)> = issues
+        .into_iter()
+        .map(|item| {
+            (
+                item.issue_id.clone(),
+                IssueState {
+                    key: item.issue_key,
+                    project_id: item.project_id,
+                    project_key: item.project_key,
+                    content_hash: item.content_hash,
+                    chunk_ids: item.docs.iter().map(|d| d.chunk_id.clone()).collect(),
+                    chunk_hashes: item.docs.iter().map(|d| d.content_hash.clone()).collect(),
+                    updated: item.updated,
+                },
+            )
+        })
+        .collect();
+    store.record_issues(&rows)?;
+    state.issues.extend(rows);
+    Ok(())
 }

@@ -1,8 +1,9 @@
-//! The sync state kept in the data directory: the identity directory (users, groups,
-//! projects, roles, grants, security levels) that searches expand principal sets
-//! from, and per-issue content hashes and chunk ids, so that unchanged issues are
-//! never re-chunked or re-embedded and deleted issues can be removed. Files are
-//! written atomically (temp file, fsync, rename): a crash leaves the old or the new
+//! The sync state's types and the data directory's layout: per-issue content hashes
+//! and chunk ids (so unchanged issues are never re-chunked or re-embedded and deleted
+//! issues can be removed), checkpoints and the run history — persisted by
+//! `crate::store::StateStore` — and the atomically written JSON files: the identity
+//! snapshot searches load (`directory.json`), token files, the attachment text cache.
+//! Atomic writes go to a temp file, fsync, rename: a crash leaves the old or the new
 //! version, never half of one.
 
 use std::collections::BTreeMap;
@@ -33,8 +34,13 @@ impl DataDir {
     pub fn directory_file(&self) -> PathBuf {
         self.root.join("directory.json")
     }
+    /// The state left by versions before the state database; imported once.
     pub fn state_file(&self) -> PathBuf {
         self.root.join("state.json")
+    }
+    /// The sync state database (`crate::store::StateStore`).
+    pub fn state_db(&self) -> PathBuf {
+        self.root.join("state.db")
     }
     /// Emails of callers no Jira account matched, as seen by searches.
     pub fn unmatched_callers_file(&self) -> PathBuf {
@@ -57,6 +63,9 @@ pub struct IssueState {
     /// Hash over everything the issue's chunks are made from (text, ACL facts, metadata).
     pub content_hash: String,
     pub chunk_ids: Vec<String>,
+    /// Content hash of each chunk, in `chunk_ids` order.
+    #[serde(default)]
+    pub chunk_hashes: Vec<String>,
     /// The issue's `updated` time, epoch ms.
     pub updated: i64,
 }
@@ -82,7 +91,14 @@ pub struct RunRecord {
     pub issues_seen: usize,
     pub issues_indexed: usize,
     pub issues_unchanged: usize,
+    /// Issues removed from the index (by the audit log and by reconciliation).
     pub issues_deleted: usize,
+    /// Of those, the ones the audit log reported.
+    #[serde(default)]
+    pub issues_deleted_audit: usize,
+    /// Whether group members, roles, grants and levels were read in full.
+    #[serde(default)]
+    pub identity_full: bool,
     pub chunks_written: usize,
     /// Projects read incrementally (changes since their checkpoint, plus the id set).
     #[serde(default)]
@@ -128,20 +144,6 @@ pub struct Checkpoint {
     /// Project key → the newest `updated` (epoch ms) of the project's issues that a
     /// run read and indexed without error.
     pub projects: BTreeMap<String, i64>,
-}
-
-/// Runs kept in the history.
-const RUN_HISTORY: usize = 100;
-
-impl SyncState {
-    /// Appends a run to the history, keeping the last [`RUN_HISTORY`].
-    pub fn push_run(&mut self, run: RunRecord) {
-        self.runs.push(run);
-        if self.runs.len() > RUN_HISTORY {
-            let excess = self.runs.len() - RUN_HISTORY;
-            self.runs.drain(..excess);
-        }
-    }
 }
 
 /// Writes `value` as JSON to `path` atomically.

@@ -12,6 +12,7 @@ use crate::attachments::AttachmentCache;
 use crate::config::Config;
 use crate::search::load_mapping;
 use crate::state::{DataDir, RunRecord, SyncState, read_json};
+use crate::store::StateStore;
 
 /// The status of one data directory.
 #[derive(Debug, Serialize)]
@@ -47,8 +48,9 @@ pub struct AttachmentFailure {
 /// Reads the status of the config's data directory (nothing is fetched from Jira).
 pub fn status(cfg: &Config) -> Result<Status, SyncError> {
     let data = DataDir::new(&cfg.data.dir);
-    let state: SyncState = read_json(&data.state_file())?.unwrap_or_default();
-    let directory: Option<Directory> = read_json(&data.directory_file())?;
+    let store = StateStore::open(&data)?;
+    let state: SyncState = store.load()?;
+    let directory: Option<Directory> = store.load_directory()?;
     let mapping = match &cfg.identity.email_mapping_file {
         Some(path) => load_mapping(path)?,
         None => EmailMapping::default(),
