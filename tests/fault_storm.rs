@@ -31,7 +31,10 @@ async fn sync_into(
         site.unexpected_errors(&report.run.errors),
         Vec::<String>::new()
     );
-    let state: SyncState = StateStore::open(&DataDir::new(dir)).unwrap().load().unwrap();
+    let state: SyncState = StateStore::open(&DataDir::new(dir))
+        .unwrap()
+        .load()
+        .unwrap();
     (state, report.chunk_count, site.handle.request_log())
 }
 

@@ -182,7 +182,10 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
         changed.run.issues_deleted_audit, 1,
         "the logged deletion came from the audit log"
     );
-    assert!(!changed.run.identity_full, "issue records change no identity");
+    assert!(
+        !changed.run.identity_full,
+        "issue records change no identity"
+    );
     let (got, want) = search(&site, &cfg, "pangolin");
     assert_eq!(got, want);
     assert_eq!(
@@ -218,7 +221,10 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
     assert!(!removals.is_empty());
     site.handle.mutate(removals).unwrap();
     let regrouped = run(&site, &cfg).await;
-    assert!(regrouped.run.identity_full, "the audit log named a group change");
+    assert!(
+        regrouped.run.identity_full,
+        "the audit log named a group change"
+    );
     assert_eq!(regrouped.run.issues_indexed, 0);
     let (got, want) = search(&site, &cfg, "pangolin");
     assert_eq!(got, want, "alice after leaving her groups");

@@ -63,24 +63,12 @@ pub fn truncate(s: &str, max: usize) -> String {
 pub fn print_report(report: &SyncReport, json: bool) {
     let r = &report.run;
     if json {
-        println!(
-            "{}",
-            json!({
-                "kind": r.kind,
-                "issues_seen": r.issues_seen,
-                "issues_indexed": r.issues_indexed,
-                "issues_unchanged": r.issues_unchanged,
-                "issues_deleted": r.issues_deleted,
-                "chunks_written": r.chunks_written,
-                "chunk_count": report.chunk_count,
-                "api_calls": r.api_calls,
-                "projects_incremental": r.projects_incremental,
-                "projects_full": r.projects_full,
-                "attachments": r.attachments,
-                "duration_ms": r.finished_ms - r.started_ms,
-                "errors": r.errors,
-            })
-        );
+        let mut v = serde_json::to_value(r).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("chunk_count".into(), json!(report.chunk_count));
+            o.insert("duration_ms".into(), json!(r.finished_ms - r.started_ms));
+        }
+        println!("{v}");
         return;
     }
     if r.kind == sync::state::RunKind::Identity {
@@ -104,8 +92,15 @@ pub fn print_report(report: &SyncReport, json: bool) {
         report.chunk_count
     );
     println!(
-        "projects: {} read from their checkpoint, {} read in full",
-        r.projects_incremental, r.projects_full
+        "projects: {} read from their checkpoint, {} read in full; identity {}; {} deletions from the audit log",
+        r.projects_incremental,
+        r.projects_full,
+        if r.identity_full {
+            "read in full"
+        } else {
+            "unchanged (users, groups, projects re-read)"
+        },
+        r.issues_deleted_audit
     );
     let a = &r.attachments;
     if a.downloaded + a.cached + a.skipped + a.failed > 0 {
@@ -154,6 +149,29 @@ pub fn print_status(cfg: &sync::Config, json: bool) -> Result<()> {
             (r.finished_ms - r.started_ms) as f64 / 1000.0
         ),
         None => println!("last sync: never"),
+    }
+    if st.runs.len() > 1 {
+        println!("recent runs (oldest first):");
+        println!(
+            "  {:<20} {:<8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9}",
+            "started (UTC)", "kind", "seconds", "indexed", "deleted", "calls", "errors", "identity"
+        );
+        for r in &st.runs {
+            let started = chrono::DateTime::from_timestamp_millis(r.started_ms)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default();
+            println!(
+                "  {:<20} {:<8} {:>8.1} {:>8} {:>8} {:>8} {:>7} {:>9}",
+                started,
+                format!("{:?}", r.kind).to_lowercase(),
+                (r.finished_ms - r.started_ms) as f64 / 1000.0,
+                r.issues_indexed,
+                r.issues_deleted,
+                r.api_calls,
+                r.errors.len(),
+                if r.identity_full { "full" } else { "light" }
+            );
+        }
     }
     let id = &st.identity;
     println!(

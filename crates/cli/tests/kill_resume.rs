@@ -35,9 +35,12 @@ fn sync_command(config: &Path) -> tokio::process::Command {
     cmd
 }
 
-/// Issue id → (key, content hash, chunk ids) from the state, after checking that the
-/// index holds exactly those chunks: none lost, none duplicated, none extra.
-fn verified_index(config_dir: &Path) -> BTreeMap<String, (String, String, Vec<String>)> {
+/// Issue id → (key, content hash, chunk ids, chunk hashes) from the state, after
+/// checking that the index holds exactly those chunks with those content hashes: none
+/// lost, none duplicated, none extra.
+fn verified_index(
+    config_dir: &Path,
+) -> BTreeMap<String, (String, String, Vec<String>, Vec<String>)> {
     let data = DataDir::new(config_dir.join("data"));
     let state: SyncState = StateStore::open(&data).unwrap().load().unwrap();
     let index = index::SearchIndex::open(&data.index_dir(), None).unwrap();
@@ -52,6 +55,11 @@ fn verified_index(config_dir: &Path) -> BTreeMap<String, (String, String, Vec<St
             s.key
         );
         total += want.len();
+        assert_eq!(s.chunk_hashes.len(), s.chunk_ids.len());
+        for (chunk, hash) in s.chunk_ids.iter().zip(&s.chunk_hashes) {
+            let doc = index.get_chunk(chunk).unwrap().expect("chunk in the index");
+            assert_eq!(&doc.content_hash, hash, "content hash of {chunk}");
+        }
     }
     assert_eq!(
         index.chunk_count().unwrap(),
@@ -61,7 +69,7 @@ fn verified_index(config_dir: &Path) -> BTreeMap<String, (String, String, Vec<St
     state
         .issues
         .into_iter()
-        .map(|(id, s)| (id, (s.key, s.content_hash, s.chunk_ids)))
+        .map(|(id, s)| (id, (s.key, s.content_hash, s.chunk_ids, s.chunk_hashes)))
         .collect()
 }
 
@@ -89,7 +97,13 @@ async fn a_sync_killed_anywhere_resumes_to_the_same_index() {
         let at = Duration::from_micros(rng.gen_range(0..whole.as_micros() as u64));
         let mut child = sync_command(&kill_cfg).spawn().unwrap();
         match tokio::time::timeout(at, child.wait()).await {
-            Ok(status) => assert!(status.unwrap().success()),
+            Ok(status) => {
+                assert!(status.unwrap().success());
+                // A completed run: the next starts from nothing, so that every kill
+                // lands in a full run or in one resuming a killed run (an incremental
+                // run with nothing to do takes a few milliseconds).
+                std::fs::remove_dir_all(killed.path().join("data")).unwrap();
+            }
             Err(_) => {
                 child.kill().await.unwrap(); // SIGKILL
                 interrupted += 1;
@@ -97,8 +111,7 @@ async fn a_sync_killed_anywhere_resumes_to_the_same_index() {
         }
     }
     println!("{interrupted} of {KILLS} runs killed mid-way (a whole run takes {whole:?})");
-    // Kills after the first completed run land in incremental runs: also a test.
-    assert!(interrupted >= 5, "kills land inside runs");
+    assert!(interrupted >= 10, "kills land inside runs");
 
     let status = sync_command(&kill_cfg).status().await.unwrap();
     assert!(status.success());

@@ -667,6 +667,27 @@ fn from_tantivy(f: &Fields, doc: &TantivyDocument) -> Option<ChunkDoc> {
 }
 
 #[cfg(test)]
+mod schema_doc {
+    /// `schemas/keyword-index.md` lists exactly the fields of [`super::schema`].
+    #[test]
+    fn every_field_is_documented() {
+        let doc = include_str!("../../../schemas/keyword-index.md");
+        let documented: std::collections::BTreeSet<String> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_string)
+            .collect();
+        let (schema, _) = super::schema();
+        let actual: std::collections::BTreeSet<String> = schema
+            .fields()
+            .map(|(_, entry)| entry.name().to_string())
+            .collect();
+        assert_eq!(documented, actual);
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

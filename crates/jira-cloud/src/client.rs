@@ -47,6 +47,11 @@ impl JiraClient {
         self.inner.request_count()
     }
 
+    /// Of [`JiraClient::request_count`], the requests for attachment bytes.
+    pub fn attachment_request_count(&self) -> u64 {
+        self.inner.attachment_request_count()
+    }
+
     /// The site's shared rate budget right now.
     pub fn rate_budget(&self) -> RateBudgetSnapshot {
         self.inner.budget.snapshot()

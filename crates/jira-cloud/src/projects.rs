@@ -154,6 +154,26 @@ impl JiraClient {
     }
 }
 
+impl JiraClient {
+    /// Who holds every level of a security scheme, in one offset walk
+    /// (`issuesecurityschemes/level/member?schemeId=…` without `levelId`); each
+    /// member names its level.
+    pub async fn security_scheme_members(
+        &self,
+        scheme_id: &str,
+    ) -> Result<Vec<SecurityLevelMember>, JiraError> {
+        self.inner
+            .offset_pages(
+                &["issuesecurityschemes", "level", "member"],
+                &[
+                    ("schemeId", scheme_id.to_string()),
+                    ("expand", "user,group,projectRole".to_string()),
+                ],
+            )
+            .await
+    }
+}
+
 /// `https://x/rest/api/3/project/10000/role/10002` → `10002`.
 pub(crate) fn role_id_from_url(url: &str) -> Option<String> {
     let path = url

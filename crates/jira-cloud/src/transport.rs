@@ -51,6 +51,8 @@ pub(crate) struct Transport {
     credentials: Credentials,
     pub(crate) cfg: ClientConfig,
     requests: AtomicU64,
+    /// Of `requests`, those for attachment bytes.
+    attachment_requests: AtomicU64,
     pub(crate) budget: Arc<SiteBudget>,
     in_flight: Semaphore,
 }
@@ -118,6 +120,7 @@ impl Transport {
             credentials,
             cfg,
             requests: AtomicU64::new(0),
+            attachment_requests: AtomicU64::new(0),
             budget,
             in_flight,
         })
@@ -129,6 +132,10 @@ impl Transport {
 
     pub(crate) fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn attachment_request_count(&self) -> u64 {
+        self.attachment_requests.load(Ordering::Relaxed)
     }
 
     /// `<base>/rest/api/3/<segments…>` with each segment percent-encoded.
@@ -210,6 +217,9 @@ impl Transport {
             self.budget.acquire().await;
             let permit = self.in_flight.acquire().await.ok();
             self.requests.fetch_add(1, Ordering::Relaxed);
+            if url.path().contains("/attachment/content/") {
+                self.attachment_requests.fetch_add(1, Ordering::Relaxed);
+            }
             tracing::debug!(%method, %url, attempt, "jira request");
             let mut req = self
                 .http

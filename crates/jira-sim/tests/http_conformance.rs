@@ -533,7 +533,7 @@ async fn search_jql_pages_fields_and_errors() {
     // unsupported JQL and bad tokens → 400
     for bad in [
         "summary ~ login",
-        "project = ENG OR project = OPS",
+        "project = ENG OR",
         "assignee = currentUser()",
         "project = NOPE",
     ] {

@@ -89,6 +89,14 @@ pub struct JiraConfig {
     /// Issues fetched per `search/jql` page (at most 100 with content fields).
     #[serde(default = "default_page_size")]
     pub page_size: u32,
+    /// Ceiling of the request rate to the site (requests/s). The client starts at 20/s,
+    /// grows while Jira answers well, halves on a 429 and follows the quota Jira's
+    /// rate-limit headers report; this caps how far it grows.
+    #[serde(default = "default_max_rate")]
+    pub max_requests_per_sec: f64,
+    /// Requests in flight at once.
+    #[serde(default = "default_max_concurrency")]
+    pub max_concurrency: usize,
     /// OAuth 2.0 (3LO) instead of email + API token; see `jira-index auth login`.
     #[serde(default)]
     pub oauth: Option<OAuthAppConfig>,
@@ -182,9 +190,19 @@ impl std::fmt::Debug for JiraConfig {
             .field("api_token_env", &self.api_token_env)
             .field("api_token", &self.api_token.as_ref().map(|_| "<redacted>"))
             .field("page_size", &self.page_size)
+            .field("max_requests_per_sec", &self.max_requests_per_sec)
+            .field("max_concurrency", &self.max_concurrency)
             .field("oauth", &self.oauth)
             .finish()
     }
+}
+
+fn default_max_rate() -> f64 {
+    100.0
+}
+
+fn default_max_concurrency() -> usize {
+    8
 }
 
 fn default_page_size() -> u32 {
@@ -504,6 +522,18 @@ impl Config {
             q.validate().map_err(|e| SyncError::Config {
                 detail: format!("vectors.{e}"),
             })?;
+        }
+        if !(self.jira.max_requests_per_sec >= 1.0 && self.jira.max_requests_per_sec.is_finite()) {
+            return bad(format!(
+                "jira.max_requests_per_sec = {}: must be at least 1",
+                self.jira.max_requests_per_sec
+            ));
+        }
+        if !(1..=64).contains(&self.jira.max_concurrency) {
+            return bad(format!(
+                "jira.max_concurrency = {}: must be between 1 and 64",
+                self.jira.max_concurrency
+            ));
         }
         if !(1..=100).contains(&self.jira.page_size) {
             return bad(format!(

@@ -238,6 +238,12 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
         .projects()
         .await
         .map_err(|e| SyncError::jira("listing projects", e))?;
+    let mut schemes: std::collections::BTreeMap<String, jira_cloud::model::PermissionScheme> =
+        Default::default();
+    let mut scheme_members: std::collections::BTreeMap<
+        String,
+        Vec<jira_cloud::model::SecurityLevelMember>,
+    > = Default::default();
     for p in &projects {
         let project = dir_project(p);
         let team_managed = project.team_managed;
@@ -264,13 +270,23 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
         let holders = if team_managed {
             access::team_managed_grants(&project, &dir.role_actors)
         } else {
-            let scheme = client.project_permission_scheme(&p.id).await.map_err(|e| {
-                SyncError::jira(
-                    format!("reading the permission scheme of project {}", p.key),
-                    e,
-                )
-            })?;
-            scheme
+            let scheme_id = client
+                .project_permission_scheme_id(&p.id)
+                .await
+                .map_err(|e| {
+                    SyncError::jira(
+                        format!("reading the permission scheme of project {}", p.key),
+                        e,
+                    )
+                })?;
+            // Many projects share a scheme: each is read once.
+            if !schemes.contains_key(&scheme_id) {
+                let scheme = client.permission_scheme(&scheme_id).await.map_err(|e| {
+                    SyncError::jira(format!("reading permission scheme {scheme_id}"), e)
+                })?;
+                schemes.insert(scheme_id.clone(), scheme);
+            }
+            schemes[&scheme_id]
                 .permissions
                 .iter()
                 .filter(|g| g.permission == BROWSE_PROJECTS)
@@ -295,19 +311,27 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
                 )
             })?
         {
-            for level in &scheme.levels {
+            if !scheme_members.contains_key(&scheme.id) {
                 let members = client
-                    .security_level_members(&scheme.id, &level.id)
+                    .security_scheme_members(&scheme.id)
                     .await
                     .map_err(|e| {
                         SyncError::jira(
                             format!(
-                                "reading members of security level {} ({})",
-                                level.name, p.key
+                                "reading the members of security scheme {} ({})",
+                                scheme.name, p.key
                             ),
                             e,
                         )
                     })?;
+                scheme_members.insert(scheme.id.clone(), members);
+            }
+            for level in &scheme.levels {
+                let members: Vec<&jira_cloud::model::SecurityLevelMember> = scheme_members
+                    [&scheme.id]
+                    .iter()
+                    .filter(|m| m.issue_security_level_id == level.id)
+                    .collect();
                 dir.security_levels.push(SecurityLevel {
                     project_id: p.id.clone(),
                     level_id: level.id.clone(),

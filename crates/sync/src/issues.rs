@@ -49,9 +49,11 @@ pub async fn sync_issues(
     }
     let data = DataDir::new(&cfg.data.dir);
     let store = StateStore::open(&data)?;
-    let directory: Directory = store.load_directory()?.ok_or_else(|| SyncError::NotSynced {
-        path: data.root().display().to_string(),
-    })?;
+    let directory: Directory = store
+        .load_directory()?
+        .ok_or_else(|| SyncError::NotSynced {
+            path: data.root().display().to_string(),
+        })?;
     let directory = Arc::new(directory);
     let client = jira_client(cfg)?;
     let documenter = Documenter::new(cfg, client.clone(), directory.clone(), index.embedder());

@@ -29,13 +29,19 @@ use crate::directory::{IdentityOutcome, refresh_directory};
 use crate::documents::IssueDocuments;
 use crate::progress::{Stage, report};
 use crate::stages::{
-    Documenter, add_counts, delete_issues, embed_batch, record_written, write_batch,
+    Documenter, add_counts, commit_index, delete_issues, embed_batch, record_written,
+    write_uncommitted,
 };
 use crate::state::{AttachmentCounts, DataDir, RunKind, RunRecord, SyncState, write_json_atomic};
 use crate::store::StateStore;
 
 /// Chunks per embedding batch (issues are never split across batches).
-const EMBED_BATCH_CHUNKS: usize = 64;
+const EMBED_BATCH_CHUNKS: usize = 256;
+/// Issues documented at once.
+const DOC_CONCURRENCY: usize = 8;
+/// Chunks written between two commits at most (and at most COMMIT_INTERVAL apart).
+const COMMIT_CHUNKS: usize = 20_000;
+const COMMIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What the document stage learnt over a run.
 struct Documented {
@@ -178,7 +184,9 @@ async fn fetch_full(
         "project = \"{key}\"{} ORDER BY updated ASC, key ASC",
         reading.dates
     );
-    let done = read_pages(client, jql, reading, tx, fetching).await?.is_some();
+    let done = read_pages(client, jql, reading, tx, fetching)
+        .await?
+        .is_some();
     if done {
         fetching.lock().full += 1;
     }
@@ -262,11 +270,14 @@ async fn fetch_all(
         plans.into_iter().partition(|p| p.since.is_some());
     let mut tasks = tokio::task::JoinSet::new();
     if !incremental.is_empty() {
-        let (client, reading, tx, fetching) =
-            (client.clone(), reading.clone(), tx.clone(), fetching.clone());
+        let (client, reading, tx, fetching) = (
+            client.clone(),
+            reading.clone(),
+            tx.clone(),
+            fetching.clone(),
+        );
         tasks.spawn(async move {
-            if let Err(e) = fetch_changes(&client, &incremental, &reading, &tx, &fetching).await
-            {
+            if let Err(e) = fetch_changes(&client, &incremental, &reading, &tx, &fetching).await {
                 tracing::error!(error = %e, "reading changes failed");
                 let mut out = fetching.lock();
                 for p in &incremental {
@@ -387,6 +398,12 @@ pub fn jira_client(cfg: &Config) -> Result<JiraClient, SyncError> {
     };
     let mut client_cfg = ClientConfig::new(base, auth);
     client_cfg.page_size = cfg.jira.page_size as usize;
+    client_cfg.max_concurrency = cfg.jira.max_concurrency;
+    client_cfg.rate_limit.max_per_sec = cfg.jira.max_requests_per_sec;
+    client_cfg.rate_limit.initial_per_sec = client_cfg
+        .rate_limit
+        .initial_per_sec
+        .min(cfg.jira.max_requests_per_sec);
     JiraClient::new(client_cfg).map_err(|e| SyncError::jira("creating the client", e))
 }
 
@@ -422,15 +439,10 @@ async fn sync_directory(
     cfg: &Config,
     started_ms: i64,
 ) -> Result<IdentityOutcome, SyncError> {
-    let outcome = refresh_directory(
-        client,
-        store,
-        cfg.identity.full_refresh_minutes,
-        started_ms,
-    )
-    .await?;
-    let bytes = serde_json::to_vec(&outcome.directory)
-        .map_err(|e| SyncError::Internal(e.to_string()))?;
+    let outcome =
+        refresh_directory(client, store, cfg.identity.full_refresh_minutes, started_ms).await?;
+    let bytes =
+        serde_json::to_vec(&outcome.directory).map_err(|e| SyncError::Internal(e.to_string()))?;
     let path = data.directory_file();
     if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
         write_json_atomic(&path, &outcome.directory)?;
@@ -440,7 +452,10 @@ async fn sync_directory(
         users = directory.users.len(),
         groups = directory.groups.len(),
         projects = directory.projects.len(),
-        full = outcome.full_reason.as_deref().unwrap_or("no (nothing changed)"),
+        full = outcome
+            .full_reason
+            .as_deref()
+            .unwrap_or("no (nothing changed)"),
         "identity synced"
     );
     Ok(outcome)
@@ -461,7 +476,9 @@ pub async fn run_identity_sync(cfg: &Config) -> Result<SyncReport, SyncError> {
     };
     let identity = sync_directory(&client, &data, &store, cfg, run.started_ms).await?;
     run.identity_full = identity.full_reason.is_some();
+    run.identity_ms = now_ms() - run.started_ms;
     run.api_calls = client.request_count();
+    run.attachment_calls = client.attachment_request_count();
     run.finished_ms = now_ms();
     let chunk_count = store
         .load()?
@@ -511,6 +528,7 @@ pub async fn run_sync_into(
     report(&progress, Stage::Identity, 0, Some(1));
     let identity = sync_directory(&client, &data, &store, cfg, run.started_ms).await?;
     run.identity_full = identity.full_reason.is_some();
+    run.identity_ms = now_ms() - run.started_ms;
     let directory = Arc::new(identity.directory);
     report(&progress, Stage::Identity, 1, Some(1));
 
@@ -553,7 +571,7 @@ pub async fn run_sync_into(
                 .flatten(),
         })
         .collect();
-    let (page_tx, mut page_rx) = mpsc::channel::<Vec<jira_cloud::model::Issue>>(4);
+    let (page_tx, page_rx) = mpsc::channel::<Vec<jira_cloud::model::Issue>>(4);
     let reading = Reading {
         fields: fields.clone(),
         page_size: cfg.jira.page_size,
@@ -584,7 +602,9 @@ pub async fn run_sync_into(
             .collect()
     };
     let doc_progress = progress.clone();
+    let documenter = Arc::new(documenter);
     let documenter = tokio::spawn(async move {
+        use futures::StreamExt;
         let mut out = Documented {
             seen: HashSet::new(),
             attachment_ids: HashSet::new(),
@@ -593,31 +613,58 @@ pub async fn run_sync_into(
             errors: Vec::new(),
             failed_projects: HashSet::new(),
         };
-        while let Some(page) = page_rx.recv().await {
-            for issue in page {
-                out.seen.insert(issue.id.clone());
-                report(&doc_progress, Stage::Documents, out.seen.len() as u64, None);
-                let done = match documenter.document(&issue).await {
-                    Ok(done) => done,
-                    Err(e) => {
-                        out.errors.push(e);
-                        if let Some(p) = &issue.fields.project {
-                            out.failed_projects.insert(p.key.clone());
-                        }
-                        continue;
-                    }
-                };
-                out.attachment_ids.extend(done.attachment_ids);
-                add_counts(&mut out.counts, &done.counts);
-                out.errors.extend(done.errors);
-                let docs = done.docs;
-                if known_hashes.get(&docs.issue_id) == Some(&docs.content_hash) {
-                    out.unchanged += 1;
+        // Issues are documented DOC_CONCURRENCY at a time, each its own task (comment
+        // pages and attachment downloads overlap; ADF and chunking use every core),
+        // and come out in the order they were read.
+        let issues = futures::stream::unfold(page_rx, |mut rx| async move {
+            rx.recv()
+                .await
+                .map(|page| (futures::stream::iter(page), rx))
+        })
+        .flatten();
+        let jobs = issues
+            .map(|issue| {
+                let documenter = documenter.clone();
+                tokio::spawn(async move {
+                    let done = documenter.document(&issue).await;
+                    let project = issue.fields.project.as_ref().map(|p| p.key.clone());
+                    (issue.id, project, done)
+                })
+            })
+            .buffered(DOC_CONCURRENCY);
+        let mut jobs = std::pin::pin!(jobs);
+        while let Some(joined) = jobs.next().await {
+            let (id, project, done) = match joined {
+                Ok(x) => x,
+                Err(e) => {
+                    out.errors
+                        .push(format!("documenting an issue stopped: {e}"));
+                    out.failed_projects.insert("(documents)".into());
                     continue;
                 }
-                if doc_tx.send(docs).await.is_err() {
-                    return out;
+            };
+            out.seen.insert(id);
+            report(&doc_progress, Stage::Documents, out.seen.len() as u64, None);
+            let done = match done {
+                Ok(done) => done,
+                Err(e) => {
+                    out.errors.push(e);
+                    if let Some(p) = project {
+                        out.failed_projects.insert(p);
+                    }
+                    continue;
                 }
+            };
+            out.attachment_ids.extend(done.attachment_ids);
+            add_counts(&mut out.counts, &done.counts);
+            out.errors.extend(done.errors);
+            let docs = done.docs;
+            if known_hashes.get(&docs.issue_id) == Some(&docs.content_hash) {
+                out.unchanged += 1;
+                continue;
+            }
+            if doc_tx.send(docs).await.is_err() {
+                return out;
             }
         }
         out
@@ -657,12 +704,33 @@ pub async fn run_sync_into(
 
     // Stage 5: writes. Each batch is committed before its issues' state is recorded,
     // so a crash leaves them to be written again, never marked done unwritten.
-    while let Some((issues, vectors)) = vec_rx.recv().await {
-        write_batch(&index, &issues, vectors).await?;
-        run.issues_indexed += issues.len();
-        report(&progress, Stage::Write, run.issues_indexed as u64, None);
-        run.chunks_written += issues.iter().map(|i| i.docs.len()).sum::<usize>();
-        record_written(&store, &mut state, issues)?;
+    // Commits are grouped (every COMMIT_CHUNKS chunks or COMMIT_INTERVAL): a crash
+    // redoes at most that much.
+    let mut pending: Vec<IssueDocuments> = Vec::new();
+    let mut pending_chunks = 0usize;
+    let mut last_commit = std::time::Instant::now();
+    loop {
+        let next = vec_rx.recv().await;
+        let done = next.is_none();
+        if let Some((issues, vectors)) = next {
+            write_uncommitted(&index, &issues, vectors).await?;
+            run.issues_indexed += issues.len();
+            report(&progress, Stage::Write, run.issues_indexed as u64, None);
+            let chunks = issues.iter().map(|i| i.docs.len()).sum::<usize>();
+            run.chunks_written += chunks;
+            pending_chunks += chunks;
+            pending.extend(issues);
+        }
+        let due = pending_chunks >= COMMIT_CHUNKS || last_commit.elapsed() >= COMMIT_INTERVAL;
+        if !pending.is_empty() && (done || due) {
+            commit_index(&index).await?;
+            record_written(&store, &mut state, std::mem::take(&mut pending))?;
+            pending_chunks = 0;
+            last_commit = std::time::Instant::now();
+        }
+        if done {
+            break;
+        }
     }
     embedding
         .await
@@ -697,7 +765,8 @@ pub async fn run_sync_into(
     // failed to fetch. A moved issue is present under its new project.
     let failed_keys: BTreeSet<&str> = failed_projects.iter().map(|(k, _)| k.as_str()).collect();
     // A reader that stopped without naming its project: nothing is known to be gone.
-    let reader_lost = failed_keys.contains("(reader)");
+    let reader_lost =
+        failed_keys.contains("(reader)") || failed_doc_projects.contains("(documents)");
     let gone: Vec<String> = state
         .issues
         .iter()
@@ -762,6 +831,7 @@ pub async fn run_sync_into(
     }
 
     run.api_calls = client.request_count();
+    run.attachment_calls = client.attachment_request_count();
     run.finished_ms = now_ms();
     for e in &run.errors {
         tracing::warn!("{e}");

@@ -199,6 +199,17 @@ pub(crate) async fn write_batch(
     issues: &[IssueDocuments],
     vectors: Option<Vec<Vec<f32>>>,
 ) -> Result<(), SyncError> {
+    write_uncommitted(index, issues, vectors).await?;
+    commit_index(index).await
+}
+
+/// Replaces each issue's chunks in the index, visible and durable after the next
+/// [`commit_index`].
+pub(crate) async fn write_uncommitted(
+    index: &Arc<SearchIndex>,
+    issues: &[IssueDocuments],
+    vectors: Option<Vec<Vec<f32>>>,
+) -> Result<(), SyncError> {
     let writer = index.clone();
     let batch = issues.to_vec();
     tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
@@ -210,11 +221,19 @@ pub(crate) async fn write_batch(
             writer.upsert(&item.docs, vecs)?;
             offset += n;
         }
-        writer.commit()?;
         Ok(())
     })
     .await
     .map_err(|e| SyncError::Internal(e.to_string()))?
+}
+
+/// Commits what was written (vectors flushed first, then the keyword index).
+pub(crate) async fn commit_index(index: &Arc<SearchIndex>) -> Result<(), SyncError> {
+    let writer = index.clone();
+    tokio::task::spawn_blocking(move || writer.commit())
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))?
+        .map_err(SyncError::from)
 }
 
 /// Removes issues (all their chunks) from the index and commits.

@@ -99,6 +99,9 @@ pub struct RunRecord {
     /// Whether group members, roles, grants and levels were read in full.
     #[serde(default)]
     pub identity_full: bool,
+    /// How long the identity stage took (ms).
+    #[serde(default)]
+    pub identity_ms: i64,
     pub chunks_written: usize,
     /// Projects read incrementally (changes since their checkpoint, plus the id set).
     #[serde(default)]
@@ -106,7 +109,11 @@ pub struct RunRecord {
     /// Projects read in full (first run, new in scope, settings changed, `--force`).
     #[serde(default)]
     pub projects_full: usize,
+    /// HTTP requests to Jira, retries and attachment downloads included.
     pub api_calls: u64,
+    /// Of `api_calls`, the requests for attachment bytes.
+    #[serde(default)]
+    pub attachment_calls: u64,
     /// Attachments: downloaded now, text from the cache, not downloaded by policy
     /// (size, type), failed (download or extraction; each also in `errors`).
     #[serde(default)]

@@ -100,7 +100,10 @@ impl StateStore {
                 path: legacy.display().to_string(),
                 source,
             })?;
-            tracing::info!(issues = state.issues.len(), "imported state.json into state.db");
+            tracing::info!(
+                issues = state.issues.len(),
+                "imported state.json into state.db"
+            );
         }
         Ok(store)
     }
@@ -157,51 +160,53 @@ impl StateStore {
     pub fn load(&self) -> Result<SyncState, SyncError> {
         let mut state = SyncState::default();
         {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, key, project_id, project_key, content_hash, updated_ms FROM issues",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    IssueState {
-                        key: r.get(1)?,
-                        project_id: r.get(2)?,
-                        project_key: r.get(3)?,
-                        content_hash: r.get(4)?,
-                        updated: r.get(5)?,
-                        chunk_ids: Vec::new(),
-                        chunk_hashes: Vec::new(),
-                    },
-                ))
-            })
-            .map_err(self.err())?;
-        for row in rows {
-            let (id, s) = row.map_err(self.err())?;
-            state.issues.insert(id, s);
-        }
-        let mut stmt = conn
-            .prepare_cached("SELECT issue_id, chunk_id, content_hash FROM chunks ORDER BY issue_id, seq")
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .map_err(self.err())?;
-        for row in rows {
-            let (issue, chunk, hash) = row.map_err(self.err())?;
-            if let Some(s) = state.issues.get_mut(&issue) {
-                s.chunk_ids.push(chunk);
-                s.chunk_hashes.push(hash);
+            let conn = self.conn();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT id, key, project_id, project_key, content_hash, updated_ms FROM issues",
+                )
+                .map_err(self.err())?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        IssueState {
+                            key: r.get(1)?,
+                            project_id: r.get(2)?,
+                            project_key: r.get(3)?,
+                            content_hash: r.get(4)?,
+                            updated: r.get(5)?,
+                            chunk_ids: Vec::new(),
+                            chunk_hashes: Vec::new(),
+                        },
+                    ))
+                })
+                .map_err(self.err())?;
+            for row in rows {
+                let (id, s) = row.map_err(self.err())?;
+                state.issues.insert(id, s);
             }
-        }
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT issue_id, chunk_id, content_hash FROM chunks ORDER BY issue_id, seq",
+                )
+                .map_err(self.err())?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(self.err())?;
+            for row in rows {
+                let (issue, chunk, hash) = row.map_err(self.err())?;
+                if let Some(s) = state.issues.get_mut(&issue) {
+                    s.chunk_ids.push(chunk);
+                    s.chunk_hashes.push(hash);
+                }
+            }
         }
         state.checkpoint = self.checkpoint()?;
         state.runs = self.runs(RUNS_LOADED)?;
@@ -289,7 +294,8 @@ impl StateStore {
     pub fn set_checkpoint(&self, cp: &Checkpoint) -> Result<(), SyncError> {
         let conn = self.conn();
         let tx = conn.unchecked_transaction().map_err(self.err())?;
-        tx.execute("DELETE FROM checkpoints", []).map_err(self.err())?;
+        tx.execute("DELETE FROM checkpoints", [])
+            .map_err(self.err())?;
         for (k, ms) in &cp.projects {
             tx.execute(
                 "INSERT INTO checkpoints(project_key, updated_ms) VALUES (?1, ?2)",
@@ -323,12 +329,11 @@ impl StateStore {
                 ],
             )
             .map_err(self.err())?;
-        conn
-            .execute(
-                "DELETE FROM runs WHERE id <= (SELECT MAX(id) FROM runs) - ?1",
-                [RUN_HISTORY],
-            )
-            .map_err(self.err())?;
+        conn.execute(
+            "DELETE FROM runs WHERE id <= (SELECT MAX(id) FROM runs) - ?1",
+            [RUN_HISTORY],
+        )
+        .map_err(self.err())?;
         Ok(())
     }
 
@@ -355,20 +360,18 @@ impl StateStore {
 
     fn meta(&self, key: &str) -> Result<Option<String>, SyncError> {
         let conn = self.conn();
-        conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(self.err())
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<(), SyncError> {
         let conn = self.conn();
-        conn
-            .execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
-                [key, value],
-            )
-            .map_err(self.err())?;
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+            [key, value],
+        )
+        .map_err(self.err())?;
         Ok(())
     }
 
@@ -387,7 +390,13 @@ impl StateStore {
     pub fn save_directory(&self, dir: &Directory) -> Result<(), SyncError> {
         let conn = self.conn();
         let tx = conn.unchecked_transaction().map_err(self.err())?;
-        for table in ["users", "groups", "group_members", "projects", "permissions"] {
+        for table in [
+            "users",
+            "groups",
+            "group_members",
+            "projects",
+            "permissions",
+        ] {
             tx.execute(&format!("DELETE FROM {table}"), [])
                 .map_err(self.err())?;
         }
@@ -418,7 +427,9 @@ impl StateStore {
                 }
             }
             let mut p = tx
-                .prepare_cached("INSERT OR REPLACE INTO projects VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO projects VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
                 .map_err(self.err())?;
             for x in &dir.projects {
                 p.execute(params![

@@ -1,0 +1,90 @@
+//! How close a whole sync with the real embedder on CPU comes to the raw embedder:
+//! the small preset (1,000 issues) is synced keyword-only to learn its chunks; the raw
+//! embedder then embeds exactly those chunk texts in one call (sorted by length, the
+//! best case), and a fresh full sync with the embedder runs on the same site. Both
+//! are reported in tokens/s of the same chunks, with their ratio (target >= 85%).
+//!
+//! `cargo bench --bench sync_embed` (`SYNC_PRESET=skeleton|small`, default small;
+//! needs the embedding model, fetched once into the cache)
+
+use std::time::Instant;
+
+use jira_sim::generate::GenConfig;
+use sync::state::DataDir;
+use sync::store::StateStore;
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let preset = std::env::var("SYNC_PRESET").unwrap_or_else(|_| "small".into());
+    let gen_cfg = match preset.as_str() {
+        "skeleton" => GenConfig::skeleton(7),
+        _ => GenConfig::small(7),
+    };
+    let tmp = tempfile::tempdir()?;
+    let site = jira_index_tests::start_site(&gen_cfg, &tmp.path().join("data"), true).await?;
+
+    // The chunks of the site, from a keyword-only run.
+    let mut keyword = site.config.clone();
+    keyword.embedding.enabled = false;
+    keyword.data.dir = tmp.path().join("keyword");
+    sync::run_sync(&keyword, None, &Default::default()).await?;
+    let state = StateStore::open(&DataDir::new(&keyword.data.dir))?.load()?;
+    let kw_index = sync::state::open_index(&keyword, None)?;
+    let mut texts = Vec::new();
+    for s in state.issues.values() {
+        for id in &s.chunk_ids {
+            if let Some(doc) = kw_index.get_chunk(id)? {
+                texts.push(doc.embed_text);
+            }
+        }
+    }
+    drop(kw_index);
+    let embedder = tokio::task::spawn_blocking({
+        let cfg = site.config.clone();
+        move || sync::pipeline::load_embedder(&cfg)
+    })
+    .await??
+    .ok_or_else(|| anyhow::anyhow!("embedding is disabled in the site config"))?;
+    let tokens: usize = texts.iter().map(|t| embedder.count_tokens(t)).sum();
+    println!(
+        "preset {preset}: {} issues, {} chunks, {} tokens",
+        state.issues.len(),
+        texts.len(),
+        tokens
+    );
+
+    // The raw embedder on exactly those texts.
+    let raw_secs = tokio::task::spawn_blocking({
+        let embedder = embedder.clone();
+        move || -> anyhow::Result<f64> {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let t = Instant::now();
+            embedder.embed(&refs)?;
+            Ok(t.elapsed().as_secs_f64())
+        }
+    })
+    .await??;
+    let raw = tokens as f64 / raw_secs;
+    println!("raw embedder: {raw_secs:.1} s = {raw:.0} tokens/s");
+
+    // The whole sync with the same embedder, from scratch.
+    let t = Instant::now();
+    let report = sync::run_sync(&site.config, Some(embedder), &Default::default()).await?;
+    let sync_secs = t.elapsed().as_secs_f64();
+    let whole = tokens as f64 / sync_secs;
+    println!(
+        "whole sync with the embedder: {} issues, {} chunks in {sync_secs:.1} s = {whole:.0} tokens/s",
+        report.run.issues_seen, report.chunk_count
+    );
+    println!(
+        "sync / raw embedder: {:.1}% (target >= 85%)",
+        100.0 * whole / raw
+    );
+    Ok(())
+}
