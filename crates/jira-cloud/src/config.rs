@@ -47,7 +47,8 @@ impl ClientConfig {
 /// The AIMD token bucket shared by every client of one site.
 ///
 /// The request rate starts at `initial_per_sec`, grows by `increase_per_success` after
-/// each successful answer up to `max_per_sec`, and halves on every 429 down to
+/// each successful answer (four times that until Jira first answers 429 or says it is
+/// near the limit) up to `max_per_sec`, and halves on every 429 down to
 /// `min_per_sec`. Rate-limit headers (`RateLimit`, `X-RateLimit-*`) can cap it further.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateLimitConfig {

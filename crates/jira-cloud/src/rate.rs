@@ -55,6 +55,9 @@ pub(crate) struct SiteBudget {
 #[derive(Debug)]
 struct BudgetState {
     rate: f64,
+    /// Until the first 429 or near-limit signal the rate grows [`SLOW_START_FACTOR`]
+    /// times faster (like TCP's slow start); after it, additively.
+    slow_start: bool,
     tokens: f64,
     last_refill: Instant,
     blocked_until: Option<Instant>,
@@ -65,6 +68,9 @@ struct BudgetState {
     policies: Vec<(String, f64, f64)>,
 }
 
+/// How much faster the rate grows before Jira first pushes back.
+const SLOW_START_FACTOR: f64 = 4.0;
+
 static SITES: OnceLock<Mutex<HashMap<String, Weak<SiteBudget>>>> = OnceLock::new();
 
 impl SiteBudget {
@@ -73,6 +79,7 @@ impl SiteBudget {
         SiteBudget {
             state: Mutex::new(BudgetState {
                 rate: cfg.initial_per_sec,
+                slow_start: true,
                 tokens: cfg.burst,
                 last_refill: Instant::now(),
                 blocked_until: None,
@@ -137,15 +144,22 @@ impl SiteBudget {
         }
     }
 
-    /// A 2xx answer: additive increase (held back when Jira says we are near the limit).
+    /// A 2xx answer: additive increase (faster during slow start; held back when Jira
+    /// says we are near the limit).
     pub(crate) fn on_success(&self, headers: &HeaderMap) {
         let near = header_str(headers, "x-ratelimit-nearlimit")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let mut s = self.lock();
         if near {
+            s.slow_start = false;
             s.rate = (s.rate * 0.75).max(self.cfg.min_per_sec);
         } else {
-            s.rate = (s.rate + self.cfg.increase_per_success).min(self.cfg.max_per_sec);
+            let step = if s.slow_start {
+                self.cfg.increase_per_success * SLOW_START_FACTOR
+            } else {
+                self.cfg.increase_per_success
+            };
+            s.rate = (s.rate + step).min(self.cfg.max_per_sec);
         }
     }
 
@@ -155,6 +169,7 @@ impl SiteBudget {
         let now = Instant::now();
         let mut s = self.lock();
         s.throttled += 1;
+        s.slow_start = false;
         s.rate = (s.rate / 2.0).max(self.cfg.min_per_sec);
         s.tokens = 0.0;
         s.last_refill = now;
@@ -522,6 +537,25 @@ mod tests {
             increase_per_success: 1.0,
             burst: 2.0,
         }
+    }
+
+    #[test]
+    fn slow_start_grows_fast_until_the_first_push_back() {
+        let b = SiteBudget::new(RateLimitConfig {
+            max_per_sec: 100.0,
+            ..cfg()
+        });
+        b.on_success(&HeaderMap::new());
+        assert_eq!(b.snapshot().rate_per_sec, 10.0 + SLOW_START_FACTOR);
+        b.on_throttled(Duration::ZERO);
+        let halved = (10.0 + SLOW_START_FACTOR) / 2.0;
+        assert_eq!(b.snapshot().rate_per_sec, halved);
+        b.on_success(&HeaderMap::new());
+        assert_eq!(
+            b.snapshot().rate_per_sec,
+            halved + 1.0,
+            "additive after a 429"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
 use crate::config::IndexingConfig;
-use crate::state::{DataDir, read_json, write_json_atomic};
+use crate::state::{DataDir, read_json, write_json_replace};
 
 /// What the index gets for one attachment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +93,7 @@ impl AttachmentCache {
 
     pub fn put(&self, id: &str, entry: &CachedText) -> Result<(), SyncError> {
         match self.path(id) {
-            Some(p) => write_json_atomic(&p, entry),
+            Some(p) => write_json_replace(&p, entry),
             None => Ok(()),
         }
     }

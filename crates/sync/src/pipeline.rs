@@ -36,7 +36,7 @@ use crate::state::{AttachmentCounts, DataDir, RunKind, RunRecord, SyncState, wri
 use crate::store::StateStore;
 
 /// Chunks per embedding batch (issues are never split across batches).
-const EMBED_BATCH_CHUNKS: usize = 256;
+const EMBED_BATCH_CHUNKS: usize = 1024;
 /// Issues documented at once.
 const DOC_CONCURRENCY: usize = 8;
 /// Chunks written between two commits at most (and at most COMMIT_INTERVAL apart).

@@ -153,8 +153,20 @@ pub struct Checkpoint {
     pub projects: BTreeMap<String, i64>,
 }
 
-/// Writes `value` as JSON to `path` atomically.
+/// Writes `value` as JSON to `path` atomically and durably (fsync of the file and its
+/// directory).
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), SyncError> {
+    write_json(path, value, true)
+}
+
+/// Writes `value` as JSON to `path` atomically (temp file + rename) without fsync: for
+/// caches, where a file lost to a power cut only costs recomputing it (an unreadable
+/// entry reads as absent).
+pub fn write_json_replace<T: Serialize>(path: &Path, value: &T) -> Result<(), SyncError> {
+    write_json(path, value, false)
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T, durable: bool) -> Result<(), SyncError> {
     let io = |source| SyncError::Io {
         path: path.display().to_string(),
         source,
@@ -164,10 +176,12 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Syn
     let mut tmp = tempfile_in(dir).map_err(io)?;
     let bytes = serde_json::to_vec(value).map_err(|e| SyncError::Internal(e.to_string()))?;
     tmp.1.write_all(&bytes).map_err(io)?;
-    tmp.1.sync_all().map_err(io)?;
+    if durable {
+        tmp.1.sync_all().map_err(io)?;
+    }
     std::fs::rename(&tmp.0, path).map_err(io)?;
     // The rename is durable once the directory is synced.
-    if let Ok(d) = std::fs::File::open(dir) {
+    if durable && let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(())
