@@ -188,6 +188,11 @@ impl SearchIndex {
         Ok(self.keyword.count())
     }
 
+    /// Whether a vector store is open (embedded or on a server).
+    pub fn has_vector_store(&self) -> bool {
+        self.vectors.is_some()
+    }
+
     /// Number of stored vectors (0 without a vector store).
     pub fn vector_count(&self) -> Result<usize, IndexError> {
         match &self.vectors {

@@ -199,23 +199,29 @@ pub(crate) async fn write_batch(
     issues: &[IssueDocuments],
     vectors: Option<Vec<Vec<f32>>>,
 ) -> Result<(), SyncError> {
-    write_uncommitted(index, issues, vectors).await?;
+    let replace = vec![true; issues.len()];
+    write_uncommitted(index, issues, vectors, replace).await?;
     commit_index(index).await
 }
 
-/// Replaces each issue's chunks in the index, visible and durable after the next
-/// [`commit_index`].
+/// Writes each issue's chunks, visible and durable after the next [`commit_index`].
+/// `replace[i]`: the index may hold older chunks of issue `i`, which are removed
+/// first; `false` only for an issue the index has never held (nothing to remove —
+/// chunks are upserted by id anyway).
 pub(crate) async fn write_uncommitted(
     index: &Arc<SearchIndex>,
     issues: &[IssueDocuments],
     vectors: Option<Vec<Vec<f32>>>,
+    replace: Vec<bool>,
 ) -> Result<(), SyncError> {
     let writer = index.clone();
     let batch = issues.to_vec();
     tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
         let mut offset = 0usize;
-        for item in &batch {
-            writer.delete_issue(&item.issue_id)?;
+        for (i, item) in batch.iter().enumerate() {
+            if replace.get(i).copied().unwrap_or(true) {
+                writer.delete_issue(&item.issue_id)?;
+            }
             let n = item.docs.len();
             let vecs = vectors.as_ref().map(|v| &v[offset..offset + n]);
             writer.upsert(&item.docs, vecs)?;
