@@ -293,4 +293,11 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
     assert_eq!(full.run.projects_incremental, 0);
     assert_eq!(index_of(&cfg), index_of(&fresh));
     assert_eq!(back.chunk_count, full.chunk_count);
+
+    // An identity-only sync (what an admin or an identity webhook asks for) reads in
+    // full even when the audit log shows nothing yet; a full sync right after does not.
+    let asked = sync::run_identity_sync(&cfg).await.unwrap();
+    assert!(asked.run.identity_full);
+    let after = run(&site, &cfg).await;
+    assert!(!after.run.identity_full);
 }

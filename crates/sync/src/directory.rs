@@ -53,11 +53,14 @@ fn is_issue_record(r: &AuditRecord) -> bool {
 }
 
 /// The identity stage: re-reads what is cheap, and the rest only when something may
-/// have changed (see the module doc). Stores the directory and its bookkeeping.
+/// have changed (see the module doc), or always with `force_full` (an identity-only
+/// sync: an admin or a webhook says identity changed, and Jira may not have written
+/// the audit record yet). Stores the directory and its bookkeeping.
 pub async fn refresh_directory(
     client: &JiraClient,
     store: &StateStore,
     full_refresh_minutes: u64,
+    force_full: bool,
     started_ms: i64,
 ) -> Result<IdentityOutcome, SyncError> {
     let meta = store.identity_meta()?;
@@ -87,7 +90,9 @@ pub async fn refresh_directory(
         .collect();
     let identity_change = fresh.iter().find(|r| !is_issue_record(r));
     let max_age_ms = (full_refresh_minutes as i64).saturating_mul(60_000);
-    let mut full_reason = if previous.is_none() {
+    let mut full_reason = if force_full {
+        Some("identity-only sync (asked for, or a webhook named a change)".to_string())
+    } else if previous.is_none() {
         Some("first identity read".to_string())
     } else if !audit_readable {
         Some("the audit log cannot be read".to_string())

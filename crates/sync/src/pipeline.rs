@@ -437,10 +437,17 @@ async fn sync_directory(
     data: &DataDir,
     store: &StateStore,
     cfg: &Config,
+    force_full: bool,
     started_ms: i64,
 ) -> Result<IdentityOutcome, SyncError> {
-    let outcome =
-        refresh_directory(client, store, cfg.identity.full_refresh_minutes, started_ms).await?;
+    let outcome = refresh_directory(
+        client,
+        store,
+        cfg.identity.full_refresh_minutes,
+        force_full,
+        started_ms,
+    )
+    .await?;
     let bytes =
         serde_json::to_vec(&outcome.directory).map_err(|e| SyncError::Internal(e.to_string()))?;
     let path = data.directory_file();
@@ -461,7 +468,8 @@ async fn sync_directory(
     Ok(outcome)
 }
 
-/// Syncs identity only: users, groups and members, roles, grants and security levels.
+/// Syncs identity only, always in full: users, groups and members, roles, grants and
+/// security levels (what `sync --identity-only` and identity webhooks run).
 /// Touches no chunk: group, role and scheme changes take effect in searches through
 /// the principal sets expanded at query time, without rewriting the index.
 pub async fn run_identity_sync(cfg: &Config) -> Result<SyncReport, SyncError> {
@@ -474,7 +482,7 @@ pub async fn run_identity_sync(cfg: &Config) -> Result<SyncReport, SyncError> {
         kind: RunKind::Identity,
         ..Default::default()
     };
-    let identity = sync_directory(&client, &data, &store, cfg, run.started_ms).await?;
+    let identity = sync_directory(&client, &data, &store, cfg, true, run.started_ms).await?;
     run.identity_full = identity.full_reason.is_some();
     run.identity_ms = now_ms() - run.started_ms;
     run.api_calls = client.request_count();
@@ -526,7 +534,7 @@ pub async fn run_sync_into(
     // Stage 1: identity, and the deletions the audit log reports.
     let progress = opts.progress.clone();
     report(&progress, Stage::Identity, 0, Some(1));
-    let identity = sync_directory(&client, &data, &store, cfg, run.started_ms).await?;
+    let identity = sync_directory(&client, &data, &store, cfg, false, run.started_ms).await?;
     run.identity_full = identity.full_reason.is_some();
     run.identity_ms = now_ms() - run.started_ms;
     let directory = Arc::new(identity.directory);
