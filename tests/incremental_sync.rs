@@ -62,15 +62,19 @@ fn keys(site: &SimSite, project: &str) -> Vec<String> {
 }
 
 /// What alice finds, and what the oracle says she should.
+/// Alice's account id.
+fn alice(ws: &jira_sim::model::Workspace) -> String {
+    ws.user_by_email("alice@example.com")
+        .unwrap()
+        .account_id
+        .clone()
+}
+
 fn search(site: &SimSite, cfg: &sync::Config, word: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let alice = {
         let ws = site.handle.workspace();
         let ws = ws.read().unwrap();
-        let id = ws
-            .user_by_email("alice@example.com")
-            .unwrap()
-            .account_id
-            .clone();
+        let id = alice(&ws);
         ws.issues_matching(&id, word)
     };
     let searcher = sync::Searcher::open(cfg, None).unwrap();
@@ -126,11 +130,7 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
     let alice_sees = {
         let ws = site.handle.workspace();
         let ws = ws.read().unwrap();
-        let id = ws
-            .user_by_email("alice@example.com")
-            .unwrap()
-            .account_id
-            .clone();
+        let id = alice(&ws);
         ws.visible_issue_keys(&id)
     };
     let edited = eng
@@ -204,11 +204,7 @@ async fn incremental_runs_catch_every_change_and_filters_reconcile() {
     let removals: Vec<Mutation> = {
         let ws = site.handle.workspace();
         let ws = ws.read().unwrap();
-        let id = ws
-            .user_by_email("alice@example.com")
-            .unwrap()
-            .account_id
-            .clone();
+        let id = alice(&ws);
         ws.groups
             .iter()
             .filter(|g| g.members.contains(&id))
