@@ -2,6 +2,8 @@
 //! starts the simulator on loopback and points a sync config at it. Test code only;
 //! the product lives in `crates/`.
 
+pub mod quality;
+
 use std::path::Path;
 
 use jira_sim::SimOptions;

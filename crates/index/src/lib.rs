@@ -26,7 +26,7 @@ pub use assets::{AssetPaths, default_cache_dir, ensure_assets};
 pub use embedder::{Embedder, EmbedderOptions, MAX_TOKENS, cosine};
 pub use error::IndexError;
 pub use keyword::KeywordIndex;
-pub use search::SearchIndex;
+pub use search::{Fusion, SearchIndex};
 pub use server_store::{QdrantServerConfig, QdrantServerStore};
 pub use vector::{EdgeStore, EdgeStoreOptions, VectorStore, WAL_PRUNE_BYTES, point_id};
 

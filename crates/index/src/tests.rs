@@ -710,7 +710,8 @@ fn hybrid_search_with_real_embedder() {
             Some("issue:1:0"),
             "{hits:?}"
         );
-        // Keyword + vector agree on the dashboard issue: hybrid ranks it first with RRF scores.
+        // Keyword + vector agree on the dashboard issue: hybrid ranks it first, its
+        // score the convex combination (at most 1: cosine and BM25 / best BM25).
         let hits = idx
             .search(&req("dashboard loading slowly", &me, SearchMode::Hybrid))
             .expect("hybrid");
@@ -720,7 +721,26 @@ fn hybrid_search_with_real_embedder() {
             "{hits:?}"
         );
         assert!(
-            hits[0].score <= 2.0 / 61.0 + 1e-6 && hits[0].score > 1.0 / 62.0,
+            hits[0].score <= 1.0 + 1e-6 && hits[0].score > 0.05,
+            "fused score {}",
+            hits[0].score
+        );
+        // A query naming an issue key ranks by rank fusion: the key's chunk comes first
+        // even though its text says nothing like the rest of the query.
+        let hits = idx
+            .search(&req(
+                "ENG-3 problems logging into my account",
+                &me,
+                SearchMode::Hybrid,
+            ))
+            .expect("hybrid");
+        assert_eq!(
+            hits.first().map(|h| h.issue_key.as_str()),
+            Some("ENG-3"),
+            "{hits:?}"
+        );
+        assert!(
+            hits[0].score <= 2.0 / 61.0 + 1e-6,
             "rrf score {}",
             hits[0].score
         );

@@ -579,28 +579,50 @@ impl Texter<'_> {
             .join(" ")
     }
 
-    fn summary(&self, rng: &mut ChaCha8Rng) -> String {
-        let c = pick(rng, self.topic.components);
+    /// A summary and what it is about. The draws are those the generator always made,
+    /// so recording the subject changes no generated site.
+    fn summary(&self, rng: &mut ChaCha8Rng) -> (String, Subject) {
+        let c = pick(rng, self.topic.components).to_string();
+        let mut subject = Subject {
+            topic: self.topic.labels[0].to_string(),
+            ..Subject::default()
+        };
         let mut s = match rng.gen_range(0..5) {
-            0 => format!("{} {}", c, pick::<&str>(rng, self.topic.symptoms)),
-            1 => format!("Add {} to the {}", pick(rng, self.topic.features), c),
-            2 => format!(
-                "Investigate why the {} {}",
-                c,
-                pick(rng, self.topic.symptoms)
-            ),
-            3 => format!("Update documentation for the {c}"),
-            _ => format!(
-                "{} on {}",
-                pick(rng, self.topic.symptoms),
-                pick(rng, &ENVIRONMENTS)
-            ),
+            0 => {
+                let s = pick::<&str>(rng, self.topic.symptoms).to_string();
+                let text = format!("{c} {s}");
+                (subject.component, subject.symptom) = (Some(c), Some(s));
+                text
+            }
+            1 => {
+                let f = pick::<&str>(rng, self.topic.features).to_string();
+                let text = format!("Add {f} to the {c}");
+                (subject.component, subject.feature) = (Some(c), Some(f));
+                text
+            }
+            2 => {
+                let s = pick::<&str>(rng, self.topic.symptoms).to_string();
+                let text = format!("Investigate why the {c} {s}");
+                (subject.component, subject.symptom) = (Some(c), Some(s));
+                text
+            }
+            3 => {
+                let text = format!("Update documentation for the {c}");
+                subject.component = Some(c);
+                text
+            }
+            _ => {
+                let s = pick::<&str>(rng, self.topic.symptoms).to_string();
+                let text = format!("{s} on {}", pick(rng, &ENVIRONMENTS));
+                subject.symptom = Some(s);
+                text
+            }
         };
         if let Some(first) = s.get(0..1) {
             let up = first.to_uppercase();
             s.replace_range(0..1, &up);
         }
-        s
+        (s, subject)
     }
 
     fn paragraph(&self, rng: &mut ChaCha8Rng, text: String) -> Block {
@@ -1396,7 +1418,7 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
         let topic = &TOPICS[rng.gen_range(0..TOPICS.len())];
         let tx = Texter { topic };
         let marker = rng.gen_bool(0.15);
-        let summary = tx.summary(&mut rng);
+        let (summary, subject) = tx.summary(&mut rng);
         let description = tx.description(&mut rng, marker);
         let description_text = description.plain_text();
         let crowd = &people[pidx];
@@ -1519,6 +1541,7 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
             group_custom_fields,
             comments,
             attachments: Vec::new(),
+            subject: Some(subject),
         });
         next_id += 1;
     }

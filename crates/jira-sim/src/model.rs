@@ -264,6 +264,20 @@ pub struct Issue {
     /// Files attached to the issue (they are visible to whoever sees the issue).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// What the summary is about, as the generator chose it: the ground truth of the
+    /// labeled query set (none for issues created later through the admin API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
+}
+
+/// The subject of a generated issue's summary: its topic (the topic's first label,
+/// e.g. `payments`) and the component, symptom or feature phrase the summary names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct Subject {
+    pub topic: String,
+    pub component: Option<String>,
+    pub symptom: Option<String>,
+    pub feature: Option<String>,
 }
 
 /// What an attachment's bytes are made of (see [`crate::files`]).

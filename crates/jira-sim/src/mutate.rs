@@ -192,6 +192,7 @@ impl Workspace {
             updated: now,
             security_level_id: None,
             restricted_to_role_ids: vec![],
+            subject: None,
             user_custom_fields: Default::default(),
             group_custom_fields: Default::default(),
             comments: vec![],
