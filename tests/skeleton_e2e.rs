@@ -146,3 +146,71 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
     assert_eq!(again.run.issues_indexed, 0, "{:?}", again.run);
     assert_eq!(again.run.issues_deleted, 0);
 }
+
+/// A run that dies between writing vectors and committing the keyword index: the next
+/// open removes the half-written issues from both stores, and the next sync indexes
+/// them again, ending with the same chunks in both stores as before the crash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_interrupted_between_the_stores_is_repaired_and_reindexed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = start_site(&GenConfig::skeleton(7), &tmp.path().join("data"), true)
+        .await
+        .unwrap();
+    let cfg = site.config.clone();
+    let embedder = tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&cfg))
+        .await
+        .unwrap()
+        .unwrap();
+    sync::run_sync(&site.config, embedder.clone(), &Default::default())
+        .await
+        .unwrap();
+    let chunk_ids = |index: &index::SearchIndex, issues: &[String]| -> Vec<String> {
+        issues
+            .iter()
+            .flat_map(|id| index.issue_chunk_ids(id).unwrap())
+            .collect()
+    };
+    let (victims, before, count) = {
+        let index = sync::state::open_index(&site.config, embedder.clone()).unwrap();
+        let state =
+            sync::store::StateStore::open(&sync::state::DataDir::new(&site.config.data.dir))
+                .unwrap()
+                .load()
+                .unwrap();
+        let victims: Vec<String> = state.issues.keys().take(3).cloned().collect();
+        let before = chunk_ids(&index, &victims);
+        assert!(!before.is_empty());
+        let count = index.chunk_count().unwrap();
+        assert_eq!(index.vector_count().unwrap(), count);
+        // The interrupted write: the issues are deleted (vectors: durable at once),
+        // and the process dies before the keyword commit.
+        index.begin_write(&victims).unwrap();
+        for id in &victims {
+            index.delete_issue(id).unwrap();
+        }
+        (victims, before, count)
+    };
+    {
+        let index = sync::state::open_index(&site.config, embedder.clone()).unwrap();
+        let mut recovered = index.recovered_issues().unwrap();
+        recovered.sort();
+        let mut want = victims.clone();
+        want.sort();
+        assert_eq!(recovered, want);
+        assert_eq!(index.chunk_count().unwrap(), index.vector_count().unwrap());
+        assert!(chunk_ids(&index, &victims).is_empty());
+    }
+    let report = sync::run_sync(&site.config, embedder.clone(), &Default::default())
+        .await
+        .unwrap();
+    assert!(
+        report.run.issues_indexed >= victims.len(),
+        "{:?}",
+        report.run
+    );
+    let index = sync::state::open_index(&site.config, embedder).unwrap();
+    assert!(index.recovered_issues().unwrap().is_empty());
+    assert_eq!(chunk_ids(&index, &victims), before);
+    assert_eq!(index.chunk_count().unwrap(), count);
+    assert_eq!(index.vector_count().unwrap(), count);
+}

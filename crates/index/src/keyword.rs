@@ -1,6 +1,6 @@
 //! The keyword index: tantivy on disk at `<dir>/keyword`, BM25 over `title` (boosted)
 //! and `text`, with the permission filter as three MUST term-set clauses on the raw
-//! `acl_*` fields. It also holds every stored field of a chunk, so vector hits are
+//! `acl_*` fields (cached per principal set as bitsets, see `acl_filter`). It also holds every stored field of a chunk, so vector hits are
 //! hydrated (and re-checked against their ACL tags) from here.
 
 use std::collections::{HashMap, HashSet};
@@ -22,6 +22,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 use tracing::debug;
 
+use crate::acl_filter::AclFilterCache;
 use crate::{ChunkDoc, ChunkKind, Hit, IndexError, SearchFilters, gates_allow};
 
 /// Memory budget of the tantivy writer.
@@ -105,6 +106,7 @@ pub struct KeywordIndex {
     /// Created on the first write, so read-only users never take tantivy's writer lock.
     writer: Mutex<Option<IndexWriter>>,
     parser: QueryParser,
+    acl_cache: AclFilterCache,
 }
 
 impl std::fmt::Debug for KeywordIndex {
@@ -149,6 +151,7 @@ impl KeywordIndex {
             reader,
             writer: Mutex::new(None),
             parser,
+            acl_cache: AclFilterCache::default(),
         })
     }
 
@@ -256,10 +259,7 @@ impl KeywordIndex {
         if !errors.is_empty() {
             debug!(errors = errors.len(), "query parsed leniently");
         }
-        let keys: Vec<String> = query
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-            .filter_map(issue_key_of)
-            .collect();
+        let keys = issue_keys_in(query);
         if keys.is_empty() {
             return parsed;
         }
@@ -277,12 +277,31 @@ impl KeywordIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// Permission and narrowing filters, all MUST, scoring nothing.
-    fn filter_clauses(
-        &self,
-        principals: &[String],
-        filters: &SearchFilters,
-    ) -> Vec<(Occur, Box<dyn Query>)> {
+    /// The three permission gates (each "shares a tag with the principals"), all MUST,
+    /// scoring nothing.
+    fn gates_query(&self, principals: &[String]) -> BooleanQuery {
+        let f = &self.fields;
+        let clauses = [f.acl_project, f.acl_issue, f.acl_comment]
+            .into_iter()
+            .map(|field| -> (Occur, Box<dyn Query>) {
+                let terms: Vec<Term> = principals
+                    .iter()
+                    .map(|v| Term::from_field_text(field, v))
+                    .collect();
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermSetQuery::new(terms)),
+                        0.0,
+                    )),
+                )
+            })
+            .collect();
+        BooleanQuery::new(clauses)
+    }
+
+    /// Narrowing filters (projects, kinds), all MUST, scoring nothing.
+    fn narrowing_clauses(&self, filters: &SearchFilters) -> Vec<(Occur, Box<dyn Query>)> {
         let f = &self.fields;
         let set = |field: Field, values: &mut dyn Iterator<Item = &str>| -> Box<dyn Query> {
             let terms: Vec<Term> = values.map(|v| Term::from_field_text(field, v)).collect();
@@ -291,13 +310,7 @@ impl KeywordIndex {
                 0.0,
             ))
         };
-        let mut clauses = Vec::with_capacity(5);
-        for field in [f.acl_project, f.acl_issue, f.acl_comment] {
-            clauses.push((
-                Occur::Must,
-                set(field, &mut principals.iter().map(String::as_str)),
-            ));
-        }
+        let mut clauses = Vec::with_capacity(2);
         if !filters.project_keys.is_empty() {
             clauses.push((
                 Occur::Must,
@@ -316,6 +329,24 @@ impl KeywordIndex {
         clauses
     }
 
+    /// Permission and narrowing filters, all MUST, scoring nothing (uncached).
+    fn filter_clauses(
+        &self,
+        principals: &[String],
+        filters: &SearchFilters,
+    ) -> Vec<(Occur, Box<dyn Query>)> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(self.gates_query(principals)))];
+        clauses.extend(self.narrowing_clauses(filters));
+        clauses
+    }
+
+    /// Principal sets whose permission filter is cached (for tests).
+    #[cfg(test)]
+    pub(crate) fn acl_cache_len(&self) -> usize {
+        self.acl_cache.len()
+    }
+
     /// BM25 search under the permission filter; best first.
     pub(crate) fn search(
         &self,
@@ -327,10 +358,17 @@ impl KeywordIndex {
         if principals.is_empty() || query.trim().is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let mut clauses = vec![(Occur::Must, self.text_query(query))];
-        clauses.extend(self.filter_clauses(principals, filters));
-        let q = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
+        let mut sorted = principals.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let acl = self
+            .acl_cache
+            .filter(&searcher, &sorted, &self.gates_query(&sorted))
+            .map_err(self.err("applying the permission filter"))?;
+        let mut clauses = vec![(Occur::Must, self.text_query(query)), (Occur::Must, acl)];
+        clauses.extend(self.narrowing_clauses(filters));
+        let q = BooleanQuery::new(clauses);
         let top = searcher
             .search(&q, &TopDocs::with_limit(limit).order_by_score())
             .map_err(self.err("searching"))?;
@@ -569,6 +607,14 @@ fn head(text: &str, chars: usize) -> String {
 }
 
 /// `ENG-123` → `Some("ENG-123")` (case-insensitive input, upper-cased output).
+/// The issue keys a query names (`ENG-42`, any case), in order.
+pub(crate) fn issue_keys_in(query: &str) -> Vec<String> {
+    query
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter_map(issue_key_of)
+        .collect()
+}
+
 pub(crate) fn issue_key_of(word: &str) -> Option<String> {
     let (project, number) = word.rsplit_once('-')?;
     let mut chars = project.chars();

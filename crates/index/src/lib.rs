@@ -11,9 +11,11 @@
 //! principal set finds nothing, and hits are re-checked against their stored tags
 //! before they are returned. It never talks to Jira.
 
+mod acl_filter;
 mod assets;
 mod embedder;
 mod error;
+pub mod journal;
 mod keyword;
 mod search;
 mod server_store;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use tracing::{debug, warn};
 
+use crate::journal::{Journal, Pending};
 use crate::keyword::KeywordIndex;
 use crate::vector::{EdgeStore, VectorStore};
 use crate::{ChunkDoc, Embedder, Hit, IndexError, SearchMode, SearchRequest};
@@ -62,6 +63,8 @@ pub struct SearchIndex {
     vectors: Option<Box<dyn VectorStore>>,
     embedder: Option<Arc<Embedder>>,
     fusion: std::sync::RwLock<Fusion>,
+    /// Pending-write log; only with a vector store (two stores to keep in step).
+    journal: Option<Journal>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -105,13 +108,92 @@ impl SearchIndex {
         vectors: Option<Box<dyn VectorStore>>,
     ) -> Result<Self, IndexError> {
         let keyword = KeywordIndex::open(&dir.join("keyword"))?;
-        Ok(SearchIndex {
+        let journal = vectors.as_ref().map(|_| Journal::new(dir));
+        let index = SearchIndex {
             dir: dir.to_path_buf(),
             keyword,
             vectors,
             embedder,
             fusion: std::sync::RwLock::new(Fusion::default()),
-        })
+            journal,
+        };
+        index.recover()?;
+        Ok(index)
+    }
+
+    /// Repairs what an interrupted write left (see [`crate::journal`]): every issue
+    /// and chunk written since the last commit is deleted from both stores, and the
+    /// issues are listed in [`Self::recovered_issues`].
+    fn recover(&self) -> Result<(), IndexError> {
+        let (Some(journal), Some(store)) = (&self.journal, &self.vectors) else {
+            return Ok(());
+        };
+        let leftover = journal.leftover()?;
+        if leftover.is_empty() {
+            return Ok(());
+        }
+        let mut issues = Vec::new();
+        let mut chunks = Vec::new();
+        for entry in leftover {
+            match entry {
+                Pending::Issue(id) => issues.push(id),
+                Pending::Chunk(id) => chunks.push(id),
+            }
+        }
+        issues.sort();
+        issues.dedup();
+        for id in &issues {
+            store.delete_issue(id)?;
+            self.keyword.delete_issue(id)?;
+        }
+        store.delete_chunks(&chunks)?;
+        self.keyword.delete_chunks(&chunks)?;
+        store.flush()?;
+        self.keyword.commit()?;
+        journal.add_recovered(&issues)?;
+        journal.committed()?;
+        warn!(
+            path = %self.dir.display(),
+            issues = issues.len(),
+            chunks = chunks.len(),
+            "an earlier write was interrupted: its issues were removed from both stores and will be indexed again by the next sync"
+        );
+        Ok(())
+    }
+
+    /// Issues an interrupted write left half-written, removed from both stores by the
+    /// recovery on open; the sync forgets them so that it indexes them again, then
+    /// calls [`Self::clear_recovered`].
+    pub fn recovered_issues(&self) -> Result<Vec<String>, IndexError> {
+        match &self.journal {
+            Some(j) => j.recovered(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The recovered issues were taken up.
+    pub fn clear_recovered(&self) -> Result<(), IndexError> {
+        match &self.journal {
+            Some(j) => j.clear_recovered(),
+            None => Ok(()),
+        }
+    }
+
+    /// Logs, in one durable write, the issues about to be written (deleted or
+    /// upserted) before the next commit. Optional: every write logs what it touches
+    /// anyway; this only saves one fsync per write for batch writers.
+    pub fn begin_write(&self, issue_ids: &[String]) -> Result<(), IndexError> {
+        match &self.journal {
+            Some(j) => j.log(issue_ids.iter().map(|id| Pending::Issue(id.clone()))),
+            None => Ok(()),
+        }
+    }
+
+    fn log(&self, entries: impl IntoIterator<Item = Pending>) -> Result<(), IndexError> {
+        match &self.journal {
+            Some(j) => j.log(entries),
+            None => Ok(()),
+        }
     }
 
     /// The fusion hybrid searches use.
@@ -166,6 +248,7 @@ impl SearchIndex {
         if docs.is_empty() {
             return Ok(());
         }
+        self.log(docs.iter().map(|d| Pending::Issue(d.issue_id.clone())))?;
         match (&self.vectors, vectors) {
             (Some(store), Some(v)) => store.upsert(docs, v)?,
             // No new vectors: drop stale ones so the vector side never serves old text.
@@ -192,6 +275,7 @@ impl SearchIndex {
 
     /// Removes every chunk of the issue from both stores.
     pub fn delete_issue(&self, issue_id: &str) -> Result<(), IndexError> {
+        self.log([Pending::Issue(issue_id.to_string())])?;
         if let Some(store) = &self.vectors {
             store.delete_issue(issue_id)?;
         }
@@ -200,6 +284,7 @@ impl SearchIndex {
 
     /// Removes these chunks from both stores.
     pub fn delete_chunks(&self, chunk_ids: &[String]) -> Result<(), IndexError> {
+        self.log(chunk_ids.iter().map(|c| Pending::Chunk(c.clone())))?;
         if let Some(store) = &self.vectors {
             store.delete_chunks(chunk_ids)?;
         }
@@ -207,13 +292,17 @@ impl SearchIndex {
     }
 
     /// Makes all writes durable and visible: vector flush first, then the tantivy
-    /// commit (a crash in between leaves vectors whose chunks the keyword index does
-    /// not know; hydration drops those).
+    /// commit, then the pending-write log is emptied (a crash before that is repaired
+    /// on the next open, see [`crate::journal`]).
     pub fn commit(&self) -> Result<(), IndexError> {
         if let Some(store) = &self.vectors {
             store.flush()?;
         }
-        self.keyword.commit()
+        self.keyword.commit()?;
+        match &self.journal {
+            Some(j) => j.committed(),
+            None => Ok(()),
+        }
     }
 
     /// Compacts the vector store and builds its HNSW index; call after a large sync.
@@ -282,6 +371,25 @@ impl SearchIndex {
 
     /// Searches under the caller's principals. An empty principal list finds nothing.
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<Hit>, IndexError> {
+        self.search_impl(req, None)
+    }
+
+    /// [`Self::search`] with the query's vector already computed (by a caller that
+    /// embeds elsewhere or caches query vectors): vector and hybrid modes use it
+    /// instead of the embedder, so they work on a store opened without one.
+    pub fn search_with_vector(
+        &self,
+        req: &SearchRequest,
+        query_vector: &[f32],
+    ) -> Result<Vec<Hit>, IndexError> {
+        self.search_impl(req, Some(query_vector))
+    }
+
+    fn search_impl(
+        &self,
+        req: &SearchRequest,
+        given: Option<&[f32]>,
+    ) -> Result<Vec<Hit>, IndexError> {
         let query = match req.query.char_indices().nth(MAX_QUERY_CHARS) {
             Some((cut, _)) => &req.query[..cut],
             None => req.query,
@@ -293,8 +401,8 @@ impl SearchIndex {
         if req.principals.is_empty() || limit == 0 || query.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let vector_side = match (&self.embedder, &self.vectors) {
-            (Some(e), Some(v)) => Some((e, v)),
+        let vector_side = match (given, &self.embedder, &self.vectors) {
+            (Some(_), _, Some(v)) | (None, Some(_), Some(v)) => Some(v),
             _ => None,
         };
         let mode = match (req.mode, vector_side) {
@@ -319,11 +427,17 @@ impl SearchIndex {
                 .search(query, req.principals, &req.filters, candidates)
         };
         let vector = || -> Result<Vec<(String, f32)>, IndexError> {
-            let Some((embedder, store)) = vector_side else {
+            let Some(store) = vector_side else {
                 return Ok(Vec::new());
             };
-            let q = embedder.embed_query(query)?;
-            store.search(&q, req.principals, &req.filters, candidates)
+            match (given, &self.embedder) {
+                (Some(q), _) => store.search(q, req.principals, &req.filters, candidates),
+                (None, Some(embedder)) => {
+                    let q = embedder.embed_query(query)?;
+                    store.search(&q, req.principals, &req.filters, candidates)
+                }
+                (None, None) => Ok(Vec::new()),
+            }
         };
         let ranked: Vec<(String, f32)> = match mode {
             SearchMode::Keyword => keyword()?
@@ -346,10 +460,7 @@ impl SearchIndex {
                 });
                 let kw: Vec<(String, f32)> =
                     kw?.into_iter().map(|s| (s.chunk_id, s.score)).collect();
-                let names_key = query
-                    .split(|c: char| c.is_whitespace() || c == ',' || c == '"')
-                    .any(|w| crate::keyword::issue_key_of(w).is_some());
-                let fusion = if names_key {
+                let fusion = if !crate::keyword::issue_keys_in(query).is_empty() {
                     KEY_QUERY_FUSION
                 } else {
                     self.fusion()

@@ -422,6 +422,22 @@ pub fn load_embedder(cfg: &Config) -> Result<Option<Arc<Embedder>>, SyncError> {
     Ok(Some(Arc::new(Embedder::load(&assets)?)))
 }
 
+/// Issues the index removed while repairing an interrupted write are forgotten in
+/// the state, so this run fetches and indexes them again.
+fn forget_recovered(index: &SearchIndex, store: &StateStore) -> Result<(), SyncError> {
+    let recovered = index.recovered_issues()?;
+    if recovered.is_empty() {
+        return Ok(());
+    }
+    store.remove_issues(&recovered)?;
+    index.clear_recovered()?;
+    tracing::warn!(
+        issues = recovered.len(),
+        "issues half-written by an interrupted run are indexed again"
+    );
+    Ok(())
+}
+
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -524,6 +540,7 @@ pub async fn run_sync_into(
     let data = DataDir::new(&cfg.data.dir);
     data.ensure()?;
     let store = StateStore::open(&data)?;
+    forget_recovered(&index, &store)?;
     let client = jira_client(cfg)?;
     let embedder = index.embedder().cloned();
     let mut run = RunRecord {

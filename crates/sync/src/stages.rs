@@ -217,6 +217,8 @@ pub(crate) async fn write_uncommitted(
     let writer = index.clone();
     let batch = issues.to_vec();
     tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
+        let ids: Vec<String> = batch.iter().map(|i| i.issue_id.clone()).collect();
+        writer.begin_write(&ids)?;
         let mut offset = 0usize;
         for (i, item) in batch.iter().enumerate() {
             if replace.get(i).copied().unwrap_or(true) {
@@ -253,6 +255,7 @@ pub(crate) async fn delete_issues(
     let writer = index.clone();
     let ids = issue_ids.to_vec();
     tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
+        writer.begin_write(&ids)?;
         for id in &ids {
             writer.delete_issue(id)?;
         }
