@@ -149,6 +149,45 @@ fn verdict(
         Some(_) => comment_acl(facts, visibility),
         None => issue_acl(facts),
     };
+    verdict_tags(
+        account_id,
+        account,
+        held,
+        [&acl.project, &acl.issue, &acl.comment],
+    )
+}
+
+/// Explains a chunk by the tags it was indexed with (`[project, issue, comment]`, as
+/// stored in the index and filtered on by search) for a caller known by email,
+/// resolved as the search resolves it.
+pub fn explain_stored_tags(
+    dir: &Directory,
+    email: &str,
+    mapping: &EmailMapping,
+    tags: [&[String]; 3],
+) -> Explanation {
+    let mut held: BTreeMap<String, Vec<Grant>> = BTreeMap::new();
+    match resolve_email(dir, email, mapping) {
+        Identity::Matched { account_id } => {
+            expand(dir, None, Some(&account_id), &mut held);
+            verdict_tags(&account_id, AccountStatus::Active, &held, tags)
+        }
+        Identity::Inactive { account_id } => {
+            verdict_tags(&account_id, AccountStatus::Inactive, &held, tags)
+        }
+        Identity::Unmatched => {
+            expand(dir, None, None, &mut held);
+            verdict_tags("", AccountStatus::Anonymous, &held, tags)
+        }
+    }
+}
+
+fn verdict_tags(
+    account_id: &str,
+    account: AccountStatus,
+    held: &BTreeMap<String, Vec<Grant>>,
+    [project, issue, comment]: [&[String]; 3],
+) -> Explanation {
     let gate = |gate: Gate, tags: &[String]| {
         let matched: Vec<MatchedTag> = tags
             .iter()
@@ -166,9 +205,9 @@ fn verdict(
             matched,
         }
     };
-    let project = gate(Gate::Project, &acl.project);
-    let issue = gate(Gate::Issue, &acl.issue);
-    let comment = gate(Gate::Comment, &acl.comment);
+    let project = gate(Gate::Project, project);
+    let issue = gate(Gate::Issue, issue);
+    let comment = gate(Gate::Comment, comment);
     Explanation {
         account_id: account_id.to_string(),
         account,

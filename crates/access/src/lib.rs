@@ -104,6 +104,7 @@ pub use directory::{
 pub use error::AccessError;
 pub use explain::{
     AccountStatus, Explanation, Gate, GateExplanation, MatchedTag, explain, explain_email,
+    explain_stored_tags,
 };
 pub use identity::{
     EmailMapping, Identity, IdentityReport, MappedEmail, MappingStatus, identity_report,

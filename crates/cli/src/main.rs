@@ -99,6 +99,18 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
     },
+    /// Why a person may or may not open an issue: each chunk's three gates and the
+    /// grants behind them, decided by the search filter itself.
+    Explain {
+        /// Email of the person.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_email: String,
+        /// The explanation as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// The issue key, e.g. ENG-42.
+        key: String,
+    },
     /// Test the connection and report what the account can and cannot read.
     Check {
         #[arg(long)]
@@ -302,6 +314,23 @@ fn main() -> Result<()> {
             };
             let outcome = searcher.search_as(&as_email, &query.join(" "), limit, mode, filters)?;
             output::print_hits(&outcome, json);
+            Ok(())
+        }
+        Command::Explain {
+            as_email,
+            json,
+            key,
+        } => {
+            let cfg = load_config(&cli.config)?;
+            // The verdict needs stored tags only: no embedder.
+            let searcher = sync::Searcher::open(&cfg, None)?;
+            match searcher.explain_access(&as_email, &key)? {
+                Some(access) if json => println!("{}", serde_json::to_string_pretty(&access)?),
+                Some(access) => print!("{}", access.render()),
+                None => anyhow::bail!(
+                    "{key} is not in the index (not synced yet, outside the sync filters, or deleted in Jira)"
+                ),
+            }
             Ok(())
         }
         Command::Check { json } => {

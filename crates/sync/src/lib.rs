@@ -16,6 +16,7 @@ pub mod config;
 pub mod credentials;
 pub mod directory;
 pub mod documents;
+pub mod explain;
 pub mod issues;
 pub mod pipeline;
 pub mod progress;
