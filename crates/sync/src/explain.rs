@@ -82,7 +82,7 @@ impl Searcher {
                 explanation,
             });
         }
-        chunks.sort_by(|a, b| chunk_order(&a.chunk_id).cmp(&chunk_order(&b.chunk_id)));
+        chunks.sort_by_key(|c| chunk_order(&c.chunk_id));
         let issue_chunks: Vec<&ChunkAccess> = chunks
             .iter()
             .filter(|c| c.kind == ChunkKind::Issue)
