@@ -111,6 +111,11 @@ enum Command {
         /// The issue key, e.g. ENG-42.
         key: String,
     },
+    /// Sync and indexing filters.
+    Filters {
+        #[command(subcommand)]
+        action: FiltersAction,
+    },
     /// Test the connection and report what the account can and cannot read.
     Check {
         #[arg(long)]
@@ -184,6 +189,21 @@ enum Preset {
     Small,
     Medium,
     Large,
+}
+
+#[derive(Subcommand)]
+enum FiltersAction {
+    /// What the next sync would do under the filters: per project, the issues selected,
+    /// fetched and deleted, with chunks, API calls and time (asks Jira, changes nothing).
+    Preview {
+        /// A candidate config whose filters to preview against the index of --config
+        /// (default: --config itself, as edited).
+        #[arg(long, value_name = "FILE")]
+        with: Option<std::path::PathBuf>,
+        /// The preview as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -339,6 +359,22 @@ fn main() -> Result<()> {
             output::print_check(&report, json)?;
             if !report.ready() {
                 std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Filters {
+            action: FiltersAction::Preview { with, json },
+        } => {
+            let current = load_config(&cli.config)?;
+            let candidate = match with {
+                Some(path) => load_config(&path)?,
+                None => current.clone(),
+            };
+            let preview = runtime.block_on(sync::preview::preview_filters(&current, &candidate))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&preview)?);
+            } else {
+                print!("{}", preview.render());
             }
             Ok(())
         }

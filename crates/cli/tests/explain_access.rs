@@ -1,7 +1,8 @@
 //! `explain` agrees with search and with the simulator's visibility oracle on every
 //! (person, issue) pair of the test site: a person may open an issue exactly when
 //! search finds it for them, and each comment chunk is explained visible exactly when
-//! Jira shows them that comment. Then the real binary: `jira-index explain --as`.
+//! Jira shows them that comment. Then the real binary: `jira-index explain --as` and
+//! `jira-index filters preview`.
 
 use jira_sim::generate::{GenConfig, generate};
 
@@ -128,6 +129,25 @@ async fn explain_agrees_with_search_and_jira_on_every_pair() {
     assert_eq!(json["allowed"], true, "{json}");
     assert_eq!(json["issue_key"], key.as_str());
     assert!(json["chunks"][0]["explanation"]["project"]["matched"].is_array());
+    // `filters preview` on the config as synced: nothing to fetch or delete.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jira-index"))
+        .arg("--config")
+        .arg(&config_path)
+        .args(["filters", "preview", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["issues_to_fetch"], 0, "{json}");
+    assert_eq!(json["issues_to_delete"], 0, "{json}");
+    assert_eq!(
+        json["issues_selected"], json["issues_indexed_now"],
+        "{json}"
+    );
     // An unknown key is an error that says why.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_jira-index"))
         .arg("--config")

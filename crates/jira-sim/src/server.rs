@@ -312,6 +312,10 @@ fn router(state: AppState) -> Router {
             "/rest/api/3/search/jql",
             get(search_jql_get).post(search_jql_post),
         )
+        .route(
+            "/rest/api/3/search/approximate-count",
+            post(search_approximate_count),
+        )
         .route("/rest/api/3/search", get(search_gone).post(search_gone))
         .route("/rest/api/3/issue/bulkfetch", post(issue_bulkfetch))
         .route("/rest/api/3/permissions/check", post(permissions_check))
@@ -1618,6 +1622,32 @@ async fn issue_bulkfetch(State(st): State<AppState>, body: Bytes) -> Response {
 /// Largest page when content fields are requested / when only id and key are.
 pub const MAX_CONTENT_PAGE: usize = 100;
 pub const MAX_ID_PAGE: usize = 5000;
+
+/// `POST /rest/api/3/search/approximate-count`: `{"jql": …}` → `{"count": n}` (the
+/// simulator's count is exact; Jira's may lag recent changes).
+async fn search_approximate_count(State(st): State<AppState>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid request body: {e}"),
+            );
+        }
+    };
+    let Some(text) = v.get("jql").and_then(Value::as_str) else {
+        return error(StatusCode::BAD_REQUEST, "The 'jql' field is required.");
+    };
+    let query: Jql = match jql::parse(text) {
+        Ok(q) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let ws = st.read();
+    match st.orders.get_or_run(&ws, jql::fingerprint(text), &query) {
+        Ok(order) => ok(json!({ "count": order.len() })),
+        Err(e) => error(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
 
 fn run_search(st: &AppState, req: SearchRequest) -> Response {
     let query: Jql = match jql::parse(&req.jql) {

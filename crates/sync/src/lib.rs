@@ -19,6 +19,7 @@ pub mod documents;
 pub mod explain;
 pub mod issues;
 pub mod pipeline;
+pub mod preview;
 pub mod progress;
 pub mod search;
 pub mod serve_config;
