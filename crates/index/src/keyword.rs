@@ -483,6 +483,52 @@ impl KeywordIndex {
         Ok(docs)
     }
 
+    /// What the index holds for one project, for dashboards (no permission filter:
+    /// for admins; reads the stored fields of the project's chunks).
+    pub fn project_stats(&self, project_key: &str) -> Result<crate::ProjectStats, IndexError> {
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.project_key, project_key),
+            IndexRecordOption::Basic,
+        );
+        let addrs = searcher
+            .search(&q, &DocSetCollector)
+            .map_err(self.err(format!("listing chunks of project {project_key}")))?;
+        let mut stats = crate::ProjectStats::default();
+        let mut attachments = HashSet::new();
+        for addr in addrs {
+            let doc: TantivyDocument = searcher
+                .doc(addr)
+                .map_err(self.err(format!("reading a chunk of project {project_key}")))?;
+            let Some(d) = from_tantivy(&self.fields, &doc) else {
+                continue;
+            };
+            stats.chunks += 1;
+            *stats
+                .chunks_by_kind
+                .entry(d.kind.as_str().to_string())
+                .or_default() += 1;
+            match d.kind {
+                ChunkKind::Attachment => {
+                    if let Some(id) = d.chunk_id.split(':').nth(1) {
+                        attachments.insert(id.to_string());
+                    }
+                }
+                ChunkKind::Issue if d.chunk_id.ends_with(":0") => {
+                    stats.issues += 1;
+                    let name = |v: Option<String>| v.unwrap_or_else(|| "(none)".into());
+                    *stats.by_status.entry(name(d.status)).or_default() += 1;
+                    *stats.by_priority.entry(name(d.priority)).or_default() += 1;
+                    *stats.by_assignee.entry(name(d.assignee)).or_default() += 1;
+                    stats.last_updated = stats.last_updated.max(d.updated);
+                }
+                _ => {}
+            }
+        }
+        stats.attachments = attachments.len();
+        Ok(stats)
+    }
+
     /// For each project key, how many distinct issues have a chunk the principals may
     /// see (reads stored fields of every visible chunk: for listings, not hot paths).
     pub fn visible_issue_counts_by_project(

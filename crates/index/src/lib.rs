@@ -101,6 +101,21 @@ pub struct ChunkDoc {
     pub content_hash: String,
 }
 
+/// What the index holds for one project (see [`SearchIndex::project_stats`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectStats {
+    pub issues: usize,
+    pub chunks: usize,
+    /// Distinct attachments with extracted text.
+    pub attachments: usize,
+    pub chunks_by_kind: std::collections::BTreeMap<String, usize>,
+    pub by_status: std::collections::BTreeMap<String, usize>,
+    pub by_priority: std::collections::BTreeMap<String, usize>,
+    pub by_assignee: std::collections::BTreeMap<String, usize>,
+    /// Newest `updated` of the project's issues (epoch ms).
+    pub last_updated: Option<i64>,
+}
+
 /// The caller's principal tags (always contains `*` unless empty; empty finds nothing).
 #[derive(Clone, Copy, Debug)]
 pub struct Principals<'a>(pub &'a [String]);

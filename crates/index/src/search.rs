@@ -356,6 +356,11 @@ impl SearchIndex {
         Ok(docs)
     }
 
+    /// What the index holds for one project, for admin dashboards (no permission filter).
+    pub fn project_stats(&self, project_key: &str) -> Result<crate::ProjectStats, IndexError> {
+        self.keyword.project_stats(project_key)
+    }
+
     /// Distinct issues the principals may see, per project key.
     pub fn visible_issue_counts_by_project(
         &self,

@@ -131,6 +131,13 @@ impl Authenticator {
     }
 
     /// The caller of a request, from its headers.
+    /// Whether the request carries the trusted proxy's secret header.
+    pub fn has_proxy_headers(&self, headers: &HeaderMap) -> bool {
+        self.proxy
+            .as_ref()
+            .is_some_and(|p| headers.contains_key(p.secret_header.as_str()))
+    }
+
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, AuthError> {
         if let Some(key) = bearer(headers) {
             return self

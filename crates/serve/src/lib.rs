@@ -9,6 +9,7 @@
 //! `webhooks` (verification, hints, the worker), `runner` (the sync lock, the
 //! schedule), `mcp` (the tools), `metrics`.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod mcp;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub hints: mpsc::Sender<Hint>,
     /// Cancelled at shutdown (also closes MCP sessions and their streams).
     pub cancel: CancellationToken,
+    /// Admin console sessions.
+    pub admin_sessions: admin::Sessions,
 }
 
 /// How long a shutdown waits for a sync in progress.
@@ -94,6 +97,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(from_fn_with_state(state.clone(), api::authenticate));
     Router::new()
         .merge(authed)
+        .merge(admin::router(state.clone()))
         .route("/metrics", get(api::metrics))
         .route("/webhooks/jira", post(api::webhook))
         .route("/healthz", get(|| async { "ok" }))
@@ -177,6 +181,7 @@ pub async fn start(
         webhook_secret,
         hints,
         cancel: cancel.clone(),
+        admin_sessions: admin::Sessions::default(),
     });
 
     let addr_text = listen
