@@ -387,7 +387,7 @@ pub fn filters(
     preview: Option<Markup>,
 ) -> Markup {
     let content = html! {
-        form method="post" action="/admin/filters" hx-post="/admin/filters" hx-target="#preview" hx-swap="innerHTML" {
+        form #filters-form method="post" action="/admin/filters" hx-post="/admin/filters" hx-target="#preview" hx-swap="innerHTML" {
             section {
                 h2 { "Projects" }
                 p.muted { "No rule anywhere: every project. Any \"only\": just those. \"never\" always wins." }
@@ -572,7 +572,7 @@ pub fn people(
 pub fn explain(as_email: &str, key: &str, outcome: Option<&Option<IssueAccess>>) -> Markup {
     let content = html! {
         section {
-            form.row method="get" action="/admin/explain" {
+            form.row #explain-form method="get" action="/admin/explain" {
                 label { "Person (email)" input type="email" name="as" value=(as_email) required; }
                 label { "Issue key" input type="text" name="key" value=(key) placeholder="ENG-42" required; }
                 button type="submit" { "Explain" }
