@@ -92,6 +92,21 @@ pub async fn start_workspace_with(
     Ok(SimSite { handle, config })
 }
 
+/// Copies a data directory (not its lock files), e.g. to sync a copy while a server
+/// holds the original.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("creating the copy");
+    for entry in std::fs::read_dir(from).expect("reading the directory") {
+        let entry = entry.expect("reading an entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if entry.file_name() != ".lock" {
+            std::fs::copy(entry.path(), &target).expect("copying a file");
+        }
+    }
+}
+
 /// A Qdrant server or cluster on loopback, started with the shared
 /// `start-qdrant-cluster.sh` for one test and stopped when dropped.
 pub struct QdrantCluster {

@@ -239,7 +239,7 @@ async fn admin_console_in_a_real_browser() {
     shot(&c, "admin-filters-preview").await;
     // The sync under that filter (on a copy of the data directory) does what it said.
     let copy = tempfile::tempdir().unwrap();
-    copy_tree(&site.config.data.dir, &copy.path().join("data"));
+    jira_index_tests::copy_dir(&site.config.data.dir, &copy.path().join("data"));
     let mut narrowed = site.config.clone();
     narrowed.filters.projects_not_in = vec![biggest.clone()];
     narrowed.data.dir = copy.path().join("data");
@@ -341,18 +341,5 @@ async fn admin_console_in_a_real_browser() {
         "admin-project",
     ] {
         assert!(shots_dir().join(format!("{name}.png")).exists());
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else if entry.file_name() != ".lock" {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }

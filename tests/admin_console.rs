@@ -189,7 +189,7 @@ async fn admin_console_end_to_end() {
     // process through the library, on a copy of the data directory.
     let copy = tempfile::tempdir().unwrap();
     let copy_dir = copy.path().join("data");
-    copy_tree(&site.config.data.dir, &copy_dir);
+    jira_index_tests::copy_dir(&site.config.data.dir, &copy_dir);
     narrowed.data.dir = copy_dir;
     let report = sync::run_sync(&narrowed, None, &Default::default())
         .await
@@ -266,17 +266,4 @@ async fn admin_console_end_to_end() {
     let (status, _) = get(format!("{base}/admin")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     server.shutdown().await.unwrap();
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else if entry.file_name() != ".lock" {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
