@@ -92,6 +92,31 @@ pub async fn start_workspace_with(
     Ok(SimSite { handle, config })
 }
 
+/// A person who may open some issues but not all, with one issue they may open and
+/// one they may not (by the oracle): (email, allowed key, denied key).
+pub fn allowed_and_denied(ws: &Workspace) -> (String, String, String) {
+    let person = ws
+        .users
+        .iter()
+        .find(|u| {
+            u.active && u.email_visible && u.account_type == "atlassian" && {
+                let v = ws.visible_issue_keys(&u.account_id);
+                !v.is_empty() && v.len() < ws.issues.len()
+            }
+        })
+        .expect("someone sees some issues but not all");
+    let visible = ws.visible_issue_keys(&person.account_id);
+    let allowed = visible.iter().next().expect("visible").clone();
+    let denied = ws
+        .issues
+        .iter()
+        .find(|i| !visible.contains(&i.key))
+        .expect("a hidden issue")
+        .key
+        .clone();
+    (person.email.clone(), allowed, denied)
+}
+
 /// Copies a data directory (not its lock files), e.g. to sync a copy while a server
 /// holds the original.
 pub fn copy_dir(from: &Path, to: &Path) {

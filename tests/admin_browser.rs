@@ -286,25 +286,7 @@ async fn admin_console_in_a_real_browser() {
     shot(&c, "admin-project").await;
 
     // Explain: one allowed and one denied issue of a person, as the oracle says.
-    let person = ws
-        .users
-        .iter()
-        .find(|u| {
-            u.active && u.email_visible && u.account_type == "atlassian" && {
-                let v = ws.visible_issue_keys(&u.account_id);
-                !v.is_empty() && v.len() < ws.issues.len()
-            }
-        })
-        .unwrap();
-    let visible = ws.visible_issue_keys(&person.account_id);
-    let allowed = visible.iter().next().unwrap().clone();
-    let denied = ws
-        .issues
-        .iter()
-        .find(|i| !visible.contains(&i.key))
-        .unwrap()
-        .key
-        .clone();
+    let (email, allowed, denied) = jira_index_tests::allowed_and_denied(&ws);
     for (key, want, name) in [
         (&denied, "may not open", "admin-explain-denied"),
         (&allowed, "may open", "admin-explain-allowed"),
@@ -313,7 +295,7 @@ async fn admin_console_in_a_real_browser() {
         c.find(Locator::Css("input[name=as]"))
             .await
             .unwrap()
-            .send_keys(&person.email)
+            .send_keys(&email)
             .await
             .unwrap();
         c.find(Locator::Css("input[name=key]"))

@@ -221,37 +221,15 @@ async fn admin_console_end_to_end() {
     assert!(stats.issues > 0);
 
     // Explain: a denied and an allowed issue, as the oracle says.
-    let person = ws
-        .users
-        .iter()
-        .find(|u| {
-            u.active && u.email_visible && u.account_type == "atlassian" && {
-                let v = ws.visible_issue_keys(&u.account_id);
-                !v.is_empty() && v.len() < ws.issues.len()
-            }
-        })
-        .unwrap();
-    let visible = ws.visible_issue_keys(&person.account_id);
-    let allowed = visible.iter().next().unwrap().clone();
-    let denied = ws
-        .issues
-        .iter()
-        .find(|i| !visible.contains(&i.key))
-        .unwrap()
-        .key
-        .clone();
+    let (email, allowed, denied) = jira_index_tests::allowed_and_denied(&ws);
     for (key, want) in [(&allowed, " may open "), (&denied, " may not open ")] {
-        let (status, page) = get(format!(
-            "{base}/admin/explain?as={}&key={key}",
-            person.email
-        ))
-        .await;
+        let (status, page) = get(format!("{base}/admin/explain?as={}&key={key}", email)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains(want), "{key}: {page}");
     }
 
     // The search playground, as that person.
-    let (status, page) = get(format!("{base}/admin/people?as={}&q=payment", person.email)).await;
+    let (status, page) = get(format!("{base}/admin/people?as={}&q=payment", email)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Searched as"));
 

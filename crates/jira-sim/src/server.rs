@@ -361,6 +361,16 @@ pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response 
         .into_response()
 }
 
+/// A JSON request body, or Jira's 400 for one that does not parse.
+fn json_body(body: &[u8]) -> Result<Value, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("Invalid request body: {e}"),
+        )
+    })
+}
+
 fn ok(v: Value) -> Response {
     (StatusCode::OK, axum::Json(v)).into_response()
 }
@@ -1328,14 +1338,9 @@ async fn search_jql_get(State(st): State<AppState>, RawQuery(q): RawQuery) -> Re
 }
 
 async fn search_jql_post(State(st): State<AppState>, body: Bytes) -> Response {
-    let v: Value = match serde_json::from_slice(&body) {
+    let v = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("Invalid request body: {e}"),
-            );
-        }
+        Err(res) => return res,
     };
     let as_list = |v: Option<&Value>| -> Vec<String> {
         match v {
@@ -1467,14 +1472,9 @@ async fn attachment_content(State(st): State<AppState>, Path(id): Path<String>) 
 /// the issue ids the account may open. Project-level and global checks are refused
 /// with a clear 400 (the simulator does not model them).
 async fn permissions_check(State(st): State<AppState>, body: Bytes) -> Response {
-    let v: Value = match serde_json::from_slice(&body) {
+    let v = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("Invalid request body: {e}"),
-            );
-        }
+        Err(res) => return res,
     };
     if v.get("globalPermissions")
         .and_then(Value::as_array)
@@ -1558,14 +1558,9 @@ pub const MAX_BULKFETCH: usize = 100;
 /// `POST /rest/api/3/issue/bulkfetch`: `{issueIdsOrKeys, fields, expand}` →
 /// `{issues, issueErrors}`; ids or keys that do not exist are reported, not dropped.
 async fn issue_bulkfetch(State(st): State<AppState>, body: Bytes) -> Response {
-    let v: Value = match serde_json::from_slice(&body) {
+    let v = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("Invalid request body: {e}"),
-            );
-        }
+        Err(res) => return res,
     };
     let strings = |key: &str| -> Vec<String> {
         v.get(key)
@@ -1626,14 +1621,9 @@ pub const MAX_ID_PAGE: usize = 5000;
 /// `POST /rest/api/3/search/approximate-count`: `{"jql": …}` → `{"count": n}` (the
 /// simulator's count is exact; Jira's may lag recent changes).
 async fn search_approximate_count(State(st): State<AppState>, body: Bytes) -> Response {
-    let v: Value = match serde_json::from_slice(&body) {
+    let v = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("Invalid request body: {e}"),
-            );
-        }
+        Err(res) => return res,
     };
     let Some(text) = v.get("jql").and_then(Value::as_str) else {
         return error(StatusCode::BAD_REQUEST, "The 'jql' field is required.");
