@@ -278,6 +278,7 @@ fn chunk(
         acl_comment,
         status: Some("Open".into()),
         priority: Some("Medium".into()),
+        issue_type: None,
         assignee: None,
         labels: vec![],
         created: Some(1_700_000_000_000 + i as i64),

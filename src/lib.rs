@@ -92,6 +92,47 @@ pub async fn start_workspace_with(
     Ok(SimSite { handle, config })
 }
 
+/// Writes a config file for a simulator site as an admin would keep one (comments
+/// on keys and after values), with `jira_extra` added to `[jira]` and `extra` (e.g. a
+/// `[serve]` table) at the end, and loads it (so the config knows its file).
+pub fn write_config_file(
+    path: &Path,
+    site: &sync::Config,
+    jira_extra: &str,
+    extra: &str,
+) -> sync::Config {
+    let text = format!(
+        r#"# jira-index, as a test runs it.
+[jira]
+base_url = {:?}
+email = {:?}
+api_token = {:?} # only for the simulator
+{jira_extra}
+
+# Where the index lives.
+[data]
+dir = {:?}
+
+[embedding]
+enabled = {}
+
+# What is synced.
+[filters]
+# Projects never synced.
+projects_not_in = [] # none yet
+
+{extra}
+"#,
+        site.jira.base_url,
+        site.jira.email,
+        site.jira.api_token.clone().unwrap_or_default(),
+        site.data.dir.display().to_string(),
+        site.embedding.enabled,
+    );
+    std::fs::write(path, text).expect("writing the config file");
+    sync::Config::load(path).expect("loading the config file")
+}
+
 /// A person who may open some issues but not all, with one issue they may open and
 /// one they may not (by the oracle): (email, allowed key, denied key).
 pub fn allowed_and_denied(ws: &Workspace) -> (String, String, String) {

@@ -2,9 +2,10 @@
 //! `chromium-driver`; the test installs them with apt-get when they are missing, as
 //! root or through `sudo -n`), driven over WebDriver (`fantoccini`) against a
 //! running server and simulator: a non-admin is refused; an admin logs in, previews a
-//! filter change (htmx swaps the preview in) whose numbers the sync under that filter
-//! then matches, runs a sync, opens a project dashboard, and explains a denied and an
-//! allowed issue. A screenshot of each page is written to `target/screenshots/`.
+//! filter change (htmx swaps the preview in), saves it (the config file changes, the
+//! audit table names the admin), runs a sync whose counts equal the preview's, opens
+//! a project dashboard, and explains a denied and an allowed issue. A screenshot of
+//! each page is written to `target/screenshots/`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -161,11 +162,13 @@ async fn admin_console_in_a_real_browser() {
         jira_sim::generate(&GenConfig::skeleton(7)),
         &tmp.path().join("data"),
         false,
-        &serve_toml(),
+        "",
     )
     .await
     .unwrap();
-    let server = serve::start(site.config.clone(), None, Some(([127, 0, 0, 1], 0).into()))
+    let config_path = tmp.path().join("jira-index.toml");
+    let cfg = jira_index_tests::write_config_file(&config_path, &site.config, "", &serve_toml());
+    let server = serve::start(cfg.clone(), None, Some(([127, 0, 0, 1], 0).into()))
         .await
         .unwrap();
     let base = format!("http://{}", server.addr);
@@ -237,22 +240,32 @@ async fn admin_console_in_a_real_browser() {
     .await
     .unwrap();
     shot(&c, "admin-filters-preview").await;
-    // The sync under that filter (on a copy of the data directory) does what it said.
-    let copy = tempfile::tempdir().unwrap();
-    jira_index_tests::copy_dir(&site.config.data.dir, &copy.path().join("data"));
-    let mut narrowed = site.config.clone();
-    narrowed.filters.projects_not_in = vec![biggest.clone()];
-    narrowed.data.dir = copy.path().join("data");
-    let report = sync::run_sync(&narrowed, None, &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        (report.run.issues_indexed, report.run.issues_deleted),
-        (to_fetch, to_delete)
-    );
     assert!(to_delete > 0);
 
-    // Run a sync from the overview.
+    // Save: the config file changes (comments kept), the audit table shows who.
+    c.find(Locator::Css("#save-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let saved = wait_text(&c, "#saved", "Saved").await;
+    assert!(saved.contains("filters.projects_not_in"), "{saved}");
+    let text = std::fs::read_to_string(&config_path).unwrap();
+    assert!(
+        text.contains(&format!("projects_not_in = [\"{biggest}\"] # none yet")),
+        "{text}"
+    );
+    c.goto(&format!("{base}/admin/filters")).await.unwrap();
+    let audit = wait_text(&c, "#audit", "filters.projects_not_in").await;
+    assert!(audit.contains("ops"), "{audit}");
+    c.execute("document.getElementById('audit').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    shot(&c, "admin-filters-saved").await;
+
+    // Run a sync from the overview: it does what the preview said.
+    let runs = server.state.runner.runs_finished();
     c.goto(&format!("{base}/admin")).await.unwrap();
     c.find(Locator::Css("form[action='/admin/sync'] button"))
         .await
@@ -261,27 +274,46 @@ async fn admin_console_in_a_real_browser() {
         .await
         .unwrap();
     let msg = wait_text(&c, "#sync-msg p", "").await;
-    assert!(
-        msg.contains("Sync started") || msg.contains("already running"),
-        "{msg}"
+    assert!(msg.contains("Sync started"), "{msg}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.state.runner.runs_finished() <= runs || server.state.runner.current().is_some() {
+        assert!(Instant::now() < deadline, "the sync ends");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let run = sync::status::status(&cfg).unwrap().runs.pop().unwrap();
+    assert_eq!(
+        (run.issues_indexed, run.issues_deleted),
+        (to_fetch, to_delete),
+        "{run:?}"
     );
+    c.goto(&format!("{base}/admin")).await.unwrap();
+    wait_text(&c, "#run-state", "No sync is running").await;
 
-    // A project dashboard.
-    c.goto(&format!("{base}/admin/projects/{biggest}"))
+    // A project dashboard (of a project still synced).
+    let shown = ws
+        .projects
+        .iter()
+        .filter(|p| p.key != biggest)
+        .max_by_key(|p| ws.issues.iter().filter(|i| i.project_id == p.id).count())
+        .unwrap()
+        .key
+        .clone();
+    c.goto(&format!("{base}/admin/projects/{shown}"))
         .await
         .unwrap();
-    wait_text(&c, "h1", &format!("Project {biggest}")).await;
+    wait_text(&c, "h1", &format!("Project {shown}")).await;
     let issues = number(&c, "#issues").await;
     assert_eq!(
         issues,
-        server.state.index.project_stats(&biggest).unwrap().issues
+        server.state.index.project_stats(&shown).unwrap().issues
     );
+    assert!(issues > 0);
     assert!(
         c.find_all(Locator::Css("figure.chart svg"))
             .await
             .unwrap()
             .len()
-            >= 4
+            >= 5
     );
     shot(&c, "admin-project").await;
 
@@ -320,6 +352,7 @@ async fn admin_console_in_a_real_browser() {
         "admin-login",
         "admin-overview",
         "admin-filters-preview",
+        "admin-filters-saved",
         "admin-project",
     ] {
         assert!(shots_dir().join(format!("{name}.png")).exists());

@@ -516,20 +516,27 @@ async fn serve_api_auth_webhooks_mcp_restart() {
         "a restart of a synced server asks Jira nothing"
     );
 
-    // --- the scheduler: runs on its interval, one at a time ---------------------------
+    // --- the scheduler: off in this config; turned on while serving, it runs on its
+    // interval, one at a time; turned off, it stops -----------------------------------
+    assert_eq!(server.state.runner.next_scheduled_ms(), None);
     let runs_before = server.state.runner.runs_finished();
-    let stop = tokio_util::sync::CancellationToken::new();
-    let ticking = tokio::spawn(serve::runner::schedule(
-        server.state.runner.clone(),
-        Duration::from_millis(300),
-        stop.clone(),
-    ));
+    server.state.runner.set_schedule(Duration::from_millis(300));
     within(Duration::from_secs(60), "two scheduled runs", || async {
         server.state.runner.runs_finished() >= runs_before + 2
     })
     .await;
-    stop.cancel();
-    ticking.await.unwrap();
+    server.state.runner.set_schedule(Duration::ZERO);
+    within(Duration::from_secs(30), "the schedule off", || async {
+        server.state.runner.next_scheduled_ms().is_none() && server.state.runner.current().is_none()
+    })
+    .await;
+    let runs_after = server.state.runner.runs_finished();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        server.state.runner.runs_finished(),
+        runs_after,
+        "no run once the schedule is off"
+    );
     server.shutdown().await.unwrap();
 }
 

@@ -116,6 +116,11 @@ enum Command {
         #[command(subcommand)]
         action: FiltersAction,
     },
+    /// The config file: its JSON Schema, and checking a file against it.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Test the connection and report what the account can and cannot read.
     Check {
         #[arg(long)]
@@ -207,6 +212,15 @@ enum FiltersAction {
 }
 
 #[derive(Subcommand)]
+enum ConfigAction {
+    /// Print the config file's JSON Schema (the one `schemas/config.schema.json` holds).
+    Schema,
+    /// Validate --config against the JSON Schema and the value checks, without
+    /// reaching Jira.
+    Check,
+}
+
+#[derive(Subcommand)]
 enum AuthAction {
     /// Print the authorize URL, wait for the redirect on the loopback callback port,
     /// exchange the code and write the token file named in [jira.oauth].
@@ -288,12 +302,27 @@ fn main() -> Result<()> {
                 return Ok(());
             }
             let embedder = sync::pipeline::load_embedder(&cfg)?;
+            // Ctrl-C stops the run at the next batch (what was written is committed;
+            // the next run reads the rest); a second Ctrl-C exits at once, which is
+            // safe too (the next run resumes).
+            let cancel = tokio_util::sync::CancellationToken::new();
+            let stopping = cancel.clone();
+            runtime.spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("stopping after the current batch (Ctrl-C again to quit now)");
+                    stopping.cancel();
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        std::process::exit(130);
+                    }
+                }
+            });
             let report = runtime.block_on(sync::run_sync(
                 &cfg,
                 embedder,
                 &sync::SyncOptions {
                     force_reindex: force,
                     progress: progress_sink(progress),
+                    cancel: Some(cancel),
                 },
             ))?;
             output::print_report(&report, json);
@@ -351,6 +380,25 @@ fn main() -> Result<()> {
                     "{key} is not in the index (not synced yet, outside the sync filters, or deleted in Jira)"
                 ),
             }
+            Ok(())
+        }
+        Command::Config {
+            action: ConfigAction::Schema,
+        } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&sync::config_file::schema())?
+            );
+            Ok(())
+        }
+        Command::Config {
+            action: ConfigAction::Check,
+        } => {
+            let text = std::fs::read_to_string(&cli.config)
+                .with_context(|| format!("reading {}", cli.config.display()))?;
+            sync::config_file::validate_text(&text)
+                .with_context(|| format!("{} is not valid", cli.config.display()))?;
+            println!("{} is valid.", cli.config.display());
             Ok(())
         }
         Command::Check { json } => {

@@ -50,6 +50,7 @@ struct Fields {
     acl_comment: Field,
     status: Field,
     priority: Field,
+    issue_type: Field,
     assignee: Field,
     labels: Field,
     created: Field,
@@ -81,6 +82,7 @@ fn schema() -> (Schema, Fields) {
         acl_comment: b.add_text_field("acl_comment", STRING | STORED),
         status: b.add_text_field("status", STRING | STORED),
         priority: b.add_text_field("priority", STRING | STORED),
+        issue_type: b.add_text_field("issue_type", STRING | STORED),
         assignee: b.add_text_field("assignee", STRING | STORED),
         labels: b.add_text_field("labels", STRING | STORED),
         created: b.add_i64_field("created", INDEXED | FAST | STORED),
@@ -136,7 +138,15 @@ impl KeywordIndex {
             context: "opening directory".into(),
             source: e.into(),
         })?;
-        let index = Index::open_or_create(directory, schema).map_err(err("opening index"))?;
+        let index = Index::open_or_create(directory, schema).map_err(|e| {
+            let context = if matches!(e, tantivy::TantivyError::SchemaError(_)) {
+                "opening index: it was built by a jira-index version with other fields; \
+                 move the data directory aside and sync again"
+            } else {
+                "opening index"
+            };
+            err(context)(e)
+        })?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -519,6 +529,7 @@ impl KeywordIndex {
                     let name = |v: Option<String>| v.unwrap_or_else(|| "(none)".into());
                     *stats.by_status.entry(name(d.status)).or_default() += 1;
                     *stats.by_priority.entry(name(d.priority)).or_default() += 1;
+                    *stats.by_type.entry(name(d.issue_type)).or_default() += 1;
                     *stats.by_assignee.entry(name(d.assignee)).or_default() += 1;
                     stats.last_updated = stats.last_updated.max(d.updated);
                 }
@@ -701,6 +712,9 @@ fn to_tantivy(f: &Fields, d: &ChunkDoc) -> TantivyDocument {
     if let Some(v) = &d.priority {
         doc.add_text(f.priority, v);
     }
+    if let Some(v) = &d.issue_type {
+        doc.add_text(f.issue_type, v);
+    }
     if let Some(v) = &d.assignee {
         doc.add_text(f.assignee, v);
     }
@@ -750,6 +764,7 @@ fn from_tantivy(f: &Fields, doc: &TantivyDocument) -> Option<ChunkDoc> {
         acl_comment: strs_field(doc, f.acl_comment),
         status: opt_str_field(doc, f.status),
         priority: opt_str_field(doc, f.priority),
+        issue_type: opt_str_field(doc, f.issue_type),
         assignee: opt_str_field(doc, f.assignee),
         labels: strs_field(doc, f.labels),
         created: doc.get_first(f.created).and_then(|v| v.as_i64()),

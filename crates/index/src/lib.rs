@@ -92,6 +92,9 @@ pub struct ChunkDoc {
     pub acl_comment: Vec<String>,
     pub status: Option<String>,
     pub priority: Option<String>,
+    /// Issue type name (Bug, Task, ...).
+    #[serde(default)]
+    pub issue_type: Option<String>,
     pub assignee: Option<String>,
     pub labels: Vec<String>,
     /// Epoch milliseconds.
@@ -111,6 +114,7 @@ pub struct ProjectStats {
     pub chunks_by_kind: std::collections::BTreeMap<String, usize>,
     pub by_status: std::collections::BTreeMap<String, usize>,
     pub by_priority: std::collections::BTreeMap<String, usize>,
+    pub by_type: std::collections::BTreeMap<String, usize>,
     pub by_assignee: std::collections::BTreeMap<String, usize>,
     /// Newest `updated` of the project's issues (epoch ms).
     pub last_updated: Option<i64>,

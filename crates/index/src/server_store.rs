@@ -37,7 +37,7 @@ const INDEXED_FIELDS: [&str; 6] = [
 ];
 
 /// Where and how the vectors live on a Qdrant server.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QdrantServerConfig {
     /// gRPC URL, e.g. `http://qdrant-0.internal:6334`.

@@ -27,6 +27,7 @@ fn chunk(chunk_id: &str, issue_id: &str, key: &str, title: &str, text: &str) -> 
         acl_comment: tags(&["*"]),
         status: Some("Open".into()),
         priority: None,
+        issue_type: None,
         assignee: None,
         labels: tags(&["backend"]),
         created: Some(1_700_000_000_000),

@@ -40,6 +40,7 @@ fn doc(chunk: &str, issue: &str, project: &str, kind: ChunkKind, acl: [&[&str]; 
         acl_comment: tags(acl[2]),
         status: None,
         priority: None,
+        issue_type: None,
         assignee: None,
         labels: vec![],
         created: None,

@@ -241,12 +241,13 @@ pub async fn status(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Response> {
     require(&caller, Scope::Admin)?;
-    let cfg = state.cfg.clone();
+    let cfg = state.cfg();
     let status = blocking(move || sync::status::status(&cfg)).await?;
     Ok(Json(json!({
         "status": status,
         "current_run": state.runner.current(),
-        "sync_interval_minutes": state.cfg.serve.sync_interval_minutes,
+        "sync_interval_minutes": state.runner.schedule_every().as_secs() / 60,
+        "next_scheduled_ms": state.runner.next_scheduled_ms(),
     }))
     .into_response())
 }
@@ -267,12 +268,33 @@ pub async fn start_sync(
     }
 }
 
+/// `POST /v1/sync/stop` (admin): asks the run in progress to stop (it commits what
+/// it wrote; the next run reads the rest); 409 when none runs.
+pub async fn stop_sync(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Response> {
+    require(&caller, Scope::Admin)?;
+    match state.runner.stop(&caller.name) {
+        Some(run) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "stopping": true, "current_run": run })),
+        )
+            .into_response()),
+        None => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({ "error": "no sync is running" })),
+        )
+            .into_response()),
+    }
+}
+
 /// `GET /metrics`: public unless `serve.metrics_public = false` (then admin keys).
 pub async fn metrics(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if !state.cfg.serve.metrics_public {
+    if !state.cfg().serve.metrics_public {
         let caller = state.auth.authenticate(&headers)?;
         require(&caller, Scope::Admin)?;
     }

@@ -56,7 +56,8 @@ pub enum ServeError {
 
 /// What every handler shares.
 pub struct AppState {
-    pub cfg: Arc<Config>,
+    /// The config in use; the console's saved settings replace it.
+    pub config: Arc<runner::LiveConfig>,
     pub index: Arc<SearchIndex>,
     pub searcher: Arc<SearcherSlot>,
     pub runner: Arc<SyncRunner>,
@@ -68,6 +69,13 @@ pub struct AppState {
     pub cancel: CancellationToken,
     /// Admin console sessions.
     pub admin_sessions: admin::Sessions,
+}
+
+impl AppState {
+    /// The config in use now.
+    pub fn cfg(&self) -> Arc<Config> {
+        self.config.get()
+    }
 }
 
 /// How long a shutdown waits for a sync in progress.
@@ -93,6 +101,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/projects", get(api::projects))
         .route("/v1/status", get(api::status))
         .route("/v1/sync", post(api::start_sync))
+        .route("/v1/sync/stop", post(api::stop_sync))
         .nest_service("/mcp", mcp_service)
         .layer(from_fn_with_state(state.clone(), api::authenticate));
     Router::new()
@@ -163,8 +172,9 @@ pub async fn start(
             .indexed_chunks
             .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
+    let config = Arc::new(runner::LiveConfig::new(cfg.clone()));
     let runner = Arc::new(SyncRunner::new(
-        cfg.clone(),
+        config.clone(),
         index.clone(),
         searcher.clone(),
         metrics.clone(),
@@ -173,7 +183,7 @@ pub async fn start(
     let cancel = CancellationToken::new();
     let state = Arc::new(AppState {
         auth: Authenticator::new(&cfg.serve, proxy_secret.as_deref()),
-        cfg: cfg.clone(),
+        config,
         index: index.clone(),
         searcher,
         runner: runner.clone(),
@@ -204,9 +214,7 @@ pub async fn start(
         metrics,
         cancel.clone(),
     ));
-    let every = Duration::from_secs(cfg.serve.sync_interval_minutes * 60);
-    let scheduler = (cfg.serve.sync_interval_minutes > 0)
-        .then(|| tokio::spawn(runner::schedule(runner.clone(), every, cancel.clone())));
+    let scheduler = tokio::spawn(runner::schedule(runner.clone(), cancel.clone()));
     if !synced && runner.try_start(Trigger::Startup).is_err() {
         tracing::warn!("the first sync could not start");
     }
@@ -218,9 +226,7 @@ pub async fn start(
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await;
         worker.abort();
-        if let Some(s) = scheduler {
-            s.abort();
-        }
+        scheduler.abort();
         runner.drain(SHUTDOWN_GRACE).await;
         let closing = index.clone();
         let _ = tokio::task::spawn_blocking(move || closing.wait_merges()).await;

@@ -3,14 +3,23 @@
 //! makes sure two runs (or a run and a webhook update) never overlap: the state file
 //! and the index writer have one owner at a time. A trigger while a run is going is
 //! refused with the run that holds the lock; a scheduled tick is skipped.
+//!
+//! Admins see the run in progress stage by stage (the pipeline's progress events),
+//! may stop it (the pipeline stops reading, commits what it wrote, and the next run
+//! picks up the rest) and may change the schedule while the server runs.
+//! Each run reads the live config ([`LiveConfig`]), so settings saved from the
+//! console apply from the next run on.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use index::SearchIndex;
 use serde::Serialize;
+use sync::progress::{ProgressSink, Stage};
 use sync::{Config, Searcher, SyncError, SyncOptions, SyncReport};
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{OwnedMutexGuard, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
@@ -39,6 +48,98 @@ impl Trigger {
 pub struct CurrentRun {
     pub trigger: Trigger,
     pub started_ms: i64,
+    /// Each stage's running count (and total, where known), in pipeline order.
+    pub stages: BTreeMap<StageKey, StageProgress>,
+    /// Who asked the run to stop, once someone did.
+    pub stop_requested_by: Option<String>,
+}
+
+/// A stage, ordered as the pipeline runs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(into = "&'static str")]
+pub struct StageKey(pub u8);
+
+impl StageKey {
+    fn of(stage: Stage) -> Self {
+        StageKey(Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0) as u8)
+    }
+
+    pub fn name(self) -> &'static str {
+        Stage::ALL
+            .get(usize::from(self.0))
+            .map(|s| s.as_str())
+            .unwrap_or("?")
+    }
+}
+
+impl From<StageKey> for &'static str {
+    fn from(k: StageKey) -> Self {
+        k.name()
+    }
+}
+
+/// One stage's progress.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct StageProgress {
+    pub done: u64,
+    pub total: Option<u64>,
+}
+
+/// The config the server runs with; settings saved from the console replace it
+/// (they apply from the next run on).
+pub struct LiveConfig {
+    current: RwLock<Arc<Config>>,
+    /// One save at a time (read the file, edit, write, record).
+    saving: Mutex<()>,
+}
+
+impl LiveConfig {
+    pub fn new(cfg: Arc<Config>) -> Self {
+        Self {
+            current: RwLock::new(cfg),
+            saving: Mutex::new(()),
+        }
+    }
+
+    pub fn get(&self) -> Arc<Config> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Saves the console-editable settings of `candidate` (filters, indexing,
+    /// schedule): writes the config file (comments kept, validated against the JSON
+    /// Schema, atomically), records each change and `who` made it in the state
+    /// store's audit table, and makes it the live config. Blocking.
+    pub fn save(
+        &self,
+        candidate: Config,
+        who: &str,
+    ) -> Result<Vec<sync::config_file::SettingChange>, SyncError> {
+        let _one = self.saving.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.get();
+        let Some(path) = current.source.clone() else {
+            return Err(SyncError::Config {
+                detail: "the server was started without a config file: nothing to save to".into(),
+            });
+        };
+        let changes = sync::config_file::save_settings(&path, &current, &candidate)?;
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let store = sync::store::StateStore::open(&sync::state::DataDir::new(&current.data.dir))?;
+        store.record_config_changes(who, now_ms(), &changes)?;
+        let mut next = (*current).clone();
+        next.filters = candidate.filters;
+        next.indexing = candidate.indexing;
+        next.serve.sync_interval_minutes = candidate.serve.sync_interval_minutes;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        for c in &changes {
+            tracing::info!(who, key = %c.key, before = %c.before, after = %c.after, "setting changed");
+        }
+        Ok(changes)
+    }
 }
 
 /// A run could not start: another holds the lock.
@@ -76,10 +177,16 @@ impl SearcherSlot {
 
 /// Owns the sync lock.
 pub struct SyncRunner {
-    cfg: Arc<Config>,
+    config: Arc<LiveConfig>,
     index: Arc<SearchIndex>,
     lock: Arc<tokio::sync::Mutex<()>>,
-    current: Mutex<Option<CurrentRun>>,
+    current: Arc<Mutex<Option<CurrentRun>>>,
+    /// Cancels the run in progress.
+    stop: Mutex<Option<CancellationToken>>,
+    /// The schedule's interval (zero: off).
+    every: watch::Sender<Duration>,
+    /// When the next scheduled run starts (epoch ms; 0: none).
+    next_ms: AtomicI64,
     finished: std::sync::atomic::AtomicUsize,
     searcher: Arc<SearcherSlot>,
     metrics: Arc<Metrics>,
@@ -87,16 +194,20 @@ pub struct SyncRunner {
 
 impl SyncRunner {
     pub fn new(
-        cfg: Arc<Config>,
+        config: Arc<LiveConfig>,
         index: Arc<SearchIndex>,
         searcher: Arc<SearcherSlot>,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let every = Duration::from_secs(config.get().serve.sync_interval_minutes * 60);
         Self {
-            cfg,
+            config,
             index,
             lock: Arc::new(tokio::sync::Mutex::new(())),
-            current: Mutex::new(None),
+            current: Default::default(),
+            stop: Mutex::new(None),
+            every: watch::Sender::new(every),
+            next_ms: AtomicI64::new(0),
             finished: Default::default(),
             searcher,
             metrics,
@@ -114,6 +225,37 @@ impl SyncRunner {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The schedule's interval (zero: off).
+    pub fn schedule_every(&self) -> Duration {
+        *self.every.borrow()
+    }
+
+    /// Changes the schedule's interval (zero turns it off); [`schedule`] follows at
+    /// once.
+    pub fn set_schedule(&self, every: Duration) {
+        self.every.send_replace(every);
+    }
+
+    /// When the next scheduled run starts (epoch ms), if one is scheduled.
+    pub fn next_scheduled_ms(&self) -> Option<i64> {
+        Some(self.next_ms.load(Ordering::Relaxed)).filter(|ms| *ms > 0)
+    }
+
+    /// Asks the run in progress to stop; `None` when no run is going.
+    pub fn stop(&self, who: &str) -> Option<CurrentRun> {
+        let token = self
+            .stop
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let run = current.as_mut()?;
+        run.stop_requested_by.get_or_insert_with(|| who.to_string());
+        token.cancel();
+        tracing::info!(who, "sync stop requested");
+        Some(run.clone())
     }
 
     /// Starts a full sync in the background, or says which run holds the lock.
@@ -138,17 +280,39 @@ impl SyncRunner {
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(CurrentRun {
             trigger,
             started_ms: now_ms(),
+            stages: BTreeMap::new(),
+            stop_requested_by: None,
         });
+        let cancel = CancellationToken::new();
+        *self.stop.lock().unwrap_or_else(|e| e.into_inner()) = Some(cancel.clone());
         self.metrics.sync_running.set(1);
         tracing::info!(trigger = trigger.as_str(), "sync started");
-        let result =
-            sync::run_sync_into(&self.cfg, self.index.clone(), &SyncOptions::default()).await;
+        let current = self.current.clone();
+        let opts = SyncOptions {
+            progress: Some(ProgressSink::new(move |e| {
+                let mut run = current.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(run) = run.as_mut() {
+                    run.stages.insert(
+                        StageKey::of(e.stage),
+                        StageProgress {
+                            done: e.done,
+                            total: e.total,
+                        },
+                    );
+                }
+            })),
+            cancel: Some(cancel),
+            ..Default::default()
+        };
+        let cfg = self.config.get();
+        let result = sync::run_sync_into(&cfg, self.index.clone(), &opts).await;
+        *self.stop.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let outcome = match &result {
             Ok(report) => {
                 self.metrics
                     .indexed_chunks
                     .set(i64::try_from(report.chunk_count).unwrap_or(i64::MAX));
-                if let Err(e) = self.searcher.refresh(&self.cfg, &self.index) {
+                if let Err(e) = self.searcher.refresh(&cfg, &self.index) {
                     tracing::error!(error = %e, "reloading identity data after the sync failed");
                 }
                 tracing::info!(
@@ -156,9 +320,12 @@ impl SyncRunner {
                     indexed = report.run.issues_indexed,
                     deleted = report.run.issues_deleted,
                     errors = report.run.errors.len(),
+                    stopped = report.run.stopped,
                     "sync finished"
                 );
-                if report.run.errors.is_empty() {
+                if report.run.stopped {
+                    "stopped"
+                } else if report.run.errors.is_empty() {
                     "ok"
                 } else {
                     "partial"
@@ -189,11 +356,12 @@ impl SyncRunner {
         issue_ids: &[String],
     ) -> Result<sync::IssueUpdateReport, SyncError> {
         let _guard = self.lock.lock().await;
+        let cfg = self.config.get();
         if identity {
-            sync::run_identity_sync(&self.cfg).await?;
-            self.searcher.refresh(&self.cfg, &self.index)?;
+            sync::run_identity_sync(&cfg).await?;
+            self.searcher.refresh(&cfg, &self.index)?;
         }
-        let report = sync::sync_issues(&self.cfg, self.index.clone(), issue_ids).await?;
+        let report = sync::sync_issues(&cfg, self.index.clone(), issue_ids).await?;
         let m = &self.metrics.webhook_issues;
         m.with_label_values(&["indexed"])
             .inc_by(report.indexed as u64);
@@ -218,16 +386,38 @@ impl SyncRunner {
     }
 }
 
-/// Starts a sync every `every` until cancelled (the first one `every` after start).
-pub async fn schedule(runner: Arc<SyncRunner>, every: Duration, cancel: CancellationToken) {
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+/// Starts a sync every [`SyncRunner::schedule_every`] until cancelled (the first one
+/// an interval after start, or after the interval changes); a zero interval waits for
+/// a change.
+pub async fn schedule(runner: Arc<SyncRunner>, cancel: CancellationToken) {
+    let mut changes = runner.every.subscribe();
     loop {
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = tick.tick() => {
-                if let Err(busy) = runner.try_start(Trigger::Schedule) {
-                    tracing::info!(?busy.current, "scheduled sync skipped: a run is in progress");
+        let every = *changes.borrow_and_update();
+        if every.is_zero() {
+            runner.next_ms.store(0, Ordering::Relaxed);
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                changed = changes.changed() => if changed.is_err() { break },
+            }
+            continue;
+        }
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            let next = now_ms() + i64::try_from(every.as_millis()).unwrap_or(i64::MAX / 2);
+            runner.next_ms.store(next, Ordering::Relaxed);
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    break;
+                }
+                _ = tick.tick() => {
+                    if let Err(busy) = runner.try_start(Trigger::Schedule) {
+                        tracing::info!(?busy.current, "scheduled sync skipped: a run is in progress");
+                    }
                 }
             }
         }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::SyncError;
 
 /// The whole configuration file.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The Jira Cloud site and the account the connector reads it with.
@@ -39,12 +39,17 @@ pub struct Config {
     /// The long-running server: listen address, API keys, webhooks, schedule.
     #[serde(default)]
     pub serve: crate::serve_config::ServeConfig,
+    /// The file this config was read from (not a key of the file): where the admin
+    /// console saves the settings it changes.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub source: Option<PathBuf>,
 }
 
 /// The vector store. Without `qdrant`, vectors live in the data directory
 /// (qdrant-edge); with it, in a Qdrant server or cluster (the keyword index and the
 /// sync state stay in the data directory).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VectorsConfig {
     #[serde(default)]
@@ -72,7 +77,7 @@ impl VectorsConfig {
 }
 
 /// The Jira site and the connector's credentials.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JiraConfig {
     /// Site URL, e.g. `https://example.atlassian.net` (no trailing `/rest/...`).
@@ -103,7 +108,7 @@ pub struct JiraConfig {
 }
 
 /// An OAuth 2.0 (3LO) app registered in the Atlassian developer console.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OAuthAppConfig {
     pub client_id: String,
@@ -210,7 +215,7 @@ fn default_page_size() -> u32 {
 }
 
 /// Where data is kept.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
     /// Directory of the index and the sync state, relative to the config file.
@@ -231,7 +236,7 @@ fn default_data_dir() -> PathBuf {
 }
 
 /// The embedding model.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmbeddingConfig {
     /// `false` gives a keyword-only index (no model needed, much faster sync).
@@ -257,7 +262,7 @@ fn yes() -> bool {
 }
 
 /// Chunking parameters, in tokens of the embedding model's tokenizer.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChunkingConfig {
     /// Largest chunk, in tokens.
@@ -285,7 +290,7 @@ fn default_overlap() -> usize {
 }
 
 /// Identity matching of search callers, and how often identity is read in full.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityConfig {
     /// A TOML file mapping emails that Jira hides to account ids
@@ -314,7 +319,7 @@ fn default_identity_refresh() -> u64 {
 }
 
 /// What is fetched from Jira. Empty lists mean "all projects".
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncFilters {
     /// Only these project keys (empty: all).
@@ -336,7 +341,7 @@ pub struct SyncFilters {
 
 /// What of each synced issue is indexed. Issues themselves are always tracked (for
 /// deletions and permissions); these switches decide which texts become chunks.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct IndexingConfig {
     /// Summary and description.
@@ -469,6 +474,7 @@ impl Config {
         {
             app.token_file = base.join(&app.token_file);
         }
+        cfg.source = Some(path.to_path_buf());
         Ok(cfg)
     }
 

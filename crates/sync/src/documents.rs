@@ -171,6 +171,7 @@ pub fn build_issue_documents(
         acl_comment: Vec::new(),
         status: f.status.as_ref().map(|s| s.name.clone()),
         priority: f.priority.as_ref().map(|p| p.name.clone()),
+        issue_type: f.issuetype.as_ref().map(|t| t.name.clone()),
         assignee: f.assignee.as_ref().map(|u| u.display_name.clone()),
         labels: f.labels.clone(),
         created,
@@ -273,7 +274,15 @@ pub fn build_issue_documents(
             hasher.update(tag.as_bytes());
             hasher.update([1]);
         }
-        let meta = serde_json::json!([d.status, d.priority, d.assignee, d.labels, d.title, d.url]);
+        let meta = serde_json::json!([
+            d.status,
+            d.priority,
+            d.issue_type,
+            d.assignee,
+            d.labels,
+            d.title,
+            d.url
+        ]);
         hasher.update(meta.to_string().as_bytes());
     }
     hasher.update(updated.to_le_bytes());

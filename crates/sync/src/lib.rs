@@ -13,6 +13,7 @@
 pub mod attachments;
 pub mod check;
 pub mod config;
+pub mod config_file;
 pub mod credentials;
 pub mod directory;
 pub mod documents;

@@ -77,6 +77,8 @@ struct Reading {
     dates: String,
     /// Issue id → the project key the index holds it under.
     known: std::collections::HashMap<String, String>,
+    /// Stops reading when cancelled.
+    cancel: tokio_util::sync::CancellationToken,
 }
 
 /// What the fetch stage learnt.
@@ -158,6 +160,9 @@ async fn read_pages(
     let mut read: HashSet<String> = HashSet::new();
     let mut token: Option<String> = None;
     loop {
+        if reading.cancel.is_cancelled() {
+            return Ok(None);
+        }
         let page = client.search_jql_page(&req, token.as_deref()).await?;
         let last = page.is_last || page.next_page_token.is_none();
         token = page.next_page_token;
@@ -225,6 +230,9 @@ async fn fetch_changes(
     let Some(read) = read_pages(client, jql, reading, tx, fetching).await? else {
         return Ok(false);
     };
+    if reading.cancel.is_cancelled() {
+        return Ok(false);
+    }
     let keys: Vec<String> = plans.iter().map(|p| format!("\"{}\"", p.key)).collect();
     let scope = format!("project in ({}){}", keys.join(", "), reading.dates);
     let ids = client.search_jql_id_keys(&scope).await?;
@@ -354,6 +362,11 @@ pub struct SyncOptions {
     pub force_reindex: bool,
     /// Where stage progress goes (bars, JSON lines); `None`: nowhere.
     pub progress: Option<crate::progress::ProgressSink>,
+    /// Cancelling it stops the run early: no new issue page is read, issues read and
+    /// not yet documented are dropped, what was documented is embedded, written,
+    /// committed and recorded.
+    /// Nothing is deleted and no checkpoint moves, so the next run picks up the rest.
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 /// What a run did.
@@ -550,6 +563,7 @@ pub async fn run_sync_into(
 
     // Stage 1: identity, and the deletions the audit log reports.
     let progress = opts.progress.clone();
+    let cancel = opts.cancel.clone().unwrap_or_default();
     report(&progress, Stage::Identity, 0, Some(1));
     let identity = sync_directory(&client, &data, &store, cfg, false, run.started_ms).await?;
     run.identity_full = identity.full_reason.is_some();
@@ -606,6 +620,7 @@ pub async fn run_sync_into(
             .iter()
             .map(|(id, s)| (id.clone(), s.project_key.clone()))
             .collect(),
+        cancel: cancel.clone(),
     };
     let fetcher = tokio::spawn(fetch_all(
         client.clone(),
@@ -627,6 +642,7 @@ pub async fn run_sync_into(
             .collect()
     };
     let doc_progress = progress.clone();
+    let doc_cancel = cancel.clone();
     let documenter = Arc::new(documenter);
     let documenter = tokio::spawn(async move {
         use futures::StreamExt;
@@ -659,6 +675,9 @@ pub async fn run_sync_into(
             .buffered(DOC_CONCURRENCY);
         let mut jobs = std::pin::pin!(jobs);
         while let Some(joined) = jobs.next().await {
+            if doc_cancel.is_cancelled() {
+                break;
+            }
             let (id, project, done) = match joined {
                 Ok(x) => x,
                 Err(e) => {
@@ -806,8 +825,11 @@ pub async fn run_sync_into(
     // failed to fetch. A moved issue is present under its new project.
     let failed_keys: BTreeSet<&str> = failed_projects.iter().map(|(k, _)| k.as_str()).collect();
     // A reader that stopped without naming its project: nothing is known to be gone.
-    let reader_lost =
-        failed_keys.contains("(reader)") || failed_doc_projects.contains("(documents)");
+    // A stopped run read only part of the site: nothing is known to be gone either.
+    run.stopped = cancel.is_cancelled();
+    let reader_lost = run.stopped
+        || failed_keys.contains("(reader)")
+        || failed_doc_projects.contains("(documents)");
     let gone: Vec<String> = state
         .issues
         .iter()

@@ -231,6 +231,7 @@ pub struct IssueView {
     pub url: String,
     pub status: Option<String>,
     pub priority: Option<String>,
+    pub issue_type: Option<String>,
     pub assignee: Option<String>,
     pub labels: Vec<String>,
     /// Epoch milliseconds.
@@ -264,6 +265,7 @@ impl IssueView {
             url: String::new(),
             status: first.status.clone(),
             priority: first.priority.clone(),
+            issue_type: first.issue_type.clone(),
             assignee: first.assignee.clone(),
             labels: first.labels.clone(),
             created: first.created,

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What an API key may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Search and read issues as the key's own identity.
@@ -20,7 +20,7 @@ pub enum Scope {
 
 /// One API key. The key itself is never stored: `sha256` is the hex SHA-256 of it
 /// (`jira-index api-key new` prints both).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyConfig {
     /// A name for logs and the admin console (never the key).
@@ -39,7 +39,7 @@ fn default_scopes() -> Vec<Scope> {
 }
 
 /// A reverse proxy that authenticates employees (SSO) and passes their email on.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrustedProxyConfig {
     /// Header carrying the employee's email.
@@ -60,7 +60,7 @@ fn default_secret_header() -> String {
 }
 
 /// The `[serve]` table.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServeConfig {
     /// Address to listen on.

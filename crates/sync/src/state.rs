@@ -119,6 +119,10 @@ pub struct RunRecord {
     #[serde(default)]
     pub attachments: AttachmentCounts,
     pub errors: Vec<String>,
+    /// Stopped before the end (by an admin): what was written stays, the rest is
+    /// read by the next run.
+    #[serde(default)]
+    pub stopped: bool,
 }
 
 /// What a run did with attachments.
@@ -167,6 +171,23 @@ pub fn write_json_replace<T: Serialize>(path: &Path, value: &T) -> Result<(), Sy
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T, durable: bool) -> Result<(), SyncError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| SyncError::Internal(e.to_string()))?;
+    write_bytes(path, &bytes, durable, None)
+}
+
+/// Replaces `path` with `bytes` atomically and durably (temp file in the same
+/// directory, fsync, rename, fsync of the directory); the new file gets `mode` (unix
+/// permission bits) or, without it, owner read/write only.
+pub fn write_bytes_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), SyncError> {
+    write_bytes(path, bytes, true, mode)
+}
+
+fn write_bytes(
+    path: &Path,
+    bytes: &[u8],
+    durable: bool,
+    mode: Option<u32>,
+) -> Result<(), SyncError> {
     let io = |source| SyncError::Io {
         path: path.display().to_string(),
         source,
@@ -174,8 +195,16 @@ fn write_json<T: Serialize>(path: &Path, value: &T, durable: bool) -> Result<(),
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut tmp = tempfile_in(dir).map_err(io)?;
-    let bytes = serde_json::to_vec(value).map_err(|e| SyncError::Internal(e.to_string()))?;
-    tmp.1.write_all(&bytes).map_err(io)?;
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.1
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    tmp.1.write_all(bytes).map_err(io)?;
     if durable {
         tmp.1.sync_all().map_err(io)?;
     }

@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS projects(
     id TEXT PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, lead TEXT,
     archived INTEGER NOT NULL, team_managed INTEGER NOT NULL, is_private INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS permissions(part TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS config_changes(
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, who TEXT NOT NULL,
+    key TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL);
 ";
 
 /// Bookkeeping of the identity stage: when the directory was last read in full, and
@@ -64,6 +67,15 @@ pub struct IdentityMeta {
     pub last_read_ms: i64,
     /// Audit record ids seen by the last identity stage.
     pub audit_seen: Vec<String>,
+}
+
+/// One recorded settings change: when, who, what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigAudit {
+    pub at_ms: i64,
+    /// The admin (API key name or proxy email).
+    pub who: String,
+    pub change: crate::config_file::SettingChange,
 }
 
 /// The open state database.
@@ -335,6 +347,49 @@ impl StateStore {
         )
         .map_err(self.err())?;
         Ok(())
+    }
+
+    /// Records settings changed through the admin console, and by whom.
+    pub fn record_config_changes(
+        &self,
+        who: &str,
+        at_ms: i64,
+        changes: &[crate::config_file::SettingChange],
+    ) -> Result<(), SyncError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.err())?;
+        for c in changes {
+            tx.execute(
+                "INSERT INTO config_changes(at_ms, who, key, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![at_ms, who, c.key, c.before, c.after],
+            )
+            .map_err(self.err())?;
+        }
+        tx.commit().map_err(self.err())
+    }
+
+    /// The last `limit` recorded settings changes, newest first.
+    pub fn config_changes(&self, limit: i64) -> Result<Vec<ConfigAudit>, SyncError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT at_ms, who, key, before, after FROM config_changes ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(self.err())?;
+        stmt.query_map([limit], |r| {
+            Ok(ConfigAudit {
+                at_ms: r.get(0)?,
+                who: r.get(1)?,
+                change: crate::config_file::SettingChange {
+                    key: r.get(2)?,
+                    before: r.get(3)?,
+                    after: r.get(4)?,
+                },
+            })
+        })
+        .map_err(self.err())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(self.err())
     }
 
     /// The last `limit` runs, oldest first.

@@ -9,10 +9,14 @@
 //! SameSite=Strict, 8 hours; the key itself is never stored in the browser).
 //! No credentials: 401 with the login form; credentials without the admin scope: 403.
 //!
-//! Pages: overview (connection, check, runs, run now), filters (with the live
-//! preview), per-project dashboards (server-side SVG bars from the index), people
-//! (the identity report and a search playground as a chosen person) and explain
-//! ("why can (not) this person see this issue?", from the search filter itself).
+//! Pages: overview (connection, check, the run in progress stage by stage — htmx
+//! reloads it every second while a run goes — stop, run now, schedule, runs),
+//! filters (live preview; save writes the config file, see [`crate::runner::LiveConfig`],
+//! and the audit of who changed what), per-project dashboards (server-side SVG bars
+//! from the index), people (the identity report and a search playground as a chosen
+//! person) and explain ("why can (not) this person see this issue?", from the search
+//! filter itself). State-changing forms are POSTs; the session cookie is
+//! SameSite=Strict, so another site cannot make a logged-in browser send them.
 
 mod charts;
 mod pages;
@@ -22,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, Request, State};
+use axum::extract::{Extension, Form, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -76,7 +80,11 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/admin", get(overview))
         .route("/admin/check", get(check))
         .route("/admin/sync", post(run_sync))
+        .route("/admin/sync/stop", post(stop_sync))
+        .route("/admin/progress", get(progress))
+        .route("/admin/schedule", post(save_schedule))
         .route("/admin/filters", get(filters).post(filters_preview))
+        .route("/admin/filters/save", post(save_filters))
         .route("/admin/projects/{key}", get(project))
         .route("/admin/people", get(people))
         .route("/admin/explain", get(explain))
@@ -240,22 +248,93 @@ fn error_page(message: &str) -> Response {
 }
 
 async fn overview(State(state): State<Arc<AppState>>) -> Response {
-    let cfg = state.cfg.clone();
+    let cfg = state.cfg();
     let status = match blocking(move || sync::status::status(&cfg)).await {
         Ok(s) => s,
         Err(res) => return res,
     };
     html(pages::overview(
-        &state.cfg,
+        &state.cfg(),
         &status,
         state.runner.current(),
+        &schedule_view(&state),
         &project_list(&state),
     ))
 }
 
+fn schedule_view(state: &AppState) -> pages::ScheduleView {
+    pages::ScheduleView {
+        every_minutes: state.runner.schedule_every().as_secs() / 60,
+        next_ms: state.runner.next_scheduled_ms(),
+    }
+}
+
+/// The run in progress (a fragment for htmx, the overview without it).
+async fn progress(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if headers.contains_key("hx-request") {
+        html(pages::progress(
+            state.runner.current().as_ref(),
+            &schedule_view(&state),
+        ))
+    } else {
+        Redirect::to("/admin").into_response()
+    }
+}
+
+async fn stop_sync(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Response {
+    state.runner.stop(&caller.name);
+    progress(State(state), headers).await
+}
+
+#[derive(Deserialize)]
+struct ScheduleForm {
+    minutes: String,
+}
+
+/// Saves the schedule to the config file (audited) and applies it at once.
+async fn save_schedule(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Form(form): Form<ScheduleForm>,
+) -> Response {
+    let message = match form.minutes.trim().parse::<u64>() {
+        Ok(minutes) if minutes <= 10_080 => {
+            let mut candidate = (*state.cfg()).clone();
+            candidate.serve.sync_interval_minutes = minutes;
+            let live = state.config.clone();
+            let who = caller.name.clone();
+            match blocking(move || live.save(candidate, &who)).await {
+                Ok(_) => {
+                    state.runner.set_schedule(Duration::from_secs(minutes * 60));
+                    if minutes == 0 {
+                        "Schedule saved: off (syncs run on demand and from webhooks).".to_string()
+                    } else {
+                        format!("Schedule saved: a sync every {minutes} minutes.")
+                    }
+                }
+                Err(res) => return res,
+            }
+        }
+        _ => format!(
+            "serve.sync_interval_minutes: {:?} is not a whole number of minutes between 0 and 10080",
+            form.minutes
+        ),
+    };
+    if headers.contains_key("hx-request") {
+        html(pages::notice(&message))
+    } else {
+        Redirect::to("/admin").into_response()
+    }
+}
+
 /// The connection check, run now (a fragment for htmx, a page without it).
 async fn check(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let report = sync::check::run_check(&state.cfg).await;
+    let report = sync::check::run_check(&state.cfg()).await;
     let fragment = match &report {
         Ok(r) => pages::check_report(r),
         Err(e) => pages::error_fragment(&e.to_string()),
@@ -282,10 +361,67 @@ async fn run_sync(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
 /// The filters form, filled with the config in use.
 async fn filters(State(state): State<Arc<AppState>>) -> Response {
     let projects = project_list(&state);
+    let audit = match audit(&state).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
     html(pages::filters(
-        &pages::FilterForm::from_config(&state.cfg),
+        &pages::FilterForm::from_config(&state.cfg()),
         &projects,
         None,
+        &audit,
+    ))
+}
+
+/// The last settings changes made from the console.
+async fn audit(state: &AppState) -> Result<Vec<sync::store::ConfigAudit>, Response> {
+    let cfg = state.cfg();
+    blocking(move || {
+        sync::store::StateStore::open(&sync::state::DataDir::new(&cfg.data.dir))?.config_changes(20)
+    })
+    .await
+}
+
+/// Saves the submitted filters to the config file (validated, comments kept,
+/// audited); they apply from the next sync.
+async fn save_filters(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = pages::FilterForm::from_pairs(&form);
+    let mut candidate = (*state.cfg()).clone();
+    let fragment = match form.apply(&mut candidate) {
+        Err(e) => pages::error_fragment(&e),
+        Ok(()) => {
+            let live = state.config.clone();
+            let who = caller.name.clone();
+            let file = state
+                .cfg()
+                .source
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            match tokio::task::spawn_blocking(move || live.save(candidate, &who)).await {
+                Ok(Ok(changes)) => pages::saved(&changes, &file),
+                Ok(Err(e)) => pages::error_fragment(&e.to_string()),
+                Err(e) => pages::error_fragment(&e.to_string()),
+            }
+        }
+    };
+    if headers.contains_key("hx-request") {
+        return html(fragment);
+    }
+    let audit = match audit(&state).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    html(pages::filters(
+        &form,
+        &project_list(&state),
+        Some(fragment),
+        &audit,
     ))
 }
 
@@ -311,23 +447,33 @@ async fn filters_preview(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = pages::FilterForm::from_pairs(&form);
-    let mut candidate = (*state.cfg).clone();
+    let mut candidate = (*state.cfg()).clone();
     if let Err(e) = form.apply(&mut candidate) {
         let fragment = pages::error_fragment(&e);
         return if headers.contains_key("hx-request") {
             html(fragment)
         } else {
-            html(pages::filters(&form, &project_list(&state), Some(fragment)))
+            html(pages::filters(
+                &form,
+                &project_list(&state),
+                Some(fragment),
+                &[],
+            ))
         };
     }
-    let fragment = match sync::preview::preview_filters(&state.cfg, &candidate).await {
+    let fragment = match sync::preview::preview_filters(&state.cfg(), &candidate).await {
         Ok(p) => pages::preview(&p),
         Err(e) => pages::error_fragment(&e.to_string()),
     };
     if headers.contains_key("hx-request") {
         html(fragment)
     } else {
-        html(pages::filters(&form, &project_list(&state), Some(fragment)))
+        html(pages::filters(
+            &form,
+            &project_list(&state),
+            Some(fragment),
+            &[],
+        ))
     }
 }
 
@@ -338,7 +484,7 @@ async fn project(State(state): State<Arc<AppState>>, Path(key): Path<String>) ->
         Ok(s) => s,
         Err(res) => return res,
     };
-    let cfg = state.cfg.clone();
+    let cfg = state.cfg();
     let status = match blocking(move || sync::status::status(&cfg)).await {
         Ok(s) => s,
         Err(res) => return res,

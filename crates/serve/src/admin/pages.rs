@@ -140,10 +140,55 @@ fn chrono_like(ms: i64) -> String {
     )
 }
 
+/// What the overview shows of the schedule.
+pub struct ScheduleView {
+    pub every_minutes: u64,
+    pub next_ms: Option<i64>,
+}
+
+/// The run in progress, stage by stage; while a run goes, htmx reloads this part
+/// every second (without JavaScript: reload the page).
+pub fn progress(current: Option<&CurrentRun>, schedule: &ScheduleView) -> Markup {
+    html! {
+        @match current {
+            Some(run) => div #progress hx-get="/admin/progress" hx-trigger="every 1s" hx-swap="outerHTML" {
+                p.notice #run-state {
+                    "A sync is running (" (format!("{:?}", run.trigger).to_lowercase()) ", started " (ms_to_time(run.started_ms)) ")."
+                    @if let Some(who) = &run.stop_requested_by { " Stopping (asked by " (who) "): the current batch is committed first." }
+                }
+                table #stages {
+                    thead { tr { th { "Stage" } th.n { "Done" } th.n { "Of" } } }
+                    tbody {
+                        @for stage in sync::progress::Stage::ALL {
+                            @let p = run.stages.iter().find(|(k, _)| k.name() == stage.as_str()).map(|(_, p)| *p);
+                            tr data-stage=(stage.as_str()) {
+                                td { (stage.as_str()) }
+                                td.n { @match p { Some(p) => (p.done), None => span.muted { "—" } } }
+                                td.n { @match p.and_then(|p| p.total) { Some(t) => (t), None => span.muted { "" } } }
+                            }
+                        }
+                    }
+                }
+                @if run.stop_requested_by.is_none() {
+                    form method="post" action="/admin/sync/stop" hx-post="/admin/sync/stop" hx-target="#progress" hx-swap="outerHTML" {
+                        button type="submit" #stop { "Stop this sync" }
+                    }
+                }
+            },
+            None => div #progress {
+                p.muted #run-state { "No sync is running."
+                    @match schedule.next_ms { Some(ms) => { " Next scheduled run: " (ms_to_time(ms)) "." }, None => { " No run is scheduled." } }
+                }
+            },
+        }
+    }
+}
+
 pub fn overview(
     cfg: &Config,
     status: &Status,
     current: Option<CurrentRun>,
+    schedule: &ScheduleView,
     projects: &[(String, String)],
 ) -> Markup {
     let auth = if cfg.jira.oauth.is_some() {
@@ -178,12 +223,17 @@ pub fn overview(
         }
         section {
             h2 { "Sync" }
-            @match current {
-                Some(run) => p.notice { "A sync is running (" (format!("{:?}", run.trigger).to_lowercase()) ", started " (ms_to_time(run.started_ms)) ")." },
-                None => p.muted { "No sync is running." },
-            }
-            form method="post" action="/admin/sync" hx-post="/admin/sync" hx-target="#sync-msg" {
-                button type="submit" { "Run a sync now" }
+            (progress(current.as_ref(), schedule))
+            div style="display:flex;flex-wrap:wrap;gap:1rem;align-items:end" {
+                form method="post" action="/admin/sync" hx-post="/admin/sync" hx-target="#sync-msg" {
+                    button type="submit" { "Run a sync now" }
+                }
+                form.row #schedule-form method="post" action="/admin/schedule" hx-post="/admin/schedule" hx-target="#sync-msg" {
+                    label { "Sync every (minutes, 0: off)"
+                        input type="number" min="0" max="10080" name="minutes" value=(schedule.every_minutes) required;
+                    }
+                    button type="submit" { "Save schedule" }
+                }
             }
             div #sync-msg {}
             h2 style="margin-top:1rem" { "Recent runs" }
@@ -212,10 +262,10 @@ fn runs_table(runs: &[sync::state::RunRecord]) -> Markup {
                 th.n { "Deleted" } th.n { "Chunks" } th.n { "API calls" } th { "Errors" }
             } }
             tbody {
-                @for r in runs.iter().take(20) {
+                @for r in runs.iter().rev().take(20) {
                     tr {
                         td { (ms_to_time(r.started_ms)) }
-                        td { (format!("{:?}", r.kind).to_lowercase()) }
+                        td { (format!("{:?}", r.kind).to_lowercase()) @if r.stopped { " " span.bad { "stopped" } } }
                         td.n { (format!("{:.1}", (r.finished_ms - r.started_ms) as f64 / 1000.0)) }
                         td.n { (r.issues_indexed) }
                         td.n { (r.issues_unchanged) }
@@ -385,6 +435,7 @@ pub fn filters(
     form: &FilterForm,
     projects: &[(String, String)],
     preview: Option<Markup>,
+    audit: &[sync::store::ConfigAudit],
 ) -> Markup {
     let content = html! {
         form #filters-form method="post" action="/admin/filters" hx-post="/admin/filters" hx-target="#preview" hx-swap="innerHTML" {
@@ -431,11 +482,51 @@ pub fn filters(
                     label { "Attachment types (empty: all)" input type="text" name="attachment_types" placeholder="pdf, docx" value=(form.attachment_types); }
                 }
             }
-            button type="submit" { "Preview" }
+            div style="display:flex;gap:.6rem" {
+                button type="submit" #preview-button { "Preview" }
+                button type="submit" #save-button formaction="/admin/filters/save" hx-post="/admin/filters/save" hx-target="#preview" { "Save" }
+            }
         }
         div #preview { @if let Some(p) = preview { (p) } }
+        section {
+            h2 { "Changes made here" }
+            (audit_table(audit))
+        }
     };
     layout("Filters", content)
+}
+
+/// The recorded settings changes, newest first.
+pub fn audit_table(audit: &[sync::store::ConfigAudit]) -> Markup {
+    html! {
+        @if audit.is_empty() {
+            p.muted #audit { "No setting was changed from the console yet." }
+        } @else {
+            table #audit {
+                thead { tr { th { "When" } th { "Who" } th { "Setting" } th { "Before" } th { "After" } } }
+                tbody { @for a in audit {
+                    tr { td { (ms_to_time(a.at_ms)) } td { (a.who) } td { code { (a.change.key) } } td { code { (a.change.before) } } td { code { (a.change.after) } } }
+                } }
+            }
+        }
+    }
+}
+
+/// What saving did.
+pub fn saved(changes: &[sync::config_file::SettingChange], file: &str) -> Markup {
+    html! {
+        section #saved {
+            @if changes.is_empty() {
+                p.notice { "Nothing changed: the file is as it was." }
+            } @else {
+                p.notice { "Saved " (changes.len()) " settings to " code { (file) } "; they apply from the next sync." }
+                table {
+                    thead { tr { th { "Setting" } th { "Before" } th { "After" } } }
+                    tbody { @for c in changes { tr { td { code { (c.key) } } td { code { (c.before) } } td { code { (c.after) } } } } }
+                }
+            }
+        }
+    }
 }
 
 pub fn preview(p: &FilterPreview) -> Markup {
@@ -469,7 +560,7 @@ pub fn preview(p: &FilterPreview) -> Markup {
                     }
                 }
             }
-            p.muted { "Nothing is saved: edit the filters in the config file; they apply at the next sync." }
+            p.muted { "Nothing is saved by a preview: Save writes the filters to the config file; they apply from the next sync." }
         }
     }
 }
@@ -484,7 +575,8 @@ pub fn project(key: &str, stats: &ProjectStats, status: &Status) -> Markup {
         .iter()
         .filter(|f| f.issue_key.starts_with(&format!("{key}-")))
         .collect();
-    let last_run = status.runs.first();
+    // Runs are oldest first.
+    let last_run = status.runs.last();
     let content = html! {
         section {
             div.kpis {
@@ -502,6 +594,7 @@ pub fn project(key: &str, stats: &ProjectStats, status: &Status) -> Markup {
             section.charts {
                 (charts::bars("Issues by status", &counts(&stats.by_status), 10))
                 (charts::bars("Issues by priority", &counts(&stats.by_priority), 10))
+                (charts::bars("Issues by type", &counts(&stats.by_type), 10))
                 (charts::bars("Issues by assignee", &counts(&stats.by_assignee), 10))
                 (charts::bars("Chunks by kind", &counts(&stats.chunks_by_kind), 10))
             }
@@ -640,7 +733,13 @@ mod tests {
             ..form.clone()
         };
         assert!(bad.apply(&mut cfg).unwrap_err().contains("created_from"));
-        let page = filters(&form, &[("ENG".into(), "Engineering <x>".into())], None).into_string();
+        let page = filters(
+            &form,
+            &[("ENG".into(), "Engineering <x>".into())],
+            None,
+            &[],
+        )
+        .into_string();
         assert!(page.contains("Engineering &lt;x&gt;"));
         assert!(page.contains(r#"<option value="in" selected>only</option>"#));
     }
