@@ -232,6 +232,15 @@ async fn admin_console_end_to_end() {
     let (status, page) = get(format!("{base}/admin/people?as={}&q=payment", email)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Searched as"));
+    // The identity table: every account and how a caller matches it.
+    let matched = ws
+        .users
+        .iter()
+        .filter(|u| u.active && u.account_type != "app" && u.email_visible)
+        .count();
+    assert_eq!(number_at(&page, "matched"), matched, "{page}");
+    assert!(page.contains("matched by email") && page.contains("hidden email"));
+    assert_eq!(page.matches("<tr data-u=").count(), ws.users.len());
 
     // Logging out ends the session.
     let res = http

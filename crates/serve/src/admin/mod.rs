@@ -530,6 +530,7 @@ async fn people(State(state): State<Arc<AppState>>, Query(q): Query<PeopleQuery>
     let report = access::identity_report(&searcher.directory(), &searcher.mapping());
     html(pages::people(
         &report,
+        &searcher.directory().users,
         &searcher.unmatched_callers(),
         &q.as_email,
         &q.q,

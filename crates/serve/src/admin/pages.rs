@@ -612,13 +612,49 @@ pub fn project(key: &str, stats: &ProjectStats, status: &Status) -> Markup {
     layout(&format!("Project {key}"), content)
 }
 
+/// Rows of the identity table shown at most.
+const PEOPLE_ROWS: usize = 2_000;
+
+/// How a Jira account is matched to a search caller.
+fn match_status(
+    u: &access::DirUser,
+    mapped: &std::collections::HashMap<&str, &str>,
+) -> (String, &'static str) {
+    if !u.active {
+        return ("inactive: matches nobody".into(), "muted");
+    }
+    if u.account_type == "app" {
+        return ("app account: not a person".into(), "muted");
+    }
+    if let Some(email) = mapped.get(u.account_id.as_str()) {
+        return (format!("matched by the mapping file ({email})"), "ok");
+    }
+    match u.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        Some(e) => (format!("matched by email ({e})"), "ok"),
+        None => (
+            "hidden email: searches as anonymous until mapped".into(),
+            "bad",
+        ),
+    }
+}
+
 pub fn people(
     report: &IdentityReport,
+    users: &[access::DirUser],
     unmatched: &[String],
     as_email: &str,
     q: &str,
     results: Option<&sync::SearchOutcome>,
 ) -> Markup {
+    let mapped: std::collections::HashMap<&str, &str> = report
+        .mapped
+        .iter()
+        .map(|m| (m.account_id.as_str(), m.email.as_str()))
+        .collect();
+    let matched = users
+        .iter()
+        .filter(|u| match_status(u, &mapped).1 == "ok")
+        .count();
     let content = html! {
         section {
             h2 { "Search as a person" }
@@ -640,15 +676,30 @@ pub fn people(
         section {
             h2 { "Identity" }
             div.kpis {
+                div { b #matched { (matched) } "matched" }
                 div { b { (report.hidden_email.len()) } "hidden email, not mapped" }
                 div { b { (report.inactive.len()) } "inactive" }
                 div { b { (report.mapped.len()) } "mapping entries" }
                 div { b { (unmatched.len()) } "unmatched callers seen" }
             }
-            @if !report.hidden_email.is_empty() {
-                h2 style="margin-top:1rem" { "Hidden email (they search as anonymous until mapped)" }
-                table { tbody { @for u in &report.hidden_email { tr { td { (u.display_name) } td.muted { (u.account_id) } } } } }
+            h2 style="margin-top:1rem" { "Accounts" }
+            label { "Find a person"
+                input type="search" placeholder="name, email or status"
+                    oninput="for(const r of document.querySelectorAll('tr[data-u]'))r.hidden=!r.dataset.u.includes(this.value.toLowerCase())";
             }
+            table #people {
+                thead { tr { th { "Name" } th { "Account id" } th { "Type" } th { "How a search caller matches" } } }
+                tbody {
+                    @for u in users.iter().take(PEOPLE_ROWS) {
+                        @let (status, class) = match_status(u, &mapped);
+                        tr data-u=(format!("{} {}", u.display_name.to_lowercase(), status.to_lowercase())) {
+                            td { (u.display_name) } td.muted { (u.account_id) } td { (u.account_type) }
+                            td class=(class) { (status) }
+                        }
+                    }
+                }
+            }
+            @if users.len() > PEOPLE_ROWS { p.muted { "The first " (PEOPLE_ROWS) " of " (users.len()) " accounts." } }
             @if !report.mapped.is_empty() {
                 h2 style="margin-top:1rem" { "Mapping file" }
                 table { tbody { @for m in &report.mapped { tr { td { (format!("{m:?}")) } } } } }
