@@ -88,6 +88,9 @@ async fn run() -> anyhow::Result<()> {
         r.attachments.failed
     );
 
+    print_calls_by_endpoint(&site.handle);
+    site.handle.clear_request_log();
+
     let t = Instant::now();
     let again = sync::run_sync(&site.config, None, &Default::default()).await?;
     let secs = t.elapsed().as_secs_f64();
@@ -106,4 +109,35 @@ async fn run() -> anyhow::Result<()> {
         mib(rss_kib("VmHWM:").saturating_sub(sim_rss))
     );
     Ok(())
+}
+
+/// The simulator's request log grouped by endpoint (ids and keys in paths replaced),
+/// attachment downloads left out: where the calls of a run go.
+fn print_calls_by_endpoint(sim: &jira_sim::SimHandle) {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in sim.request_log() {
+        if r.path.contains("/attachment/content/") {
+            continue;
+        }
+        let path: Vec<String> = r
+            .path
+            .split('/')
+            .map(|seg| {
+                if seg.chars().any(|c| c.is_ascii_digit()) {
+                    "{id}".to_string()
+                } else {
+                    seg.to_string()
+                }
+            })
+            .collect();
+        *counts
+            .entry(format!("{} {}", r.method, path.join("/")))
+            .or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    println!("  calls by endpoint:");
+    for (endpoint, n) in rows {
+        println!("    {n:>6}  {endpoint}");
+    }
 }

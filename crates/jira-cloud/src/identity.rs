@@ -9,16 +9,22 @@ use crate::model::{ApplicationRole, Group, User};
 use crate::paging::dedup_by_key;
 use crate::{JiraClient, JiraError};
 
+/// Users per `users/search` page.
+const USERS_PAGE: usize = 1000;
+
 impl JiraClient {
     /// `GET /rest/api/3/myself`: the calling user (a connection and credentials test).
     pub async fn myself(&self) -> Result<User, JiraError> {
         self.inner.get_json(&["myself"], &[]).await
     }
 
-    /// Every user of the site (`users/search`, bare-array pages), active or not, of
-    /// every account type.
+    /// Every user of the site (`users/search`, bare-array pages of 1,000, the most
+    /// Jira returns), active or not, of every account type.
     pub async fn users(&self) -> Result<Vec<User>, JiraError> {
-        let users: Vec<User> = self.inner.array_pages(&["users", "search"], &[]).await?;
+        let users: Vec<User> = self
+            .inner
+            .array_pages(&["users", "search"], &[], USERS_PAGE)
+            .await?;
         Ok(dedup_by_key(users, |u| u.account_id.clone()))
     }
 

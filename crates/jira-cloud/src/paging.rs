@@ -64,8 +64,9 @@ impl Transport {
         &self,
         segments: &[&str],
         query: &[(&str, String)],
+        page_size: usize,
     ) -> Result<Vec<T>, JiraError> {
-        let page_size = self.cfg.page_size.max(1);
+        let page_size = page_size.max(1);
         let mut out = Vec::new();
         let mut start = 0usize;
         let mut longest = 0usize;

@@ -69,6 +69,29 @@ impl JiraClient {
         Ok(roles)
     }
 
+    /// Every project role of the site (`role`; needs the Administer Jira permission).
+    /// Company-managed projects all have these roles, each with its own actors; read
+    /// them with [`JiraClient::project_role`]. Actors listed here are only defaults.
+    pub async fn global_roles(&self) -> Result<Vec<ProjectRole>, JiraError> {
+        let mut roles: Vec<ProjectRole> = self.inner.get_json(&["role"], &[]).await?;
+        for r in &mut roles {
+            r.actors.clear();
+        }
+        roles.sort_by(|a, b| numeric_order(&a.id, &b.id));
+        Ok(roles)
+    }
+
+    /// One role of a project with its actors (`project/{id}/role/{roleId}`).
+    pub async fn project_role(
+        &self,
+        project_id: &str,
+        role_id: &str,
+    ) -> Result<ProjectRole, JiraError> {
+        self.inner
+            .get_json(&["project", project_id, "role", role_id], &[])
+            .await
+    }
+
     /// The roles of many projects, `max_concurrency` projects at a time, keyed by
     /// project id. The first error ends the walk.
     pub async fn projects_roles(

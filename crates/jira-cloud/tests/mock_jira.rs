@@ -446,15 +446,16 @@ async fn users_bare_array_pages_stop_on_short_page() {
     let m = mock(|h| {
         let start = h.num("startAt");
         let max = h.num("maxResults");
-        let page: Vec<Value> = (start..(start + max).min(250)).map(user).collect();
+        let page: Vec<Value> = (start..(start + max).min(2_500)).map(user).collect();
         ok(Value::Array(page))
     })
     .await;
     let users = m.client().users().await.unwrap();
-    assert_eq!(users.len(), 250);
-    assert_eq!(users[249].account_id, "acc-249");
+    assert_eq!(users.len(), 2_500);
+    assert_eq!(users[2_499].account_id, "acc-2499");
+    // Pages of 1,000 (the most users/search returns), whatever the issue page size.
     let starts: Vec<_> = m.hits().iter().map(|h| h.num("startAt")).collect();
-    assert_eq!(starts, vec![0, 100, 200]);
+    assert_eq!(starts, vec![0, 1_000, 2_000]);
 }
 
 #[tokio::test]

@@ -290,6 +290,7 @@ fn router(state: AppState) -> Router {
         .route("/rest/api/3/group/member", get(group_member))
         .route("/rest/api/3/applicationrole", get(application_roles))
         .route("/rest/api/3/project/search", get(project_search))
+        .route("/rest/api/3/role", get(global_roles))
         .route("/rest/api/3/project/{id_or_key}/role", get(project_roles))
         .route(
             "/rest/api/3/project/{id_or_key}/role/{role_id}",
@@ -787,6 +788,27 @@ async fn project_roles(State(st): State<AppState>, Path(id_or_key): Path<String>
         );
     }
     ok(Value::Object(m))
+}
+
+/// `GET /rest/api/3/role`: every project role of the site (global; the actors shown
+/// are the defaults for new projects, none here).
+async fn global_roles(State(st): State<AppState>) -> Response {
+    let ws = st.read();
+    let roles: Vec<Value> = ws
+        .project_roles
+        .iter()
+        .map(|r| {
+            json!({
+                "self": format!("{}/rest/api/3/role/{}", st.base, r.id),
+                "name": r.name,
+                "id": num(&r.id),
+                "description": r.description,
+                "actors": [],
+                "scope": {"type": "GLOBAL"},
+            })
+        })
+        .collect();
+    ok(Value::Array(roles))
 }
 
 async fn project_role(

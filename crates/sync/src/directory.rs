@@ -216,26 +216,101 @@ fn dir_project(p: &jira_cloud::model::Project) -> DirProject {
     }
 }
 
-/// Fetches the whole identity and permission directory of the site.
+/// Projects (and permission or security schemes) read at the same time.
+const IDENTITY_CONCURRENCY: usize = 8;
+
+/// What is read of one project: its roles with their actors, and for a
+/// company-managed project the ids of its permission scheme and its issue security
+/// scheme (with levels).
+struct ProjectRead {
+    roles: Vec<jira_cloud::model::ProjectRole>,
+    scheme_id: Option<String>,
+    security: Option<jira_cloud::model::IssueSecurityScheme>,
+}
+
+async fn read_project(
+    client: &JiraClient,
+    p: &jira_cloud::model::Project,
+    team_managed: bool,
+    global_roles: Option<&[jira_cloud::model::ProjectRole]>,
+) -> Result<ProjectRead, SyncError> {
+    use futures::{StreamExt, TryStreamExt};
+    let roles_err = |e| SyncError::jira(format!("reading roles of project {}", p.key), e);
+    // A company-managed project has every role of the site: read each directly.
+    // A team-managed project has its own roles: list them first.
+    let mut roles = match (team_managed, global_roles) {
+        (false, Some(global)) => {
+            futures::stream::iter(global.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
+                .map(|role_id| {
+                    let project_id = p.id.clone();
+                    async move { client.project_role(&project_id, &role_id).await }
+                })
+                .buffer_unordered(IDENTITY_CONCURRENCY)
+                .try_collect::<Vec<_>>()
+                .await
+                .map_err(roles_err)?
+        }
+        _ => client.project_roles(&p.id).await.map_err(roles_err)?,
+    };
+    roles.sort_by(|a, b| (a.id.len(), a.id.as_str()).cmp(&(b.id.len(), b.id.as_str())));
+    if team_managed {
+        return Ok(ProjectRead {
+            roles,
+            scheme_id: None,
+            security: None,
+        });
+    }
+    let scheme_id = client
+        .project_permission_scheme_id(&p.id)
+        .await
+        .map_err(|e| {
+            SyncError::jira(
+                format!("reading the permission scheme of project {}", p.key),
+                e,
+            )
+        })?;
+    let security = client.project_security_scheme(&p.id).await.map_err(|e| {
+        SyncError::jira(
+            format!("reading the issue security scheme of project {}", p.key),
+            e,
+        )
+    })?;
+    Ok(ProjectRead {
+        roles,
+        scheme_id: Some(scheme_id),
+        security,
+    })
+}
+
+/// Fetches the whole identity and permission directory of the site. Groups' members,
+/// projects and schemes are read [`IDENTITY_CONCURRENCY`] at a time (the client's
+/// rate limit still applies); each shared scheme is read once.
 pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError> {
+    use futures::{StreamExt, TryStreamExt};
     let users = read_users(client).await?;
     let groups = client
         .groups()
         .await
         .map_err(|e| SyncError::jira("listing groups", e))?;
+    let group_ids: Vec<String> = groups.iter().map(|g| g.group_id.clone()).collect();
+    let mut members = client
+        .groups_members(&group_ids, true)
+        .await
+        .map_err(|e| SyncError::jira("listing the members of groups", e))?;
     let mut dir = Directory {
         users,
         ..Default::default()
     };
     for g in &groups {
-        let members = client
-            .group_members(&g.group_id, true)
-            .await
-            .map_err(|e| SyncError::jira(format!("listing members of group {}", g.name), e))?;
         dir.groups.push(DirGroup {
             group_id: g.group_id.clone(),
             name: g.name.clone(),
-            members: members.into_iter().map(|u| u.account_id).collect(),
+            members: members
+                .remove(&g.group_id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| u.account_id)
+                .collect(),
         });
     }
     dir.application_roles = read_app_roles(client).await?;
@@ -243,20 +318,66 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
         .projects()
         .await
         .map_err(|e| SyncError::jira("listing projects", e))?;
-    let mut schemes: std::collections::BTreeMap<String, jira_cloud::model::PermissionScheme> =
-        Default::default();
-    let mut scheme_members: std::collections::BTreeMap<
+    // The site's roles in one call (Administer Jira needed); without that right, each
+    // project's role list is read instead.
+    let global_roles = match client.global_roles().await {
+        Ok(roles) => Some(roles),
+        Err(e) if matches!(e.status(), Some(401 | 403 | 404)) => {
+            tracing::info!(error = %e, "the site's role list cannot be read: listing each project's roles");
+            None
+        }
+        Err(e) => return Err(SyncError::jira("listing project roles", e)),
+    };
+    let global_roles = global_roles.as_deref();
+    let reads: Vec<ProjectRead> = futures::stream::iter(projects.clone())
+        .map(|p| async move {
+            let team_managed = dir_project(&p).team_managed;
+            read_project(client, &p, team_managed, global_roles).await
+        })
+        .buffered(IDENTITY_CONCURRENCY)
+        .try_collect()
+        .await?;
+    // Many projects share a scheme: each is read once.
+    let scheme_ids: BTreeSet<String> = reads.iter().filter_map(|r| r.scheme_id.clone()).collect();
+    let schemes: std::collections::BTreeMap<String, jira_cloud::model::PermissionScheme> =
+        futures::stream::iter(scheme_ids)
+            .map(|id| async move {
+                client
+                    .permission_scheme(&id)
+                    .await
+                    .map(|s| (id.clone(), s))
+                    .map_err(|e| SyncError::jira(format!("reading permission scheme {id}"), e))
+            })
+            .buffer_unordered(IDENTITY_CONCURRENCY)
+            .try_collect()
+            .await?;
+    let security_schemes: std::collections::BTreeMap<String, String> = reads
+        .iter()
+        .zip(&projects)
+        .filter_map(|(r, p)| r.security.as_ref().map(|s| (s.id.clone(), p.key.clone())))
+        .collect();
+    let scheme_members: std::collections::BTreeMap<
         String,
         Vec<jira_cloud::model::SecurityLevelMember>,
-    > = Default::default();
-    for p in &projects {
+    > = futures::stream::iter(security_schemes)
+        .map(|(id, key)| async move {
+            client
+                .security_scheme_members(&id)
+                .await
+                .map(|m| (id.clone(), m))
+                .map_err(|e| {
+                    SyncError::jira(
+                        format!("reading the members of security scheme {id} ({key})"),
+                        e,
+                    )
+                })
+        })
+        .buffer_unordered(IDENTITY_CONCURRENCY)
+        .try_collect()
+        .await?;
+    for (p, read) in projects.iter().zip(reads) {
         let project = dir_project(p);
-        let team_managed = project.team_managed;
-        let roles = client
-            .project_roles(&p.id)
-            .await
-            .map_err(|e| SyncError::jira(format!("reading roles of project {}", p.key), e))?;
-        for role in roles {
+        for role in read.roles {
             let mut actors = RoleActors {
                 project_id: p.id.clone(),
                 role_id: role.id.clone(),
@@ -272,26 +393,9 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
             }
             dir.role_actors.push(actors);
         }
-        let holders = if team_managed {
-            access::team_managed_grants(&project, &dir.role_actors)
-        } else {
-            let scheme_id = client
-                .project_permission_scheme_id(&p.id)
-                .await
-                .map_err(|e| {
-                    SyncError::jira(
-                        format!("reading the permission scheme of project {}", p.key),
-                        e,
-                    )
-                })?;
-            // Many projects share a scheme: each is read once.
-            if !schemes.contains_key(&scheme_id) {
-                let scheme = client.permission_scheme(&scheme_id).await.map_err(|e| {
-                    SyncError::jira(format!("reading permission scheme {scheme_id}"), e)
-                })?;
-                schemes.insert(scheme_id.clone(), scheme);
-            }
-            schemes[&scheme_id]
+        let holders = match &read.scheme_id {
+            None => access::team_managed_grants(&project, &dir.role_actors),
+            Some(id) => schemes[id]
                 .permissions
                 .iter()
                 .filter(|g| g.permission == BROWSE_PROJECTS)
@@ -302,47 +406,22 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
                         g.holder.value.as_deref(),
                     )
                 })
-                .collect()
+                .collect(),
         };
         dir.browse_grants.push(ProjectGrants {
             project_id: p.id.clone(),
             holders,
         });
-        if !team_managed
-            && let Some(scheme) = client.project_security_scheme(&p.id).await.map_err(|e| {
-                SyncError::jira(
-                    format!("reading the issue security scheme of project {}", p.key),
-                    e,
-                )
-            })?
-        {
-            if !scheme_members.contains_key(&scheme.id) {
-                let members = client
-                    .security_scheme_members(&scheme.id)
-                    .await
-                    .map_err(|e| {
-                        SyncError::jira(
-                            format!(
-                                "reading the members of security scheme {} ({})",
-                                scheme.name, p.key
-                            ),
-                            e,
-                        )
-                    })?;
-                scheme_members.insert(scheme.id.clone(), members);
-            }
+        if let Some(scheme) = &read.security {
             for level in &scheme.levels {
-                let members: Vec<&jira_cloud::model::SecurityLevelMember> = scheme_members
-                    [&scheme.id]
+                let members = scheme_members[&scheme.id]
                     .iter()
-                    .filter(|m| m.issue_security_level_id == level.id)
-                    .collect();
+                    .filter(|m| m.issue_security_level_id == level.id);
                 dir.security_levels.push(SecurityLevel {
                     project_id: p.id.clone(),
                     level_id: level.id.clone(),
                     name: level.name.clone(),
                     members: members
-                        .iter()
                         .map(|m| {
                             Holder::from_jira(
                                 &m.holder.type_,
