@@ -135,7 +135,7 @@ fn print_calls_by_endpoint(sim: &jira_sim::SimHandle) {
             .or_default() += 1;
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     println!("  calls by endpoint:");
     for (endpoint, n) in rows {
         println!("    {n:>6}  {endpoint}");
