@@ -193,3 +193,32 @@ fn hash_tree(root: &Path) -> BTreeMap<String, String> {
     assert!(!out.is_empty(), "{} holds no files", root.display());
     out
 }
+
+/// The site-wide reads (the role list, every project's issue security scheme in two
+/// walks) give exactly the directory that reading each project gives, in fewer calls;
+/// the per-project reads are what a connector without Administer Jira gets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_wide_identity_reads_equal_per_project_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The small preset has team-managed and archived projects and several schemes.
+    let site = start_site(&GenConfig::small(5), &tmp.path().join("data"), false)
+        .await
+        .unwrap();
+    let client = sync::pipeline::jira_client(&site.config).unwrap();
+    let before = site.handle.request_count();
+    let wide = sync::directory::fetch_directory_with(&client, true)
+        .await
+        .unwrap();
+    let wide_calls = site.handle.request_count() - before;
+    let before = site.handle.request_count();
+    let each = sync::directory::fetch_directory_with(&client, false)
+        .await
+        .unwrap();
+    let each_calls = site.handle.request_count() - before;
+    assert!(!wide.security_levels.is_empty() && !wide.role_actors.is_empty());
+    assert_eq!(wide, each);
+    assert!(
+        wide_calls + 10 < each_calls,
+        "site-wide {wide_calls} calls, per project {each_calls}"
+    );
+}

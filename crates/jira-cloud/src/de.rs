@@ -33,6 +33,15 @@ pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     IdRepr::deserialize(d)?.into_string()
 }
 
+/// A list of ids, each `"10000"` or `10000` (`null` → empty).
+pub(crate) fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Option::<Vec<IdRepr>>::deserialize(d)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(IdRepr::into_string)
+        .collect()
+}
+
 /// An optional id (`null` or missing → `None`, `""` → `None`).
 pub(crate) fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     match Option::<IdRepr>::deserialize(d)? {

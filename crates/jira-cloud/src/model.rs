@@ -303,6 +303,33 @@ pub struct SecurityLevelRef {
     pub name: String,
 }
 
+/// An issue security scheme with the projects using it
+/// (`issuesecurityschemes/search`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecuritySchemeProjects {
+    #[serde(deserialize_with = "de::id")]
+    pub id: String,
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub name: String,
+    #[serde(default, deserialize_with = "de::opt_id")]
+    pub default_level: Option<String>,
+    #[serde(default, deserialize_with = "de::ids")]
+    pub project_ids: Vec<String>,
+}
+
+/// A security level with its scheme (`issuesecurityschemes/level`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemeLevel {
+    #[serde(deserialize_with = "de::id")]
+    pub id: String,
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub name: String,
+    #[serde(deserialize_with = "de::id")]
+    pub issue_security_scheme_id: String,
+}
+
 /// One holder of a security level (`issuesecurityschemes/level/member`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

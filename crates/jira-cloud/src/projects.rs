@@ -178,6 +178,44 @@ impl JiraClient {
 }
 
 impl JiraClient {
+    /// Every project's issue security scheme with its levels, in two offset walks
+    /// (`issuesecurityschemes/search` with the projects using each scheme, and
+    /// `issuesecurityschemes/level` for all levels) instead of one call per project.
+    /// Needs the Administer Jira permission. Keyed by project id; a project without
+    /// a scheme is absent.
+    pub async fn security_schemes_by_project(
+        &self,
+    ) -> Result<BTreeMap<String, IssueSecurityScheme>, JiraError> {
+        let schemes: Vec<crate::model::SecuritySchemeProjects> = self
+            .inner
+            .offset_pages(&["issuesecurityschemes", "search"], &[])
+            .await?;
+        let levels: Vec<crate::model::SchemeLevel> = self
+            .inner
+            .offset_pages(&["issuesecurityschemes", "level"], &[])
+            .await?;
+        let mut out = BTreeMap::new();
+        for s in schemes {
+            let scheme = IssueSecurityScheme {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                default_security_level_id: s.default_level.clone(),
+                levels: levels
+                    .iter()
+                    .filter(|l| l.issue_security_scheme_id == s.id)
+                    .map(|l| crate::model::SecurityLevelRef {
+                        id: l.id.clone(),
+                        name: l.name.clone(),
+                    })
+                    .collect(),
+            };
+            for p in &s.project_ids {
+                out.insert(p.clone(), scheme.clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// Who holds every level of a security scheme, in one offset walk
     /// (`issuesecurityschemes/level/member?schemeId=…` without `levelId`); each
     /// member names its level.

@@ -291,6 +291,14 @@ fn router(state: AppState) -> Router {
         .route("/rest/api/3/applicationrole", get(application_roles))
         .route("/rest/api/3/project/search", get(project_search))
         .route("/rest/api/3/role", get(global_roles))
+        .route(
+            "/rest/api/3/issuesecurityschemes/search",
+            get(security_schemes_search),
+        )
+        .route(
+            "/rest/api/3/issuesecurityschemes/level",
+            get(security_levels),
+        )
         .route("/rest/api/3/project/{id_or_key}/role", get(project_roles))
         .route(
             "/rest/api/3/project/{id_or_key}/role/{role_id}",
@@ -804,7 +812,6 @@ async fn global_roles(State(st): State<AppState>) -> Response {
                 "id": num(&r.id),
                 "description": r.description,
                 "actors": [],
-                "scope": {"type": "GLOBAL"},
             })
         })
         .collect();
@@ -995,6 +1002,96 @@ async fn project_security_scheme(
         v["defaultSecurityLevelId"] = num(d);
     }
     ok(v)
+}
+
+/// `GET /rest/api/3/issuesecurityschemes/search`: the schemes with the ids of the
+/// projects using them (offset pages).
+async fn security_schemes_search(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 50)).clamp(1, 100);
+    let ids = p.all("id");
+    let project_ids = p.all("projectId");
+    let ws = st.read();
+    let schemes: Vec<Value> = ws
+        .security_schemes
+        .iter()
+        .filter(|s| ids.is_empty() || ids.contains(&s.id.as_str()))
+        .filter_map(|s| {
+            let using: Vec<Value> = ws
+                .projects
+                .iter()
+                .filter(|p| p.security_scheme_id.as_deref() == Some(s.id.as_str()))
+                .map(|p| num(&p.id))
+                .collect();
+            let wanted = project_ids.is_empty()
+                || ws.projects.iter().any(|p| {
+                    project_ids.contains(&p.id.as_str())
+                        && p.security_scheme_id.as_deref() == Some(s.id.as_str())
+                });
+            wanted.then(|| {
+                let mut v = json!({
+                    "self": format!("{}/rest/api/3/issuesecurityschemes/{}", st.base, s.id),
+                    "id": num(&s.id),
+                    "name": s.name,
+                    "description": s.description,
+                    "projectIds": using,
+                });
+                if let Some(d) = &s.default_level_id {
+                    v["defaultLevel"] = num(d);
+                }
+                v
+            })
+        })
+        .collect();
+    let values = slice(&schemes, start_at, max).to_vec();
+    ok(page(
+        start_at,
+        max,
+        schemes.len(),
+        values,
+        &st.base,
+        "/rest/api/3/issuesecurityschemes/search",
+    ))
+}
+
+/// `GET /rest/api/3/issuesecurityschemes/level`: levels of the named schemes (or of
+/// all schemes), offset pages.
+async fn security_levels(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let start_at = tri!(p.usize_or("startAt", 0));
+    let max = tri!(p.usize_or("maxResults", 50)).clamp(1, 100);
+    let scheme_ids = p.all("schemeId");
+    let level_ids = p.all("id");
+    let ws = st.read();
+    let mut levels: Vec<Value> = Vec::new();
+    for s in &ws.security_schemes {
+        if !scheme_ids.is_empty() && !scheme_ids.contains(&s.id.as_str()) {
+            continue;
+        }
+        for l in &s.levels {
+            if !level_ids.is_empty() && !level_ids.contains(&l.id.as_str()) {
+                continue;
+            }
+            levels.push(json!({
+                "self": format!("{}/rest/api/3/securitylevel/{}", st.base, l.id),
+                "id": l.id,
+                "name": l.name,
+                "description": l.description,
+                "isDefault": s.default_level_id.as_deref() == Some(l.id.as_str()),
+                "issueSecuritySchemeId": s.id,
+            }));
+        }
+    }
+    let values = slice(&levels, start_at, max).to_vec();
+    ok(page(
+        start_at,
+        max,
+        levels.len(),
+        values,
+        &st.base,
+        "/rest/api/3/issuesecurityschemes/level",
+    ))
 }
 
 async fn security_level_members(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {

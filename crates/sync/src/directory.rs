@@ -216,8 +216,27 @@ fn dir_project(p: &jira_cloud::model::Project) -> DirProject {
     }
 }
 
+/// Project id → its issue security scheme with levels.
+type SecurityByProject = std::collections::BTreeMap<String, jira_cloud::model::IssueSecurityScheme>;
+
 /// Projects (and permission or security schemes) read at the same time.
 const IDENTITY_CONCURRENCY: usize = 8;
+
+/// Runs a site-wide read, or answers as Jira does without Administer Jira.
+async fn site_wide_read<T>(
+    enabled: bool,
+    read: impl std::future::Future<Output = Result<T, jira_cloud::JiraError>>,
+) -> Result<T, jira_cloud::JiraError> {
+    if enabled {
+        read.await
+    } else {
+        Err(jira_cloud::JiraError::Http {
+            status: 403,
+            url: "(site-wide reads off)".into(),
+            messages: Vec::new(),
+        })
+    }
+}
 
 /// What is read of one project: its roles with their actors, and for a
 /// company-managed project the ids of its permission scheme and its issue security
@@ -233,6 +252,7 @@ async fn read_project(
     p: &jira_cloud::model::Project,
     team_managed: bool,
     global_roles: Option<&[jira_cloud::model::ProjectRole]>,
+    security_schemes: Option<&SecurityByProject>,
 ) -> Result<ProjectRead, SyncError> {
     use futures::{StreamExt, TryStreamExt};
     let roles_err = |e| SyncError::jira(format!("reading roles of project {}", p.key), e);
@@ -269,12 +289,15 @@ async fn read_project(
                 e,
             )
         })?;
-    let security = client.project_security_scheme(&p.id).await.map_err(|e| {
-        SyncError::jira(
-            format!("reading the issue security scheme of project {}", p.key),
-            e,
-        )
-    })?;
+    let security = match security_schemes {
+        Some(all) => all.get(&p.id).cloned(),
+        None => client.project_security_scheme(&p.id).await.map_err(|e| {
+            SyncError::jira(
+                format!("reading the issue security scheme of project {}", p.key),
+                e,
+            )
+        })?,
+    };
     Ok(ProjectRead {
         roles,
         scheme_id: Some(scheme_id),
@@ -286,6 +309,15 @@ async fn read_project(
 /// projects and schemes are read [`IDENTITY_CONCURRENCY`] at a time (the client's
 /// rate limit still applies); each shared scheme is read once.
 pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError> {
+    fetch_directory_with(client, true).await
+}
+
+/// [`fetch_directory`]; `site_wide: false` skips the site-wide lists (roles, issue
+/// security schemes) and reads each project's, as without Administer Jira.
+pub async fn fetch_directory_with(
+    client: &JiraClient,
+    site_wide: bool,
+) -> Result<Directory, SyncError> {
     use futures::{StreamExt, TryStreamExt};
     let users = read_users(client).await?;
     let groups = client
@@ -320,7 +352,7 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
         .map_err(|e| SyncError::jira("listing projects", e))?;
     // The site's roles in one call (Administer Jira needed); without that right, each
     // project's role list is read instead.
-    let global_roles = match client.global_roles().await {
+    let global_roles = match site_wide_read(site_wide, client.global_roles()).await {
         Ok(roles) => Some(roles),
         Err(e) if matches!(e.status(), Some(401 | 403 | 404)) => {
             tracing::info!(error = %e, "the site's role list cannot be read: listing each project's roles");
@@ -328,11 +360,24 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
         }
         Err(e) => return Err(SyncError::jira("listing project roles", e)),
     };
+    // Every project's security scheme in two walks (Administer Jira needed); without
+    // that right, one call per project.
+    let security_schemes = match site_wide_read(site_wide, client.security_schemes_by_project())
+        .await
+    {
+        Ok(all) => Some(all),
+        Err(e) if matches!(e.status(), Some(401 | 403 | 404)) => {
+            tracing::info!(error = %e, "the site's issue security schemes cannot be listed: reading each project's");
+            None
+        }
+        Err(e) => return Err(SyncError::jira("listing issue security schemes", e)),
+    };
     let global_roles = global_roles.as_deref();
+    let security_schemes = security_schemes.as_ref();
     let reads: Vec<ProjectRead> = futures::stream::iter(projects.clone())
         .map(|p| async move {
             let team_managed = dir_project(&p).team_managed;
-            read_project(client, &p, team_managed, global_roles).await
+            read_project(client, &p, team_managed, global_roles, security_schemes).await
         })
         .buffered(IDENTITY_CONCURRENCY)
         .try_collect()
