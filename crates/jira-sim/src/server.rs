@@ -1004,6 +1004,23 @@ async fn project_security_scheme(
     ok(v)
 }
 
+/// The (scheme, level) pairs named by `schemeId` and level id filters (empty: all).
+fn scheme_levels<'a>(
+    ws: &'a Workspace,
+    scheme_ids: &'a [&'a str],
+    level_ids: &'a [&'a str],
+) -> impl Iterator<Item = (&'a IssueSecurityScheme, &'a crate::model::SecurityLevel)> + 'a {
+    ws.security_schemes
+        .iter()
+        .filter(|s| scheme_ids.is_empty() || scheme_ids.contains(&s.id.as_str()))
+        .flat_map(move |s| {
+            s.levels
+                .iter()
+                .filter(|l| level_ids.is_empty() || level_ids.contains(&l.id.as_str()))
+                .map(move |l| (s, l))
+        })
+}
+
 /// `GET /rest/api/3/issuesecurityschemes/search`: the schemes with the ids of the
 /// projects using them (offset pages).
 async fn security_schemes_search(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
@@ -1064,25 +1081,18 @@ async fn security_levels(State(st): State<AppState>, RawQuery(q): RawQuery) -> R
     let scheme_ids = p.all("schemeId");
     let level_ids = p.all("id");
     let ws = st.read();
-    let mut levels: Vec<Value> = Vec::new();
-    for s in &ws.security_schemes {
-        if !scheme_ids.is_empty() && !scheme_ids.contains(&s.id.as_str()) {
-            continue;
-        }
-        for l in &s.levels {
-            if !level_ids.is_empty() && !level_ids.contains(&l.id.as_str()) {
-                continue;
-            }
-            levels.push(json!({
+    let levels: Vec<Value> = scheme_levels(&ws, &scheme_ids, &level_ids)
+        .map(|(s, l)| {
+            json!({
                 "self": format!("{}/rest/api/3/securitylevel/{}", st.base, l.id),
                 "id": l.id,
                 "name": l.name,
                 "description": l.description,
                 "isDefault": s.default_level_id.as_deref() == Some(l.id.as_str()),
                 "issueSecuritySchemeId": s.id,
-            }));
-        }
-    }
+            })
+        })
+        .collect();
     let values = slice(&levels, start_at, max).to_vec();
     ok(page(
         start_at,
@@ -1101,25 +1111,18 @@ async fn security_level_members(State(st): State<AppState>, RawQuery(q): RawQuer
     let scheme_ids = p.all("schemeId");
     let level_ids = p.all("levelId");
     let ws = st.read();
-    let mut members: Vec<Value> = Vec::new();
-    for s in &ws.security_schemes {
-        if !scheme_ids.is_empty() && !scheme_ids.contains(&s.id.as_str()) {
-            continue;
-        }
-        for l in &s.levels {
-            if !level_ids.is_empty() && !level_ids.contains(&l.id.as_str()) {
-                continue;
-            }
-            for m in &l.members {
-                members.push(json!({
+    let members: Vec<Value> = scheme_levels(&ws, &scheme_ids, &level_ids)
+        .flat_map(|(s, l)| {
+            l.members.iter().map(|m| {
+                json!({
                     "id": m.id,
                     "issueSecurityLevelId": l.id,
                     "issueSecuritySchemeId": s.id,
                     "holder": holder_json(&ws, &m.holder),
-                }));
-            }
-        }
-    }
+                })
+            })
+        })
+        .collect();
     let values = slice(&members, start_at, max).to_vec();
     ok(page(
         start_at,
