@@ -15,8 +15,22 @@ use crate::output::{kind_name, truncate};
 pub const DEFAULT_QUERY: &str = "database migration failing";
 const SEED: u64 = 42;
 
+/// The first line of the config the demo writes.
+const MARK: &str = "# Written by `jira-index demo`";
+
 pub async fn run(config_path: &Path, query: &str, keyword_only: bool) -> Result<()> {
     let started = std::time::Instant::now();
+    // A previous demo's data belongs to a simulator that is gone (and may come from
+    // another version): start clean. Only a directory the demo's own config names.
+    let previous = std::fs::read_to_string(config_path).unwrap_or_default();
+    let data = config_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("jira-index-data");
+    if previous.starts_with(MARK) && data.exists() {
+        std::fs::remove_dir_all(&data)
+            .with_context(|| format!("removing the previous demo's {}", data.display()))?;
+    }
     let ws = generate(&GenConfig::skeleton(SEED));
     let people = pick_people(&ws);
     let (email, token) = (ws.admin_email.clone(), ws.admin_api_token.clone());
@@ -26,7 +40,7 @@ pub async fn run(config_path: &Path, query: &str, keyword_only: bool) -> Result<
     println!("1. Simulated Jira Cloud site at {}", handle.base_url);
 
     let text = format!(
-        "# Written by `jira-index demo`: a simulated site (seed {SEED}) that ran in-process.\n\
+        "{MARK}: a simulated site (seed {SEED}) that ran in-process.\n\
          # The simulator is gone when the demo ends; `jira-index search` and `status` work on\n\
          # the data it left. To sync again, run `jira-index sim --port 8080` and point\n\
          # base_url at it.\n\n\
