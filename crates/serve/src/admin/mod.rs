@@ -527,10 +527,12 @@ async fn people(State(state): State<Arc<AppState>>, Query(q): Query<PeopleQuery>
             Err(res) => return res,
         }
     };
-    let report = access::identity_report(&searcher.directory(), &searcher.mapping());
+    // One snapshot of the directory for the report and the table.
+    let directory = searcher.directory();
+    let report = access::identity_report(&directory, &searcher.mapping());
     html(pages::people(
         &report,
-        &searcher.directory().users,
+        &directory.users,
         &searcher.unmatched_callers(),
         &q.as_email,
         &q.q,
