@@ -26,7 +26,7 @@ use crate::acl_filter::AclFilterCache;
 use crate::{ChunkDoc, ChunkKind, Hit, IndexError, SearchFilters, gates_allow};
 
 /// Memory budget of the tantivy writer.
-const WRITER_HEAP: usize = 64 * 1024 * 1024;
+const WRITER_HEAP: usize = 256 * 1024 * 1024;
 /// Length of the fallback snippet when no query word is in the text.
 const SNIPPET_CHARS: usize = 200;
 /// Extra weight of the title over the body.
@@ -87,7 +87,9 @@ fn schema() -> (Schema, Fields) {
         labels: b.add_text_field("labels", STRING | STORED),
         created: b.add_i64_field("created", INDEXED | FAST | STORED),
         updated: b.add_i64_field("updated", INDEXED | FAST | STORED),
-        content_hash: b.add_text_field("content_hash", STRING | STORED),
+        // Stored only: never searched, and one random term per chunk would swell the
+        // term dictionary.
+        content_hash: b.add_text_field("content_hash", STORED),
     };
     (b.build(), fields)
 }
@@ -202,6 +204,18 @@ impl KeywordIndex {
         self.with_writer(|w, f| {
             for doc in docs {
                 w.delete_term(Term::from_field_text(f.chunk_id, &doc.chunk_id));
+                w.add_document(to_tantivy(f, doc))
+                    .map_err(self.err(format!("adding chunk {}", doc.chunk_id)))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Adds documents the index does not hold (no delete by `chunk_id` first); visible
+    /// after [`Self::commit`].
+    pub fn insert_new(&self, docs: &[ChunkDoc]) -> Result<(), IndexError> {
+        self.with_writer(|w, f| {
+            for doc in docs {
                 w.add_document(to_tantivy(f, doc))
                     .map_err(self.err(format!("adding chunk {}", doc.chunk_id)))?;
             }

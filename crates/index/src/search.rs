@@ -236,6 +236,27 @@ impl SearchIndex {
         docs: &[ChunkDoc],
         vectors: Option<&[Vec<f32>]>,
     ) -> Result<(), IndexError> {
+        self.write(docs, vectors, true)
+    }
+
+    /// [`Self::upsert`] for chunks the keyword index has never held (of an issue it
+    /// holds nothing of, committed or not): they are added without first removing
+    /// older copies by `chunk_id`, which saves a delete term per chunk. A chunk the
+    /// index does hold would be doubled: use [`Self::upsert`] when unsure.
+    pub fn insert_new(
+        &self,
+        docs: &[ChunkDoc],
+        vectors: Option<&[Vec<f32>]>,
+    ) -> Result<(), IndexError> {
+        self.write(docs, vectors, false)
+    }
+
+    fn write(
+        &self,
+        docs: &[ChunkDoc],
+        vectors: Option<&[Vec<f32>]>,
+        replace: bool,
+    ) -> Result<(), IndexError> {
         if let Some(v) = vectors
             && v.len() != docs.len()
         {
@@ -258,7 +279,11 @@ impl SearchIndex {
             }
             (None, _) => {}
         }
-        self.keyword.upsert(docs)
+        if replace {
+            self.keyword.upsert(docs)
+        } else {
+            self.keyword.insert_new(docs)
+        }
     }
 
     /// Embeds `embed_text` of the chunks (when an embedder is loaded) and upserts them.

@@ -19,6 +19,13 @@ struct SchemeId {
     id: String,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PermissionSchemes {
+    #[serde(default)]
+    permission_schemes: Vec<PermissionScheme>,
+}
+
 impl JiraClient {
     /// Every project, live and archived, with its lead
     /// (`project/search?expand=lead&status=live&status=archived`).
@@ -129,6 +136,19 @@ impl JiraClient {
                 &[("expand", "permissions".to_string())],
             )
             .await
+    }
+
+    /// Every permission scheme of the site with its grants, in one call
+    /// (`permissionscheme?expand=permissions`; the list is not paged).
+    pub async fn permission_schemes(&self) -> Result<Vec<PermissionScheme>, JiraError> {
+        let all: PermissionSchemes = self
+            .inner
+            .get_json(
+                &["permissionscheme"],
+                &[("expand", "permissions".to_string())],
+            )
+            .await?;
+        Ok(all.permission_schemes)
     }
 
     /// The permission scheme of a project with its grants: the scheme id, then the scheme.

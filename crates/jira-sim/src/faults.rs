@@ -48,6 +48,9 @@ pub struct FaultConfig {
     pub window_secs: u64,
     /// Send the points headers with the `Beta-` prefix (not enforced yet in Jira).
     pub beta_headers: bool,
+    /// Issue keys Jira cannot render: a `search/jql` page with content fields that
+    /// holds one of them answers 500, every time (id-only pages still work).
+    pub broken_issues: Vec<String>,
 }
 
 impl Default for FaultConfig {
@@ -64,6 +67,7 @@ impl Default for FaultConfig {
             points_per_window: None,
             window_secs: 3600,
             beta_headers: false,
+            broken_issues: Vec::new(),
         }
     }
 }

@@ -331,6 +331,10 @@ pub struct Attachment {
     pub text: String,
     /// Size of the bytes served, computed once.
     pub size: u64,
+    /// The bytes served, kept from when the attachment was made (as Jira stores the
+    /// upload); absent after deserializing, then made again on request.
+    #[serde(skip)]
+    pub data: Option<bytes::Bytes>,
 }
 
 impl Attachment {
@@ -352,16 +356,30 @@ impl Attachment {
             kind,
             text,
             size: 0,
+            data: None,
         };
         a.size = match kind {
             AttachmentKind::Huge => HUGE_ATTACHMENT_BYTES,
-            _ => a.bytes().len() as u64,
+            _ => {
+                let data = bytes::Bytes::from(a.make_bytes());
+                let size = data.len() as u64;
+                a.data = Some(data);
+                size
+            }
         };
         a
     }
 
-    /// The file's bytes (for [`AttachmentKind::Huge`], the first `limit` bytes of it).
-    pub fn bytes(&self) -> Vec<u8> {
+    /// The file's bytes (for [`AttachmentKind::Huge`], one line of it, repeated when
+    /// served).
+    pub fn bytes(&self) -> bytes::Bytes {
+        match &self.data {
+            Some(d) => d.clone(),
+            None => self.make_bytes().into(),
+        }
+    }
+
+    fn make_bytes(&self) -> Vec<u8> {
         use crate::files;
         let paras: Vec<String> = self
             .text

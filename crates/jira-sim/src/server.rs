@@ -211,7 +211,37 @@ pub(crate) struct AppState {
     pub(crate) oauth: Arc<OAuthState>,
     pub(crate) base: Arc<str>,
     orders: Arc<OrderCache>,
+    attachments: Arc<AttachmentIndex>,
     pub(crate) webhooks: Arc<crate::webhooks::Webhooks>,
+}
+
+/// Where each attachment is: id → (issue position, attachment position). Checked on
+/// every use and rebuilt when it points elsewhere (issues added, moved or removed).
+#[derive(Default)]
+pub(crate) struct AttachmentIndex {
+    places: std::sync::Mutex<std::collections::HashMap<String, (usize, usize)>>,
+}
+
+impl AttachmentIndex {
+    fn find<'w>(&self, ws: &'w Workspace, id: &str) -> Option<&'w Attachment> {
+        let at = |(i, a): (usize, usize)| {
+            ws.issues
+                .get(i)
+                .and_then(|issue| issue.attachments.get(a))
+                .filter(|att| att.id == id)
+        };
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = places.get(id).copied().and_then(at) {
+            return Some(found);
+        }
+        places.clear();
+        for (i, issue) in ws.issues.iter().enumerate() {
+            for (a, att) in issue.attachments.iter().enumerate() {
+                places.insert(att.id.clone(), (i, a));
+            }
+        }
+        places.get(id).copied().and_then(at)
+    }
 }
 
 impl AppState {
@@ -253,6 +283,7 @@ pub async fn start_with(
         oauth: oauth.clone(),
         base: base_url.clone().into(),
         orders: Arc::default(),
+        attachments: Arc::default(),
         webhooks: webhooks.clone(),
     };
     let cloud_id: Arc<str> = oauth.config.cloud_id.clone().into();
@@ -308,6 +339,7 @@ fn router(state: AppState) -> Router {
             "/rest/api/3/project/{id_or_key}/permissionscheme",
             get(project_permission_scheme),
         )
+        .route("/rest/api/3/permissionscheme", get(permission_schemes))
         .route("/rest/api/3/permissionscheme/{id}", get(permission_scheme))
         .route(
             "/rest/api/3/project/{id_or_key}/issuesecuritylevelscheme",
@@ -939,23 +971,43 @@ async fn permission_scheme(
             format!("Permission scheme with id '{id}' does not exist."),
         );
     };
-    let mut v = scheme_summary(&st.base, s);
-    if p.expands("permissions") {
+    ok(scheme_json(&st.base, &ws, s, p.expands("permissions")))
+}
+
+/// A permission scheme, with its grants when `permissions` is expanded.
+fn scheme_json(base: &str, ws: &Workspace, s: &PermissionScheme, grants: bool) -> Value {
+    let mut v = scheme_summary(base, s);
+    if grants {
         v["permissions"] = Value::Array(
             s.grants
                 .iter()
                 .map(|g| {
                     json!({
                         "id": num(&g.id),
-                        "self": format!("{}/rest/api/3/permissionscheme/{}/permission/{}", st.base, s.id, g.id),
-                        "holder": holder_json(&ws, &g.holder),
+                        "self": format!("{base}/rest/api/3/permissionscheme/{}/permission/{}", s.id, g.id),
+                        "holder": holder_json(ws, &g.holder),
                         "permission": g.permission,
                     })
                 })
                 .collect(),
         );
     }
-    ok(v)
+    v
+}
+
+/// `GET /rest/api/3/permissionscheme`: every permission scheme of the site (not
+/// paged), with their grants when `permissions` is expanded.
+async fn permission_schemes(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let ws = st.read();
+    let grants = p.expands("permissions");
+    ok(json!({
+        "permissionSchemes": ws
+            .permission_schemes
+            .iter()
+            .map(|s| scheme_json(&st.base, &ws, s, grants))
+            .collect::<Vec<_>>(),
+    }))
 }
 
 async fn project_security_scheme(
@@ -1522,17 +1574,10 @@ fn attachment_json(base: &str, ws: &Workspace, a: &Attachment) -> Value {
     })
 }
 
-fn find_attachment<'w>(ws: &'w Workspace, id: &str) -> Option<&'w Attachment> {
-    ws.issues
-        .iter()
-        .flat_map(|i| i.attachments.iter())
-        .find(|a| a.id == id)
-}
-
 /// `GET /rest/api/3/attachment/{id}`: metadata.
 async fn attachment_meta(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     let ws = st.read();
-    match find_attachment(&ws, &id) {
+    match st.attachments.find(&ws, &id) {
         // Jira's AttachmentMetadata has a numeric id (the issue field's is a string).
         Some(a) => {
             let mut v = attachment_json(&st.base, &ws, a);
@@ -1556,7 +1601,7 @@ async fn attachment_meta(State(st): State<AppState>, Path(id): Path<String>) -> 
 async fn attachment_content(State(st): State<AppState>, Path(id): Path<String>) -> Response {
     let found = {
         let ws = st.read();
-        find_attachment(&ws, &id).cloned()
+        st.attachments.find(&ws, &id).cloned()
     };
     let Some(a) = found else {
         return error(
@@ -1798,6 +1843,15 @@ fn run_search(st: &AppState, req: SearchRequest) -> Response {
         .take(max)
         .filter_map(|&p| ws.issues.get(p))
         .collect();
+    if sel.has_content() {
+        let broken = st.faults.config().broken_issues;
+        if let Some(i) = page.iter().find(|i| broken.contains(&i.key)) {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Internal server error rendering issue {}.", i.key),
+            );
+        }
+    }
     let page: Vec<Value> = page
         .iter()
         .map(|i| issue_json(&st.base, &ws, i, &sel))

@@ -141,6 +141,7 @@ async fn responses_match_openapi_schemas() {
         ("/rest/api/3/project/{projectIdOrKey}/role/{id}", "/rest/api/3/project/OPS/role/10001".into()),
         ("/rest/api/3/project/{projectKeyOrId}/permissionscheme", "/rest/api/3/project/ENG/permissionscheme".into()),
         ("/rest/api/3/permissionscheme/{schemeId}", "/rest/api/3/permissionscheme/10000?expand=permissions".into()),
+        ("/rest/api/3/permissionscheme", "/rest/api/3/permissionscheme?expand=permissions".into()),
         ("/rest/api/3/project/{projectKeyOrId}/issuesecuritylevelscheme", "/rest/api/3/project/ENG/issuesecuritylevelscheme".into()),
         ("/rest/api/3/project/{projectKeyOrId}/issuesecuritylevelscheme", "/rest/api/3/project/HR/issuesecuritylevelscheme".into()),
         ("/rest/api/3/issuesecurityschemes/level/member", "/rest/api/3/issuesecurityschemes/level/member?schemeId=10001&maxResults=50".into()),

@@ -312,7 +312,7 @@ pub async fn fetch_directory(client: &JiraClient) -> Result<Directory, SyncError
     fetch_directory_with(client, true).await
 }
 
-/// [`fetch_directory`]; `site_wide: false` skips the site-wide lists (roles, issue
+/// [`fetch_directory`]; `site_wide: false` skips the site-wide lists (roles, permission and
 /// security schemes) and reads each project's, as without Administer Jira.
 pub async fn fetch_directory_with(
     client: &JiraClient,
@@ -382,10 +382,24 @@ pub async fn fetch_directory_with(
         .buffered(IDENTITY_CONCURRENCY)
         .try_collect()
         .await?;
-    // Many projects share a scheme: each is read once.
-    let scheme_ids: BTreeSet<String> = reads.iter().filter_map(|r| r.scheme_id.clone()).collect();
-    let schemes: std::collections::BTreeMap<String, jira_cloud::model::PermissionScheme> =
-        futures::stream::iter(scheme_ids)
+    // Every scheme with its grants in one call; a scheme that list lacks (or every
+    // scheme, when the list cannot be read) is read by id, each once.
+    let mut schemes: std::collections::BTreeMap<String, jira_cloud::model::PermissionScheme> =
+        match site_wide_read(site_wide, client.permission_schemes()).await {
+            Ok(all) => all.into_iter().map(|s| (s.id.clone(), s)).collect(),
+            Err(e) if matches!(e.status(), Some(401 | 403 | 404)) => {
+                tracing::info!(error = %e, "the site's permission schemes cannot be listed: reading each project's");
+                Default::default()
+            }
+            Err(e) => return Err(SyncError::jira("listing permission schemes", e)),
+        };
+    let missing: BTreeSet<String> = reads
+        .iter()
+        .filter_map(|r| r.scheme_id.clone())
+        .filter(|id| !schemes.contains_key(id))
+        .collect();
+    let read_by_id: Vec<(String, jira_cloud::model::PermissionScheme)> =
+        futures::stream::iter(missing)
             .map(|id| async move {
                 client
                     .permission_scheme(&id)
@@ -396,6 +410,7 @@ pub async fn fetch_directory_with(
             .buffer_unordered(IDENTITY_CONCURRENCY)
             .try_collect()
             .await?;
+    schemes.extend(read_by_id);
     let security_schemes: std::collections::BTreeMap<String, String> = reads
         .iter()
         .zip(&projects)

@@ -40,7 +40,7 @@ const EMBED_BATCH_CHUNKS: usize = 1024;
 /// Issues documented at once.
 const DOC_CONCURRENCY: usize = 8;
 /// Chunks written between two commits at most (and at most COMMIT_INTERVAL apart).
-const COMMIT_CHUNKS: usize = 20_000;
+const COMMIT_CHUNKS: usize = 60_000;
 const COMMIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What the document stage learnt over a run.
@@ -142,22 +142,24 @@ impl Fetching {
 
 type PageTx = mpsc::Sender<Vec<jira_cloud::model::Issue>>;
 
-/// Walks a JQL query's content pages into the page channel; the ids read. `Ok(None)`
-/// when the receiver is gone.
+/// Walks a JQL query's content pages into the page channel, leaving out the issues
+/// in `skip`, and adds the ids it reads to `read`. `Ok(None)` when the receiver is
+/// gone.
 async fn read_pages(
     client: &JiraClient,
     jql: String,
     reading: &Reading,
     tx: &PageTx,
     fetching: &Fetching,
-) -> Result<Option<HashSet<String>>, jira_cloud::JiraError> {
+    skip: &HashSet<String>,
+    read: &mut HashSet<String>,
+) -> Result<Option<()>, jira_cloud::JiraError> {
     let req = JqlRequest {
         jql,
         fields: reading.fields.clone(),
         expand: None,
         max_results: reading.page_size,
     };
-    let mut read: HashSet<String> = HashSet::new();
     let mut token: Option<String> = None;
     loop {
         if reading.cancel.is_cancelled() {
@@ -166,36 +168,93 @@ async fn read_pages(
         let page = client.search_jql_page(&req, token.as_deref()).await?;
         let last = page.is_last || page.next_page_token.is_none();
         token = page.next_page_token;
-        fetching.note(&page.issues);
         read.extend(page.issues.iter().map(|i| i.id.clone()));
-        if tx.send(page.issues).await.is_err() {
+        let issues: Vec<_> = page
+            .issues
+            .into_iter()
+            .filter(|i| !skip.contains(&i.id))
+            .collect();
+        fetching.note(&issues);
+        if !issues.is_empty() && tx.send(issues).await.is_err() {
             return Ok(None);
         }
         if last {
-            return Ok(Some(read));
+            return Ok(Some(()));
         }
     }
 }
 
-/// Reads one project in full. `Ok(false)` when the receiver is gone.
+/// Projects read in full by one `search/jql` walk at most: a walk over several
+/// projects saves each project's last, partly filled page.
+const PROJECTS_PER_WALK: usize = 50;
+
+/// Splits the projects read in full into walks: at least [`FETCH_CONCURRENCY`] of
+/// them (so that as many readers run at once), each of at most
+/// [`PROJECTS_PER_WALK`] projects.
+fn full_walks(keys: Vec<String>) -> Vec<Vec<String>> {
+    let walks = FETCH_CONCURRENCY
+        .max(keys.len().div_ceil(PROJECTS_PER_WALK))
+        .min(keys.len());
+    let mut out: Vec<Vec<String>> = vec![Vec::new(); walks];
+    for (i, key) in keys.into_iter().enumerate() {
+        out[i % walks].push(key);
+    }
+    out
+}
+
+/// The JQL of a full read of some projects.
+fn full_jql(keys: &[String], dates: &str) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+    format!(
+        "project in ({}){dates} ORDER BY updated ASC, key ASC",
+        quoted.join(", ")
+    )
+}
+
+/// Reads some projects in full, in one walk. When that walk fails and it covered
+/// several projects, each is read again alone (skipping the issues already sent),
+/// so that one failing project does not hold the others back; the projects that
+/// still fail are returned with their error. `Ok(None)` when the receiver is gone.
 async fn fetch_full(
     client: &JiraClient,
-    key: &str,
+    keys: &[String],
     reading: &Reading,
     tx: &PageTx,
     fetching: &Fetching,
-) -> Result<bool, jira_cloud::JiraError> {
-    let jql = format!(
-        "project = \"{key}\"{} ORDER BY updated ASC, key ASC",
-        reading.dates
-    );
-    let done = read_pages(client, jql, reading, tx, fetching)
-        .await?
-        .is_some();
-    if done {
-        fetching.lock().full += 1;
+) -> Result<Option<Vec<(String, String)>>, jira_cloud::JiraError> {
+    let mut sent = HashSet::new();
+    let walk = full_jql(keys, &reading.dates);
+    let err = match read_pages(
+        client,
+        walk,
+        reading,
+        tx,
+        fetching,
+        &HashSet::new(),
+        &mut sent,
+    )
+    .await
+    {
+        Ok(None) => return Ok(None),
+        Ok(Some(())) => {
+            fetching.lock().full += keys.len();
+            return Ok(Some(Vec::new()));
+        }
+        Err(e) if keys.len() == 1 => return Err(e),
+        Err(e) => e,
+    };
+    tracing::warn!(projects = ?keys, error = %err, "a walk over several projects failed: reading each alone");
+    let mut failed = Vec::new();
+    for key in keys {
+        let walk = full_jql(std::slice::from_ref(key), &reading.dates);
+        let mut read = HashSet::new();
+        match read_pages(client, walk, reading, tx, fetching, &sent, &mut read).await {
+            Ok(None) => return Ok(None),
+            Ok(Some(())) => fetching.lock().full += 1,
+            Err(e) => failed.push((key.clone(), e.to_string())),
+        }
     }
-    Ok(done)
+    Ok(Some(failed))
 }
 
 /// Reads every project that has a checkpoint at once, in a few calls whatever their
@@ -227,9 +286,21 @@ async fn fetch_changes(
         changed.join(" OR "),
         reading.dates
     );
-    let Some(read) = read_pages(client, jql, reading, tx, fetching).await? else {
+    let mut read = HashSet::new();
+    if read_pages(
+        client,
+        jql,
+        reading,
+        tx,
+        fetching,
+        &HashSet::new(),
+        &mut read,
+    )
+    .await?
+    .is_none()
+    {
         return Ok(false);
-    };
+    }
     if reading.cancel.is_cancelled() {
         return Ok(false);
     }
@@ -295,7 +366,7 @@ async fn fetch_all(
         });
     }
     let slots = Arc::new(tokio::sync::Semaphore::new(FETCH_CONCURRENCY));
-    for plan in full {
+    for keys in full_walks(full.into_iter().map(|p| p.key).collect()) {
         let (client, reading, tx, fetching, slots) = (
             client.clone(),
             reading.clone(),
@@ -307,12 +378,13 @@ async fn fetch_all(
             let Ok(_slot) = slots.acquire_owned().await else {
                 return;
             };
-            if let Err(e) = fetch_full(&client, &plan.key, &reading, &tx, &fetching).await {
-                tracing::error!(project = %plan.key, error = %e, "fetching issues failed");
-                fetching
-                    .lock()
-                    .failed
-                    .push((plan.key.clone(), e.to_string()));
+            let failed = match fetch_full(&client, &keys, &reading, &tx, &fetching).await {
+                Ok(failed) => failed.unwrap_or_default(),
+                Err(e) => keys.iter().map(|k| (k.clone(), e.to_string())).collect(),
+            };
+            for (key, error) in failed {
+                tracing::error!(project = %key, %error, "fetching issues failed");
+                fetching.lock().failed.push((key, error));
             }
         });
     }
@@ -772,7 +844,7 @@ pub async fn run_sync_into(
                 })
                 .collect();
             pending_ids.extend(issues.iter().map(|i| i.issue_id.clone()));
-            write_uncommitted(&index, &issues, vectors, replace).await?;
+            let issues = write_uncommitted(&index, issues, vectors, replace).await?;
             run.issues_indexed += issues.len();
             report(&progress, Stage::Write, run.issues_indexed as u64, None);
             let chunks = issues.iter().map(|i| i.docs.len()).sum::<usize>();
@@ -909,4 +981,39 @@ pub async fn run_sync_into(
     .await
     .map_err(|e| SyncError::Internal(e.to_string()))??;
     Ok(SyncReport { run, chunk_count })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("P{i}")).collect()
+    }
+
+    #[test]
+    fn full_walks_cover_every_project_once() {
+        assert!(full_walks(Vec::new()).is_empty());
+        assert_eq!(full_walks(keys(2)), vec![vec!["P0"], vec!["P1"]]);
+        let walks = full_walks(keys(13));
+        assert_eq!(walks.len(), FETCH_CONCURRENCY);
+        let many = full_walks(keys(451));
+        assert_eq!(many.len(), 451usize.div_ceil(PROJECTS_PER_WALK));
+        assert!(many.iter().all(|w| w.len() <= PROJECTS_PER_WALK));
+        for (n, walks) in [(13, walks), (451, many)] {
+            let mut all: Vec<String> = walks.into_iter().flatten().collect();
+            all.sort();
+            let mut want = keys(n);
+            want.sort();
+            assert_eq!(all, want);
+        }
+    }
+
+    #[test]
+    fn full_jql_quotes_every_key() {
+        assert_eq!(
+            full_jql(&["A".into(), "B2".into()], " AND created >= 1"),
+            "project in (\"A\", \"B2\") AND created >= 1 ORDER BY updated ASC, key ASC"
+        );
+    }
 }

@@ -200,7 +200,7 @@ pub(crate) async fn write_batch(
     vectors: Option<Vec<Vec<f32>>>,
 ) -> Result<(), SyncError> {
     let replace = vec![true; issues.len()];
-    write_uncommitted(index, issues, vectors, replace).await?;
+    write_uncommitted(index, issues.to_vec(), vectors, replace).await?;
     commit_index(index).await
 }
 
@@ -208,28 +208,30 @@ pub(crate) async fn write_batch(
 /// `replace[i]`: the index may hold older chunks of issue `i`, which are removed
 /// first; `false` only for an issue the index has never held (nothing to remove —
 /// chunks are upserted by id anyway).
+/// The issues come back, for the caller to record once committed.
 pub(crate) async fn write_uncommitted(
     index: &Arc<SearchIndex>,
-    issues: &[IssueDocuments],
+    batch: Vec<IssueDocuments>,
     vectors: Option<Vec<Vec<f32>>>,
     replace: Vec<bool>,
-) -> Result<(), SyncError> {
+) -> Result<Vec<IssueDocuments>, SyncError> {
     let writer = index.clone();
-    let batch = issues.to_vec();
-    tokio::task::spawn_blocking(move || -> Result<(), SyncError> {
+    tokio::task::spawn_blocking(move || -> Result<Vec<IssueDocuments>, SyncError> {
         let ids: Vec<String> = batch.iter().map(|i| i.issue_id.clone()).collect();
         writer.begin_write(&ids)?;
         let mut offset = 0usize;
         for (i, item) in batch.iter().enumerate() {
+            let n = item.docs.len();
+            let vecs = vectors.as_ref().map(|v| &v[offset..offset + n]);
+            // Removing the issue removes every chunk it had: the new ones are added
+            // without a delete per chunk.
             if replace.get(i).copied().unwrap_or(true) {
                 writer.delete_issue(&item.issue_id)?;
             }
-            let n = item.docs.len();
-            let vecs = vectors.as_ref().map(|v| &v[offset..offset + n]);
-            writer.upsert(&item.docs, vecs)?;
+            writer.insert_new(&item.docs, vecs)?;
             offset += n;
         }
-        Ok(())
+        Ok(batch)
     })
     .await
     .map_err(|e| SyncError::Internal(e.to_string()))?
