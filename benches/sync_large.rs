@@ -10,6 +10,7 @@
 //!
 //! `cargo bench --bench sync_large` (`SYNC_PRESET=small|medium|large`, default large;
 //! `SYNC_MAX_RATE=<req/s>` raises the client's request ceiling, default 100;
+//! `SYNC_MAX_CONCURRENCY=<n>` sets the requests in flight, default 8;
 //! `SYNC_DUMP_LOG=<file>` writes the simulator's request log of the full run, one
 //! request per line: milliseconds since start, method, path, status)
 
@@ -110,6 +111,12 @@ async fn run(
     {
         site.config.jira.max_requests_per_sec = rate;
     }
+    if let Some(n) = std::env::var("SYNC_MAX_CONCURRENCY")
+        .ok()
+        .and_then(|r| r.parse().ok())
+    {
+        site.config.jira.max_concurrency = n;
+    }
     println!(
         "client request ceiling {} req/s, {} in flight",
         site.config.jira.max_requests_per_sec, site.config.jira.max_concurrency
@@ -145,11 +152,8 @@ async fn run(
     };
     let full = sync::run_sync(&site.config, None, &Default::default()).await?;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    eprintln!(
-        "cpu% sync/sim per second: {}",
-        sampler.join().unwrap().join(" ")
-    );
     let secs = t.elapsed().as_secs_f64();
+    let per_second = sampler.join().unwrap_or_default().join(" ");
     let (cpu1, sim1) = cpu_secs();
     let r = &full.run;
     let calls = r.api_calls - r.attachment_calls;
@@ -171,6 +175,7 @@ async fn run(
             .map(|n| n.get())
             .unwrap_or(1)
     );
+    println!("  CPU use per second, sync/simulator (% of one core): {per_second}");
     println!(
         "  API calls: {} without attachments = {:.1} per 1,000 issues (+ {} attachment downloads); errors {}",
         calls,

@@ -28,6 +28,7 @@ pub mod model;
 pub mod mutate;
 pub mod oauth;
 pub mod oracle;
+pub mod render;
 pub mod rich;
 pub mod server;
 pub mod webhooks;

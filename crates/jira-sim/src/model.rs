@@ -503,96 +503,11 @@ pub struct AdfDoc {
     pub blocks: Vec<Block>,
 }
 
-fn text_node(text: &str, marks: &[Mark]) -> Value {
-    let mut node = json!({"type": "text", "text": text});
-    if !marks.is_empty() {
-        let marks: Vec<Value> = marks
-            .iter()
-            .map(|m| match m {
-                Mark::Strong => json!({"type": "strong"}),
-                Mark::Em => json!({"type": "em"}),
-                Mark::Code => json!({"type": "code"}),
-                Mark::Strike => json!({"type": "strike"}),
-                Mark::Underline => json!({"type": "underline"}),
-                Mark::Link(href) => json!({"type": "link", "attrs": {"href": href}}),
-            })
-            .collect();
-        node["marks"] = Value::Array(marks);
-    }
-    node
-}
-
-fn paragraph_of(text: &str) -> Value {
-    if text.is_empty() {
-        json!({"type": "paragraph", "content": []})
-    } else {
-        json!({"type": "paragraph", "content": [text_node(text, &[])]})
-    }
-}
-
-fn list_items(items: &[String]) -> Vec<Value> {
-    items
-        .iter()
-        .map(|i| json!({"type": "listItem", "content": [paragraph_of(i)]}))
-        .collect()
-}
-
 impl AdfDoc {
-    /// Renders the document as ADF JSON (`{type:"doc", version:1, content:[…]}`).
+    /// Renders the document as ADF JSON (`{type:"doc", version:1, content:[…]}`), as
+    /// the server writes it ([`crate::render::Adf`]).
     pub fn to_adf(&self) -> Value {
-        let content: Vec<Value> = self
-            .blocks
-            .iter()
-            .flat_map(|b| match b {
-                Block::Showcase { key } => crate::rich::showcase(key).0,
-                other => vec![other.to_adf_node()],
-            })
-            .collect();
-        json!({"type": "doc", "version": 1, "content": content})
-    }
-}
-
-impl Block {
-    /// One ADF block node (the showcase renders as several: see [`AdfDoc::to_adf`]).
-    fn to_adf_node(&self) -> Value {
-        match self {
-            Block::Paragraph(inlines) => {
-                let c: Vec<Value> = inlines
-                    .iter()
-                    .map(|i| match i {
-                        Inline::Text { text, marks } => text_node(text, marks),
-                        Inline::Mention { account_id, text } => {
-                            json!({"type": "mention", "attrs": {"id": account_id, "text": text}})
-                        }
-                        Inline::HardBreak => json!({"type": "hardBreak"}),
-                    })
-                    .collect();
-                json!({"type": "paragraph", "content": c})
-            }
-            Block::Heading { level, text } => json!({
-                "type": "heading", "attrs": {"level": level},
-                "content": [text_node(text, &[])]
-            }),
-            Block::BulletList(items) => {
-                json!({"type": "bulletList", "content": list_items(items)})
-            }
-            Block::OrderedList(items) => json!({
-                "type": "orderedList", "attrs": {"order": 1}, "content": list_items(items)
-            }),
-            Block::CodeBlock { language, text } => json!({
-                "type": "codeBlock", "attrs": {"language": language},
-                "content": [text_node(text, &[])]
-            }),
-            Block::Panel { panel_type, text } => json!({
-                "type": "panel", "attrs": {"panelType": panel_type},
-                "content": [paragraph_of(text)]
-            }),
-            Block::Blockquote(text) => {
-                json!({"type": "blockquote", "content": [paragraph_of(text)]})
-            }
-            Block::Rule => json!({"type": "rule"}),
-            Block::Showcase { .. } => Value::Null,
-        }
+        serde_json::to_value(crate::render::Adf(self)).unwrap_or(Value::Null)
     }
 }
 

@@ -22,6 +22,8 @@ use tower::util::MapRequestLayer;
 use crate::edge;
 use crate::faults::{FaultConfig, FaultState, RequestRecord};
 use crate::oauth::{OAuthConfig, OAuthState, OAuthStats};
+pub use crate::render::INLINE_COMMENTS;
+use crate::render::{self, sorted_comments};
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -509,26 +511,16 @@ fn avatar_urls(seed: &str) -> Value {
 }
 
 pub(crate) fn user_json(base: &str, u: &User) -> Value {
-    let mut v = json!({
-        "self": format!("{base}/rest/api/3/user?accountId={}", u.account_id),
-        "accountId": u.account_id,
-        "accountType": u.account_type,
-        "avatarUrls": avatar_urls(&u.account_id[..u.account_id.len().min(6)]),
-        "displayName": u.display_name,
-        "active": u.active,
-        "timeZone": u.time_zone,
-    });
-    if u.email_visible {
-        v["emailAddress"] = json!(u.email);
-    }
-    v
+    serde_json::to_value(render::UserOut { base, user: u }).unwrap_or(Value::Null)
 }
 
 fn user_ref(base: &str, ws: &Workspace, account_id: Option<&str>) -> Value {
-    match account_id.and_then(|a| ws.user(a)) {
-        Some(u) => user_json(base, u),
-        None => Value::Null,
-    }
+    serde_json::to_value(render::UserRef {
+        base,
+        ws,
+        account_id,
+    })
+    .unwrap_or(Value::Null)
 }
 
 fn page(
@@ -1255,163 +1247,24 @@ impl FieldSel {
     }
 }
 
-fn comment_json(base: &str, ws: &Workspace, issue: &Issue, c: &Comment) -> Value {
-    let mut v = json!({
-        "self": format!("{base}/rest/api/3/issue/{}/comment/{}", issue.id, c.id),
-        "id": c.id,
-        "author": user_ref(base, ws, Some(&c.author_account_id)),
-        "body": c.body.to_adf(),
-        "updateAuthor": user_ref(base, ws, Some(&c.author_account_id)),
-        "created": jira_time(&c.created),
-        "updated": jira_time(&c.updated),
-        "jsdPublic": true,
-    });
-    match &c.visibility {
-        Some(CommentVisibility::Group { group_id, name }) => {
-            v["visibility"] = json!({"type": "group", "value": name, "identifier": group_id});
-        }
-        Some(CommentVisibility::Role { role_id, name }) => {
-            v["visibility"] = json!({"type": "role", "value": name, "identifier": role_id});
-        }
-        None => {}
-    }
-    v
+fn comment_json(base: &str, ws: &Workspace, issue: &Issue, comment: &Comment) -> Value {
+    serde_json::to_value(render::CommentOut {
+        base,
+        ws,
+        issue,
+        comment,
+    })
+    .unwrap_or(Value::Null)
 }
-
-/// Comments of an issue in creation order.
-fn sorted_comments(issue: &Issue) -> Vec<&Comment> {
-    let mut c: Vec<&Comment> = issue.comments.iter().collect();
-    c.sort_by(|a, b| {
-        a.created
-            .cmp(&b.created)
-            .then_with(|| num_cmp(&a.id, &b.id))
-    });
-    c
-}
-
-fn num_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-}
-
-/// Comments inlined in an issue's `comment` field (first page).
-pub const INLINE_COMMENTS: usize = 20;
 
 fn issue_json(base: &str, ws: &Workspace, issue: &Issue, sel: &FieldSel) -> Value {
-    let mut fields = Map::new();
-    for f in &sel.fields {
-        let v = match *f {
-            "summary" => json!(issue.summary),
-            "description" => issue_description(issue),
-            "status" => {
-                let cat_id = match issue.status_category.as_str() {
-                    "new" => 2,
-                    "indeterminate" => 4,
-                    _ => 3,
-                };
-                json!({
-                    "self": format!("{base}/rest/api/3/status/{}", issue.status.len()),
-                    "name": issue.status,
-                    "id": format!("{}", 10000 + issue.status.len()),
-                    "statusCategory": {"id": cat_id, "key": issue.status_category, "name": issue.status_category, "colorName": "blue-gray"},
-                })
-            }
-            "priority" => {
-                json!({"name": issue.priority, "id": format!("{}", 1 + issue.priority.len())})
-            }
-            "labels" => json!(issue.labels),
-            "issuetype" => {
-                json!({"name": issue.issue_type, "id": format!("{}", 10000 + issue.issue_type.len()), "subtask": false})
-            }
-            "project" => match ws.project(&issue.project_id) {
-                Some(p) => json!({
-                    "self": format!("{base}/rest/api/3/project/{}", p.id),
-                    "id": p.id, "key": p.key, "name": p.name,
-                    "projectTypeKey": p.project_type_key, "simplified": p.is_team_managed(),
-                }),
-                None => Value::Null,
-            },
-            "reporter" => user_ref(base, ws, issue.reporter_account_id.as_deref()),
-            "assignee" => user_ref(base, ws, issue.assignee_account_id.as_deref()),
-            "created" => json!(jira_time(&issue.created)),
-            "updated" => json!(jira_time(&issue.updated)),
-            "security" => match issue
-                .security_level_id
-                .as_deref()
-                .and_then(|l| ws.security_level(l))
-            {
-                Some((_, l)) => json!({
-                    "self": format!("{base}/rest/api/3/securitylevel/{}", l.id),
-                    "id": l.id, "name": l.name, "description": l.description,
-                }),
-                None => continue,
-            },
-            "comment" => {
-                let all = sorted_comments(issue);
-                let first: Vec<Value> = all
-                    .iter()
-                    .take(INLINE_COMMENTS)
-                    .map(|c| comment_json(base, ws, issue, c))
-                    .collect();
-                json!({
-                    "comments": first,
-                    "self": format!("{base}/rest/api/3/issue/{}/comment", issue.id),
-                    "maxResults": INLINE_COMMENTS,
-                    "total": all.len(),
-                    "startAt": 0,
-                })
-            }
-            "attachment" => Value::Array(
-                issue
-                    .attachments
-                    .iter()
-                    .map(|a| attachment_json(base, ws, a))
-                    .collect(),
-            ),
-            "customfield_10050" => match issue.user_custom_fields.get("customfield_10050") {
-                Some(v) => Value::Array(v.iter().map(|a| user_ref(base, ws, Some(a))).collect()),
-                None => Value::Null,
-            },
-            "customfield_10051" => match issue.group_custom_fields.get("customfield_10051") {
-                Some(v) => Value::Array(
-                    v.iter()
-                        .filter_map(|g| ws.group(g))
-                        .map(|g| json!({"groupId": g.group_id, "name": g.name}))
-                        .collect(),
-                ),
-                None => Value::Null,
-            },
-            _ => continue,
-        };
-        fields.insert((*f).to_string(), v);
-    }
-    if ws
-        .project(&issue.project_id)
-        .is_some_and(|p| p.is_team_managed())
-        && sel.has_content()
-    {
-        fields.insert(
-            "issuerestriction".into(),
-            json!({
-                "issuerestrictions": if issue.restricted_to_role_ids.is_empty() { json!({}) } else { json!({"projectrole": issue.restricted_to_role_ids}) },
-                "shouldDisplay": !issue.restricted_to_role_ids.is_empty(),
-            }),
-        );
-    }
-    json!({
-        "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
-        "id": issue.id,
-        "self": format!("{base}/rest/api/3/issue/{}", issue.id),
-        "key": issue.key,
-        "fields": fields,
+    serde_json::to_value(render::IssueOut {
+        base,
+        ws,
+        issue,
+        fields: &sel.fields,
     })
-}
-
-fn issue_description(issue: &Issue) -> Value {
-    if issue.description.blocks.is_empty() {
-        Value::Null
-    } else {
-        issue.description.to_adf()
-    }
+    .unwrap_or(Value::Null)
 }
 
 async fn get_issue(
@@ -1561,17 +1414,13 @@ async fn search_jql_post(State(st): State<AppState>, body: Bytes) -> Response {
 }
 
 /// An attachment as Jira lists it in `fields.attachment`.
-fn attachment_json(base: &str, ws: &Workspace, a: &Attachment) -> Value {
-    json!({
-        "self": format!("{base}/rest/api/3/attachment/{}", a.id),
-        "id": a.id,
-        "filename": a.filename,
-        "author": user_ref(base, ws, Some(&a.author_account_id)),
-        "created": jira_time(&a.created),
-        "size": a.size,
-        "mimeType": a.mime_type,
-        "content": format!("{base}/rest/api/3/attachment/content/{}", a.id),
+fn attachment_json(base: &str, ws: &Workspace, attachment: &Attachment) -> Value {
+    serde_json::to_value(render::AttachmentOut {
+        base,
+        ws,
+        attachment,
     })
+    .unwrap_or(Value::Null)
 }
 
 /// `GET /rest/api/3/attachment/{id}`: metadata.
@@ -1852,18 +1701,34 @@ fn run_search(st: &AppState, req: SearchRequest) -> Response {
             );
         }
     }
-    let page: Vec<Value> = page
-        .iter()
-        .map(|i| issue_json(&st.base, &ws, i, &sel))
-        .collect();
     let end = offset.saturating_add(page.len());
     let is_last = end >= total;
-    let mut v = json!({"issues": page, "isLast": is_last});
-    if !is_last {
-        v["nextPageToken"] = json!(jql::encode_token(end, fingerprint));
-    }
     let _ = req.reconcile;
-    ok(v)
+    // Written straight to JSON: the largest answers the simulator gives.
+    let body = SearchPage {
+        issues: page
+            .iter()
+            .map(|issue| render::IssueOut {
+                base: &st.base,
+                ws: &ws,
+                issue,
+                fields: &sel.fields,
+            })
+            .collect(),
+        is_last,
+        next_page_token: (!is_last).then(|| jql::encode_token(end, fingerprint)),
+    };
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// A `search/jql` page.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchPage<'a> {
+    issues: Vec<render::IssueOut<'a>>,
+    is_last: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_page_token: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
 use crate::config::IndexingConfig;
-use crate::state::{DataDir, read_json, write_json_replace};
+use crate::state::{DataDir, read_json};
 
 /// What the index gets for one attachment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,10 +91,24 @@ impl AttachmentCache {
         read_json(&self.path(id)?).ok().flatten()
     }
 
+    /// Writes the entry in place, without a temporary file and a rename (thousands of
+    /// attachments make that a cost): a write cut short leaves a file that does not
+    /// parse, which reads as absent, so the attachment is read again.
     pub fn put(&self, id: &str, entry: &CachedText) -> Result<(), SyncError> {
-        match self.path(id) {
-            Some(p) => write_json_replace(&p, entry),
-            None => Ok(()),
+        let Some(path) = self.path(id) else {
+            return Ok(());
+        };
+        let io = |source| SyncError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let bytes = serde_json::to_vec(entry).map_err(|e| SyncError::Internal(e.to_string()))?;
+        match std::fs::write(&path, &bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.dir).map_err(io)?;
+                std::fs::write(&path, &bytes).map_err(io)
+            }
+            other => other.map_err(io),
         }
     }
 

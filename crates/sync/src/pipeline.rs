@@ -38,7 +38,7 @@ use crate::store::StateStore;
 /// Chunks per embedding batch (issues are never split across batches).
 const EMBED_BATCH_CHUNKS: usize = 1024;
 /// Issues documented at once.
-const DOC_CONCURRENCY: usize = 8;
+const DOC_CONCURRENCY: usize = 32;
 /// Chunks written between two commits at most (and at most COMMIT_INTERVAL apart).
 const COMMIT_CHUNKS: usize = 60_000;
 const COMMIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);

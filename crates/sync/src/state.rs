@@ -163,13 +163,6 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Syn
     write_json(path, value, true)
 }
 
-/// Writes `value` as JSON to `path` atomically (temp file + rename) without fsync: for
-/// caches, where a file lost to a power cut only costs recomputing it (an unreadable
-/// entry reads as absent).
-pub fn write_json_replace<T: Serialize>(path: &Path, value: &T) -> Result<(), SyncError> {
-    write_json(path, value, false)
-}
-
 fn write_json<T: Serialize>(path: &Path, value: &T, durable: bool) -> Result<(), SyncError> {
     let bytes = serde_json::to_vec(value).map_err(|e| SyncError::Internal(e.to_string()))?;
     write_bytes(path, &bytes, durable, None)
