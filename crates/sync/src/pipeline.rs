@@ -824,27 +824,12 @@ pub async fn run_sync_into(
     // redoes at most that much.
     let mut pending: Vec<IssueDocuments> = Vec::new();
     let mut pending_chunks = 0usize;
-    let mut pending_ids: HashSet<String> = HashSet::new();
-    let vectors_kept = index.has_vector_store();
     let mut last_commit = std::time::Instant::now();
     loop {
         let next = vec_rx.recv().await;
         let done = next.is_none();
         if let Some((issues, vectors)) = next {
-            // Keyword-only, issues neither committed before nor written since the last
-            // commit have no older chunks to remove (tantivy loses uncommitted writes
-            // with a killed process). A vector store may keep points written before a
-            // crash, so there every issue is replaced.
-            let replace: Vec<bool> = issues
-                .iter()
-                .map(|i| {
-                    vectors_kept
-                        || state.issues.contains_key(&i.issue_id)
-                        || pending_ids.contains(&i.issue_id)
-                })
-                .collect();
-            pending_ids.extend(issues.iter().map(|i| i.issue_id.clone()));
-            let issues = write_uncommitted(&index, issues, vectors, replace).await?;
+            let issues = write_uncommitted(&index, issues, vectors).await?;
             run.issues_indexed += issues.len();
             report(&progress, Stage::Write, run.issues_indexed as u64, None);
             let chunks = issues.iter().map(|i| i.docs.len()).sum::<usize>();
@@ -856,7 +841,6 @@ pub async fn run_sync_into(
         if !pending.is_empty() && (done || due) {
             commit_index(&index).await?;
             record_written(&store, &mut state, std::mem::take(&mut pending))?;
-            pending_ids.clear();
             pending_chunks = 0;
             last_commit = std::time::Instant::now();
         }

@@ -199,35 +199,29 @@ pub(crate) async fn write_batch(
     issues: &[IssueDocuments],
     vectors: Option<Vec<Vec<f32>>>,
 ) -> Result<(), SyncError> {
-    let replace = vec![true; issues.len()];
-    write_uncommitted(index, issues.to_vec(), vectors, replace).await?;
+    write_uncommitted(index, issues.to_vec(), vectors).await?;
     commit_index(index).await
 }
 
-/// Writes each issue's chunks, visible and durable after the next [`commit_index`].
-/// `replace[i]`: the index may hold older chunks of issue `i`, which are removed
-/// first; `false` only for an issue the index has never held (nothing to remove —
-/// chunks are upserted by id anyway).
+/// Writes each issue's chunks, visible and durable after the next [`commit_index`]:
+/// every chunk the index holds of the issue is removed (one delete by issue id), then
+/// the new chunks are added. Removing even for issues the state store does not know
+/// keeps a crash between an index commit and the state write from doubling chunks.
 /// The issues come back, for the caller to record once committed.
 pub(crate) async fn write_uncommitted(
     index: &Arc<SearchIndex>,
     batch: Vec<IssueDocuments>,
     vectors: Option<Vec<Vec<f32>>>,
-    replace: Vec<bool>,
 ) -> Result<Vec<IssueDocuments>, SyncError> {
     let writer = index.clone();
     tokio::task::spawn_blocking(move || -> Result<Vec<IssueDocuments>, SyncError> {
         let ids: Vec<String> = batch.iter().map(|i| i.issue_id.clone()).collect();
         writer.begin_write(&ids)?;
         let mut offset = 0usize;
-        for (i, item) in batch.iter().enumerate() {
+        for item in &batch {
             let n = item.docs.len();
             let vecs = vectors.as_ref().map(|v| &v[offset..offset + n]);
-            // Removing the issue removes every chunk it had: the new ones are added
-            // without a delete per chunk.
-            if replace.get(i).copied().unwrap_or(true) {
-                writer.delete_issue(&item.issue_id)?;
-            }
+            writer.delete_issue(&item.issue_id)?;
             writer.insert_new(&item.docs, vecs)?;
             offset += n;
         }
@@ -294,4 +288,65 @@ pub(crate) fn record_written(
     store.record_issues(&rows)?;
     state.issues.extend(rows);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use index::{ChunkDoc, ChunkKind};
+
+    fn issue(id: &str, chunks: usize, text: &str) -> IssueDocuments {
+        let docs = (0..chunks)
+            .map(|n| ChunkDoc {
+                chunk_id: format!("issue:{id}:{n}"),
+                issue_id: id.into(),
+                issue_key: format!("P-{id}"),
+                project_key: "P".into(),
+                kind: ChunkKind::Issue,
+                title: "title".into(),
+                text: text.into(),
+                embed_text: text.into(),
+                url: String::new(),
+                acl_project: vec!["*".into()],
+                acl_issue: vec!["*".into()],
+                acl_comment: vec!["*".into()],
+                status: None,
+                priority: None,
+                issue_type: None,
+                assignee: None,
+                labels: Vec::new(),
+                created: None,
+                updated: None,
+                content_hash: format!("h-{text}-{n}"),
+            })
+            .collect();
+        IssueDocuments {
+            issue_id: id.into(),
+            issue_key: format!("P-{id}"),
+            project_id: "1".into(),
+            project_key: "P".into(),
+            updated: 0,
+            content_hash: text.into(),
+            docs,
+        }
+    }
+
+    /// A run that crashed after an index commit and before the state store recorded
+    /// it leaves chunks the state does not know of: writing the issue again (as new)
+    /// replaces them, it does not double them.
+    #[tokio::test]
+    async fn writing_an_issue_again_never_doubles_its_chunks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = Arc::new(SearchIndex::open(tmp.path(), None).unwrap());
+        write_uncommitted(&index, vec![issue("1", 3, "old"), issue("2", 1, "x")], None)
+            .await
+            .unwrap();
+        commit_index(&index).await.unwrap();
+        assert_eq!(index.chunk_count().unwrap(), 4);
+        // Issue 1 now has two chunks; it comes twice in one batch.
+        let again = vec![issue("1", 2, "new"), issue("1", 2, "new")];
+        write_uncommitted(&index, again, None).await.unwrap();
+        commit_index(&index).await.unwrap();
+        assert_eq!(index.chunk_count().unwrap(), 3);
+    }
 }
