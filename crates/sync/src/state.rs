@@ -160,27 +160,14 @@ pub struct Checkpoint {
 /// Writes `value` as JSON to `path` atomically and durably (fsync of the file and its
 /// directory).
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), SyncError> {
-    write_json(path, value, true)
-}
-
-fn write_json<T: Serialize>(path: &Path, value: &T, durable: bool) -> Result<(), SyncError> {
     let bytes = serde_json::to_vec(value).map_err(|e| SyncError::Internal(e.to_string()))?;
-    write_bytes(path, &bytes, durable, None)
+    write_bytes_atomic(path, &bytes, None)
 }
 
 /// Replaces `path` with `bytes` atomically and durably (temp file in the same
 /// directory, fsync, rename, fsync of the directory); the new file gets `mode` (unix
 /// permission bits) or, without it, owner read/write only.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), SyncError> {
-    write_bytes(path, bytes, true, mode)
-}
-
-fn write_bytes(
-    path: &Path,
-    bytes: &[u8],
-    durable: bool,
-    mode: Option<u32>,
-) -> Result<(), SyncError> {
     let io = |source| SyncError::Io {
         path: path.display().to_string(),
         source,
@@ -198,12 +185,10 @@ fn write_bytes(
     #[cfg(not(unix))]
     let _ = mode;
     tmp.1.write_all(bytes).map_err(io)?;
-    if durable {
-        tmp.1.sync_all().map_err(io)?;
-    }
+    tmp.1.sync_all().map_err(io)?;
     std::fs::rename(&tmp.0, path).map_err(io)?;
     // The rename is durable once the directory is synced.
-    if durable && let Ok(d) = std::fs::File::open(dir) {
+    if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(())
