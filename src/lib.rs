@@ -52,6 +52,24 @@ impl SimSite {
     }
 }
 
+/// The state store of a config's data directory, loaded.
+pub fn state(cfg: &sync::Config) -> sync::state::SyncState {
+    sync::store::StateStore::open(&sync::state::DataDir::new(&cfg.data.dir))
+        .and_then(|s| s.load())
+        .expect("the state store opens and loads")
+}
+
+/// What a data directory holds: issue id → (key, content hash, chunk ids).
+pub fn index_of(
+    cfg: &sync::Config,
+) -> std::collections::BTreeMap<String, (String, String, Vec<String>)> {
+    state(cfg)
+        .issues
+        .into_iter()
+        .map(|(id, s)| (id, (s.key, s.content_hash, s.chunk_ids)))
+        .collect()
+}
+
 /// Starts the simulator with `gen` on an ephemeral loopback port and writes a config
 /// whose data directory is `data_dir`.
 pub async fn start_site(

@@ -8,27 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jira_index_tests::{SimSite, start_site};
+use jira_index_tests::{SimSite, index_of, start_site, state};
 use jira_sim::faults::{FaultConfig, calls_per_endpoint};
 use jira_sim::generate::GenConfig;
-use sync::state::{DataDir, SyncState};
-use sync::store::StateStore;
-
-fn state(cfg: &sync::Config) -> SyncState {
-    StateStore::open(&DataDir::new(&cfg.data.dir))
-        .unwrap()
-        .load()
-        .unwrap()
-}
-
-/// Issue id → (key, content hash, chunk ids).
-fn index_of(cfg: &sync::Config) -> BTreeMap<String, (String, String, Vec<String>)> {
-    state(cfg)
-        .issues
-        .into_iter()
-        .map(|(id, s)| (id, (s.key, s.content_hash, s.chunk_ids)))
-        .collect()
-}
 
 /// Issue id → project key of every issue a sync should hold (projects not archived).
 fn in_scope(site: &SimSite) -> BTreeMap<String, String> {

@@ -9,13 +9,11 @@
 //! same way; and after all of it the index equals a fresh full sync (same chunk ids,
 //! same content hashes).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use jira_index_tests::{SimSite, start_site};
+use jira_index_tests::{SimSite, index_of, start_site, state};
 use jira_sim::admin::Mutation;
 use jira_sim::generate::GenConfig;
-use sync::state::{DataDir, SyncState};
-use sync::store::StateStore;
 
 async fn run(site: &SimSite, cfg: &sync::Config) -> sync::SyncReport {
     let report = sync::run_sync(cfg, None, &Default::default())
@@ -26,22 +24,6 @@ async fn run(site: &SimSite, cfg: &sync::Config) -> sync::SyncReport {
         Vec::<String>::new()
     );
     report
-}
-
-fn state(cfg: &sync::Config) -> SyncState {
-    StateStore::open(&DataDir::new(&cfg.data.dir))
-        .unwrap()
-        .load()
-        .unwrap()
-}
-
-/// Issue id → (key, content hash, chunk ids).
-fn index_of(cfg: &sync::Config) -> BTreeMap<String, (String, String, Vec<String>)> {
-    state(cfg)
-        .issues
-        .into_iter()
-        .map(|(id, s)| (id, (s.key, s.content_hash, s.chunk_ids)))
-        .collect()
 }
 
 fn keys(site: &SimSite, project: &str) -> Vec<String> {
