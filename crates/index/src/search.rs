@@ -41,7 +41,7 @@ pub const KEY_QUERY_FUSION: Fusion = Fusion::Rrf {
 
 impl Default for Fusion {
     /// Measured on the labeled query set (`cargo bench --bench search_quality`, see
-    /// `tests/search_quality.rs`): a convex combination that lets BM25 re-rank the
+    /// `tests/e2e/search_quality.rs`): a convex combination that lets BM25 re-rank the
     /// vector side beat RRF (k = 5…60, vector weights 1…3) and both sides alone on
     /// MRR, on two generated sites.
     fn default() -> Self {

@@ -2,7 +2,7 @@
 //! decision lists, expands, media, cards, layouts, extensions, status, dates, emoji,
 //! nested lists, every mark), appended to some generated descriptions so that a
 //! connector's ADF handling meets all of it. Deterministic.
-//! Validated against Atlassian's ADF JSON Schema in `tests/schemas.rs`.
+//! Validated against Atlassian's ADF JSON Schema in `tests/jira_sim/schemas.rs`.
 
 use serde_json::{Value, json};
 

@@ -1,0 +1,7 @@
+//! The integration tests of `cli`, as one test binary (one link instead of one per
+//! file: a clean build stays small on disk).
+
+mod explain_access;
+mod kill_resume;
+mod mcp_stdio;
+mod sync_progress;

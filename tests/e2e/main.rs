@@ -1,0 +1,19 @@
+//! The end-to-end tests against the simulator, as one test binary (one link of the
+//! whole product instead of one per file: a clean build stays small on disk). The
+//! tests that change process-wide state — a global log subscriber
+//! (`oauth_and_secrets`) or environment variables (`serve_e2e`) — stay binaries of
+//! their own.
+
+mod admin_browser;
+mod admin_console;
+mod admin_settings;
+mod attachments_e2e;
+mod fault_storm;
+mod fetch_walks;
+mod filters_preview;
+mod identity_sync;
+mod incremental_sync;
+mod qdrant_server_e2e;
+mod search_quality;
+mod skeleton_e2e;
+mod visibility_property;
