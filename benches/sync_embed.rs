@@ -30,12 +30,10 @@ async fn run() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let site = jira_index_tests::start_site(&gen_cfg, &tmp.path().join("data"), true).await?;
 
-    let embedder = tokio::task::spawn_blocking({
-        let cfg = site.config.clone();
-        move || sync::pipeline::load_embedder(&cfg)
-    })
-    .await??
-    .ok_or_else(|| anyhow::anyhow!("embedding is disabled in the site config"))?;
+    let embedder = site
+        .embedder()
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("embedding is disabled in the site config"))?;
 
     // A first sync learns the chunks (the model's tokenizer shapes them).
     let mut first = site.config.clone();

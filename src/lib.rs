@@ -18,6 +18,17 @@ pub struct SimSite {
 }
 
 impl SimSite {
+    /// The embedding model the site's config names (`None` when embedding is off),
+    /// loaded off the async threads.
+    pub async fn embedder(
+        &self,
+    ) -> Result<Option<std::sync::Arc<index::Embedder>>, sync::SyncError> {
+        let cfg = self.config.clone();
+        tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&cfg))
+            .await
+            .expect("the embedder loader does not panic")
+    }
+
     /// The run errors a test should not see: all but the reports of the simulator's
     /// deliberately damaged attachments (a corrupt PDF, a truncated DOCX), each of
     /// which must name its issue key and file name.

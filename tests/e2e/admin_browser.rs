@@ -20,12 +20,7 @@ const ADMIN_KEY: &str = "browser-admin-key-0123456789abcdef";
 const ALICE_KEY: &str = "browser-alice-key-0123456789abcdef";
 
 fn serve_toml() -> String {
-    let hash = serve::auth::key_hash;
-    format!(
-        "[serve]\nsync_interval_minutes = 0\n\n[[serve.api_keys]]\nname = \"alice\"\nsha256 = \"{}\"\nemail = \"alice@example.com\"\n\n[[serve.api_keys]]\nname = \"ops\"\nsha256 = \"{}\"\nscopes = [\"admin\"]\n",
-        hash(ALICE_KEY),
-        hash(ADMIN_KEY)
-    )
+    crate::admin_serve_toml(ALICE_KEY, ADMIN_KEY)
 }
 
 /// chromedriver, installing Debian's packages first when they are missing.

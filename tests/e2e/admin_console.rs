@@ -16,12 +16,7 @@ const ADMIN_KEY: &str = "console-admin-key-0123456789abcdef";
 const ALICE_KEY: &str = "console-alice-key-0123456789abcdef";
 
 fn serve_toml() -> String {
-    let hash = serve::auth::key_hash;
-    format!(
-        "[serve]\nsync_interval_minutes = 0\n\n[[serve.api_keys]]\nname = \"alice\"\nsha256 = \"{}\"\nemail = \"alice@example.com\"\n\n[[serve.api_keys]]\nname = \"ops\"\nsha256 = \"{}\"\nscopes = [\"admin\"]\n",
-        hash(ALICE_KEY),
-        hash(ADMIN_KEY)
-    )
+    crate::admin_serve_toml(ALICE_KEY, ADMIN_KEY)
 }
 
 /// The number in the element with this id (`id="p-fetch">12<`).

@@ -17,3 +17,14 @@ mod qdrant_server_e2e;
 mod search_quality;
 mod skeleton_e2e;
 mod visibility_property;
+
+/// The `[serve]` table of the admin console tests: syncs on demand only, an `alice` key
+/// that searches as alice@example.com and an `ops` key with the admin scope.
+fn admin_serve_toml(alice_key: &str, admin_key: &str) -> String {
+    let hash = serve::auth::key_hash;
+    format!(
+        "[serve]\nsync_interval_minutes = 0\n\n[[serve.api_keys]]\nname = \"alice\"\nsha256 = \"{}\"\nemail = \"alice@example.com\"\n\n[[serve.api_keys]]\nname = \"ops\"\nsha256 = \"{}\"\nscopes = [\"admin\"]\n",
+        hash(alice_key),
+        hash(admin_key)
+    )
+}

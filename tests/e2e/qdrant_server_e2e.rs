@@ -26,11 +26,7 @@ async fn hybrid_search_on_a_qdrant_server_is_permission_exact() {
     )
     .await
     .unwrap();
-    let cfg = site.config.clone();
-    let embedder = tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&cfg))
-        .await
-        .unwrap()
-        .unwrap();
+    let embedder = site.embedder().await.unwrap();
     let report = sync::run_sync(&site.config, embedder.clone(), &Default::default())
         .await
         .unwrap();

@@ -15,11 +15,7 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
     let site = start_site(&GenConfig::skeleton(7), &tmp.path().join("data"), true)
         .await
         .unwrap();
-    let cfg = site.config.clone();
-    let embedder = tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&cfg))
-        .await
-        .unwrap()
-        .unwrap();
+    let embedder = site.embedder().await.unwrap();
     let report = sync::run_sync(&site.config, embedder.clone(), &Default::default())
         .await
         .unwrap();
@@ -156,11 +152,7 @@ async fn a_write_interrupted_between_the_stores_is_repaired_and_reindexed() {
     let site = start_site(&GenConfig::skeleton(7), &tmp.path().join("data"), true)
         .await
         .unwrap();
-    let cfg = site.config.clone();
-    let embedder = tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&cfg))
-        .await
-        .unwrap()
-        .unwrap();
+    let embedder = site.embedder().await.unwrap();
     sync::run_sync(&site.config, embedder.clone(), &Default::default())
         .await
         .unwrap();
