@@ -18,6 +18,24 @@ pub struct SimSite {
 }
 
 impl SimSite {
+    /// A full sync of this site with `cfg` (the site's config or one derived from it),
+    /// which must end without errors other than the reports of the simulator's
+    /// deliberately damaged attachments.
+    pub async fn sync_cleanly(
+        &self,
+        cfg: &sync::Config,
+        embedder: Option<std::sync::Arc<index::Embedder>>,
+    ) -> sync::SyncReport {
+        let report = sync::run_sync(cfg, embedder, &Default::default())
+            .await
+            .expect("the sync runs");
+        assert_eq!(
+            self.unexpected_errors(&report.run.errors),
+            Vec::<String>::new()
+        );
+        report
+    }
+
     /// The embedding model the site's config names (`None` when embedding is off),
     /// loaded off the async threads.
     pub async fn embedder(

@@ -24,13 +24,7 @@ async fn sync_into(
     let mut cfg = site.config.clone();
     cfg.data.dir = dir.to_path_buf();
     site.handle.clear_request_log();
-    let report = sync::run_sync(&cfg, None, &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        site.unexpected_errors(&report.run.errors),
-        Vec::<String>::new()
-    );
+    let report = site.sync_cleanly(&cfg, None).await;
     let state: SyncState = StateStore::open(&DataDir::new(dir))
         .unwrap()
         .load()

@@ -27,13 +27,7 @@ async fn hybrid_search_on_a_qdrant_server_is_permission_exact() {
     .await
     .unwrap();
     let embedder = site.embedder().await.unwrap();
-    let report = sync::run_sync(&site.config, embedder.clone(), &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        site.unexpected_errors(&report.run.errors),
-        Vec::<String>::new()
-    );
+    site.sync_cleanly(&site.config, embedder.clone()).await;
     // Nothing of the vectors is kept locally.
     assert!(!tmp.path().join("data/index/vectors").exists());
     let searcher = sync::Searcher::open(&site.config, embedder).unwrap();

@@ -16,13 +16,7 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
         .await
         .unwrap();
     let embedder = site.embedder().await.unwrap();
-    let report = sync::run_sync(&site.config, embedder.clone(), &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        site.unexpected_errors(&report.run.errors),
-        Vec::<String>::new()
-    );
+    let report = site.sync_cleanly(&site.config, embedder.clone()).await;
     let searcher = sync::Searcher::open(&site.config, embedder.clone()).unwrap();
 
     let ws_lock = site.handle.workspace();
