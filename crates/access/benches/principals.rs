@@ -86,6 +86,7 @@ fn site(person: &str, stress: bool) -> Directory {
             archived: false,
             team_managed: p % 10 == 0,
             is_private: false,
+            access_level: None,
         });
         for r in 0..5 {
             let mut users: Vec<String> = (0..4).map(|_| acc(rng.next(USERS))).collect();
@@ -163,6 +164,7 @@ fn site(person: &str, stress: bool) -> Directory {
         role_actors,
         browse_grants,
         security_levels,
+        ..Default::default()
     }
 }
 

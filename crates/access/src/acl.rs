@@ -13,6 +13,11 @@ pub const DENY_TAG: &str = "!deny";
 /// The tag every active user (and anonymous) holds; a gate containing it is open.
 pub const ANY_TAG: &str = "*";
 
+/// The tag of every active account holding Jira product access (an application
+/// role). It is the comment gate of internal comments (`jsdPublic: false`), which
+/// customers and anonymous visitors never see.
+pub const LICENSED_TAG: &str = "lic";
+
 /// Spelling of every tag, in one place (see the crate documentation for the table).
 pub mod tag {
     /// Concatenates with one allocation of the exact size (tags are built by the
@@ -235,9 +240,20 @@ pub fn issue_acl(facts: &IssueFacts) -> ChunkAcl {
 
 /// Tags of a comment chunk: the issue's project and issue gates plus the comment's own
 /// visibility (`*`, `g:<groupId>`, `r:<pid>:<roleId>`; unknown → [`DENY_TAG`]).
-pub fn comment_acl(facts: &IssueFacts, visibility: Option<&CommentVisibility>) -> ChunkAcl {
+///
+/// `internal`: a Jira Service Management internal comment (`jsdPublic: false`), seen
+/// only by people with product access: an unrestricted one gets [`LICENSED_TAG`]
+/// instead of `*`. A restricted one keeps its group or role tag, which only people
+/// with product access hold (the product-access gate gives the others no group or
+/// role tags), so the one "match any" list still means both.
+pub fn comment_acl(
+    facts: &IssueFacts,
+    visibility: Option<&CommentVisibility>,
+    internal: bool,
+) -> ChunkAcl {
     let pid = facts.project_id.as_str();
     let comment = match visibility {
+        None if internal => LICENSED_TAG.to_string(),
         None => ANY_TAG.to_string(),
         Some(CommentVisibility::Group { group_id }) if !blank(group_id) => tag::group(group_id),
         Some(CommentVisibility::Role { role_id }) if !blank(role_id) && !blank(pid) => {
@@ -331,13 +347,14 @@ mod tests {
     #[test]
     fn restricted_comments() {
         let f = facts();
-        assert_eq!(comment_acl(&f, None).comment, ["*"]);
+        assert_eq!(comment_acl(&f, None, false).comment, ["*"]);
         assert_eq!(
             comment_acl(
                 &f,
                 Some(&CommentVisibility::Group {
                     group_id: "g9".into()
-                })
+                }),
+                false
             )
             .comment,
             ["g:g9"]
@@ -347,13 +364,14 @@ mod tests {
                 &f,
                 Some(&CommentVisibility::Role {
                     role_id: "10002".into()
-                })
+                }),
+                false
             )
             .comment,
             ["r:10:10002"]
         );
         assert_eq!(
-            comment_acl(&f, Some(&CommentVisibility::Unknown)).comment,
+            comment_acl(&f, Some(&CommentVisibility::Unknown), false).comment,
             [DENY_TAG]
         );
         assert_eq!(
@@ -361,11 +379,29 @@ mod tests {
                 &f,
                 Some(&CommentVisibility::Group {
                     group_id: " ".into()
-                })
+                }),
+                false
             )
             .comment,
             [DENY_TAG]
         );
-        assert_eq!(comment_acl(&f, None).project, issue_acl(&f).project);
+        assert_eq!(comment_acl(&f, None, false).project, issue_acl(&f).project);
+    }
+
+    /// Jira Service Management internal comments (`jsdPublic: false` on the OpenAPI
+    /// `Comment` schema: "Whether the comment is visible in Jira Service Desk")
+    /// are for people with product access only.
+    #[test]
+    fn internal_comments_need_product_access() {
+        let f = facts();
+        assert_eq!(comment_acl(&f, None, true).comment, [LICENSED_TAG]);
+        let group = CommentVisibility::Group {
+            group_id: "g9".into(),
+        };
+        assert_eq!(comment_acl(&f, Some(&group), true).comment, ["g:g9"]);
+        assert_eq!(
+            comment_acl(&f, Some(&CommentVisibility::Unknown), true).comment,
+            [DENY_TAG]
+        );
     }
 }

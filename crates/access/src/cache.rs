@@ -128,6 +128,11 @@ mod tests {
                     ..Default::default()
                 },
             ],
+            // Members of `g` (a group added by the test) hold product access.
+            application_roles: vec![crate::directory::AppRole {
+                key: "jira-software".into(),
+                group_ids: vec!["g".into()],
+            }],
             ..Default::default()
         }
     }
@@ -150,13 +155,13 @@ mod tests {
         // A new caller after an edit: the stale index is noticed and rebuilt.
         assert_eq!(
             cache.get_or_compute(&dir, "b@x.io", &mapping).tags(),
-            ["*", "g:g"]
+            ["*", "g:g", "lic"]
         );
         cache.invalidate_all();
         assert!(cache.is_empty());
         assert_eq!(
             cache.get_or_compute(&dir, "a@x.io", &mapping).tags(),
-            ["*", "g:g"]
+            ["*", "g:g", "lic"]
         );
     }
 

@@ -26,6 +26,53 @@ pub struct Directory {
     pub browse_grants: Vec<ProjectGrants>,
     /// Issue-security levels of each project's issue security scheme, with members.
     pub security_levels: Vec<SecurityLevel>,
+    /// Accounts holding the *Administer Jira* global permission, as Jira's own
+    /// permission check (`POST /rest/api/3/permissions/check`, `globalPermissions:
+    /// ["ADMINISTER"]`) answered. Jira administrators browse private team-managed
+    /// projects ("Who can access a team-managed project", Atlassian support). Read only
+    /// where the site has a private team-managed project; empty when unknown, which
+    /// denies them (fail closed: a miss, never a leak).
+    pub jira_admins: Vec<String>,
+    /// `GET /rest/api/3/applicationrole` could not be read (it needs *Administer
+    /// Jira*): `applicationRole` grants deny (fail closed), and product access cannot
+    /// be told apart, so the product-access gate admits every active `atlassian`
+    /// account. Reported by `check`, `status` and the run report.
+    pub application_roles_unreadable: bool,
+    /// What the identity stage could not read, and how each gap denies (fail
+    /// closed): shown by `check`, `status` and the run report.
+    pub warnings: Vec<String>,
+}
+
+impl Directory {
+    /// Whether the account holds Jira product access: it is an active, non-customer
+    /// account in a group of some application role. "Users without product access
+    /// can't log in to Jira" (Atlassian: "Manage product access"), so grants count
+    /// only for those who hold it; everyone else sees what an anonymous visitor sees.
+    /// Customers (`accountType: customer`) never do: they reach only the customer
+    /// portal, which the index does not model.
+    pub fn has_product_access(&self, account_id: &str) -> bool {
+        let Some(user) = self
+            .users
+            .iter()
+            .find(|u| u.account_id == account_id && u.active)
+        else {
+            return false;
+        };
+        if user.account_type == "customer" {
+            return false;
+        }
+        if self.application_roles_unreadable {
+            return user.account_type == "atlassian";
+        }
+        self.groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m == account_id))
+            .any(|g| {
+                self.application_roles
+                    .iter()
+                    .any(|r| r.group_ids.iter().any(|id| id == &g.group_id))
+            })
+    }
 }
 
 /// A Jira account.
@@ -73,8 +120,18 @@ pub struct DirProject {
     pub archived: bool,
     /// Team-managed ("next-gen") project.
     pub team_managed: bool,
-    /// Team-managed access level "private" (only people with a role may browse).
+    /// A team-managed project treated as private: only people with a role in it (and
+    /// Jira administrators) may browse. True when Jira's own permission check says a
+    /// product user without a role cannot browse it, and whenever that cannot be
+    /// learned (fail closed). Never read from `Project.isPrivate`, which is "private
+    /// from the user's perspective" (OpenAPI `Project` schema): the connector, who
+    /// can see the project, always reads `false` there.
     pub is_private: bool,
+    /// How the team-managed access level was learned: `open-or-limited` or `private`
+    /// from Jira's permission check, or `unknown` (then treated as private); `None`
+    /// for company-managed projects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<String>,
 }
 
 /// The actors of one project role in one project.
@@ -242,25 +299,40 @@ impl Holder {
 
 /// The BROWSE_PROJECTS holders Jira applies to a team-managed project, which has no
 /// permission scheme: open and limited projects are browsable by any product user
-/// (`ApplicationRole { key: None }`); private ones only by people holding a role in
-/// the project (one `ProjectRole` holder per role of `project` that has actors).
+/// (`ApplicationRole { key: None }`) and by its role holders; private ones only by
+/// people holding a role in the project (one `ProjectRole` holder per role of
+/// `project` that has actors) and by Jira administrators (`jira_admins`, one `User`
+/// holder each).
 ///
 /// `role_actors` may hold the roles of every project; only `project`'s are used.
-pub fn team_managed_grants(project: &DirProject, role_actors: &[RoleActors]) -> Vec<Holder> {
-    if !project.is_private {
-        return vec![Holder::ApplicationRole { key: None }];
-    }
+pub fn team_managed_grants(
+    project: &DirProject,
+    role_actors: &[RoleActors],
+    jira_admins: &[String],
+) -> Vec<Holder> {
     let roles: BTreeSet<&str> = role_actors
         .iter()
         .filter(|r| r.project_id == project.id && !(r.users.is_empty() && r.groups.is_empty()))
         .map(|r| r.role_id.as_str())
         .collect();
-    roles
-        .into_iter()
-        .map(|role_id| Holder::ProjectRole {
-            role_id: role_id.to_string(),
-        })
-        .collect()
+    let mut holders: Vec<Holder> = Vec::new();
+    if !project.is_private {
+        holders.push(Holder::ApplicationRole { key: None });
+    }
+    holders.extend(roles.into_iter().map(|role_id| Holder::ProjectRole {
+        role_id: role_id.to_string(),
+    }));
+    if project.is_private {
+        let admins: BTreeSet<&str> = jira_admins
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.is_empty())
+            .collect();
+        holders.extend(admins.into_iter().map(|a| Holder::User {
+            account_id: a.to_string(),
+        }));
+    }
+    holders
 }
 
 /// Every (project id, holder type) whose holder this crate does not understand, in
@@ -449,16 +521,27 @@ mod tests {
                 ..Default::default()
             },
         ];
+        let admins = vec!["adm".to_string()];
         assert_eq!(
-            team_managed_grants(&project, &actors),
-            vec![Holder::ApplicationRole { key: None }]
+            team_managed_grants(&project, &actors, &admins),
+            vec![
+                Holder::ApplicationRole { key: None },
+                Holder::ProjectRole {
+                    role_id: "r1".into()
+                }
+            ]
         );
         project.is_private = true;
         assert_eq!(
-            team_managed_grants(&project, &actors),
-            vec![Holder::ProjectRole {
-                role_id: "r1".into()
-            }]
+            team_managed_grants(&project, &actors, &admins),
+            vec![
+                Holder::ProjectRole {
+                    role_id: "r1".into()
+                },
+                Holder::User {
+                    account_id: "adm".into()
+                }
+            ]
         );
     }
 

@@ -83,6 +83,8 @@ impl Explanation {
 /// use access::*;
 /// let dir = Directory {
 ///     users: vec![DirUser { account_id: "a1".into(), active: true, ..Default::default() }],
+///     groups: vec![DirGroup { group_id: "g1".into(), members: vec!["a1".into()], ..Default::default() }],
+///     application_roles: vec![AppRole { key: "jira-software".into(), group_ids: vec!["g1".into()] }],
 ///     projects: vec![DirProject { id: "10".into(), ..Default::default() }],
 ///     browse_grants: vec![ProjectGrants { project_id: "10".into(), holders: vec![Holder::Reporter] }],
 ///     ..Default::default()
@@ -146,7 +148,9 @@ fn verdict(
     visibility: Option<&CommentVisibility>,
 ) -> Explanation {
     let acl = match visibility {
-        Some(_) => comment_acl(facts, visibility),
+        // A public comment; internal ones are explained by their stored tags
+        // ([`explain_stored_tags`]).
+        Some(_) => comment_acl(facts, visibility, false),
         None => issue_acl(facts),
     };
     verdict_tags(
@@ -300,6 +304,7 @@ impl Names<'_> {
     fn grant(&self, g: &Grant) -> String {
         match g {
             Grant::Everyone => "everyone".into(),
+            Grant::ProductAccess => "holds Jira product access".into(),
             Grant::Browse { project_id, holder } => format!(
                 "BROWSE_PROJECTS of project {} granted to {}",
                 self.project(project_id),
@@ -414,6 +419,10 @@ mod tests {
                 group_id: "g-devs".into(),
                 name: "devs".into(),
                 members: vec!["ann".into(), "old".into()],
+            }],
+            application_roles: vec![crate::directory::AppRole {
+                key: "jira-software".into(),
+                group_ids: vec!["g-devs".into()],
             }],
             projects: vec![DirProject {
                 id: "10".into(),

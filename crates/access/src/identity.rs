@@ -205,8 +205,9 @@ fn same_email(email: &str, normalized: &str) -> bool {
 }
 
 /// The account whose visible email is `email` (trimmed, case-insensitive); with
-/// several, an active `atlassian` account first, then any active one, then the
-/// lowest account id.
+/// several, a person (`atlassian` account) before a customer before an app account
+/// (an app never outranks a person, even an inactive one: that caller then sees
+/// nothing, fail closed), then an active one first, then the lowest account id.
 fn by_visible_email<'a>(dir: &'a Directory, normalized: &str) -> Option<&'a DirUser> {
     dir.users
         .iter()
@@ -216,11 +217,32 @@ fn by_visible_email<'a>(dir: &'a Directory, normalized: &str) -> Option<&'a DirU
                 .is_some_and(|e| same_email(e, normalized))
         })
         .min_by(|a, b| {
-            let rank = |u: &DirUser| (!u.active, u.account_type != "atlassian");
+            let kind = |u: &DirUser| match u.account_type.as_str() {
+                "atlassian" => 0,
+                "customer" => 1,
+                _ => 2,
+            };
+            let rank = |u: &DirUser| (kind(u), !u.active);
             rank(a)
                 .cmp(&rank(b))
                 .then_with(|| a.account_id.cmp(&b.account_id))
         })
+}
+
+/// The account a mapping line names, when the directory holds it.
+fn by_mapping<'a>(
+    dir: &'a Directory,
+    normalized: &str,
+    mapping: &EmailMapping,
+) -> Option<&'a DirUser> {
+    let acc = mapping.0.get(normalized)?;
+    let mut entries = dir.users.iter().filter(|u| &u.account_id == acc);
+    let first = entries.next()?;
+    Some(if first.active {
+        first
+    } else {
+        entries.find(|u| u.active).unwrap_or(first)
+    })
 }
 
 /// Resolves a caller's email: visible emails first (trimmed, case-insensitive), then
@@ -231,10 +253,17 @@ pub fn resolve_email(dir: &Directory, email: &str, mapping: &EmailMapping) -> Id
     if normalized.is_empty() {
         return Identity::Unmatched;
     }
-    let user = by_visible_email(dir, &normalized).or_else(|| {
-        let acc = mapping.0.get(&normalized)?;
-        dir.users.iter().find(|u| &u.account_id == acc)
-    });
+    // An active account with this visible email wins; else the admin's mapping (a
+    // hidden-email account mapped on purpose outranks a deactivated account that
+    // still shows the address); else the inactive match, which sees nothing.
+    let visible = by_visible_email(dir, &normalized);
+    let user = match visible {
+        Some(u) if u.active => Some(u),
+        _ => match by_mapping(dir, &normalized, mapping) {
+            Some(m) if m.active => Some(m),
+            mapped => visible.or(mapped),
+        },
+    };
     match user {
         Some(u) if u.account_id.is_empty() => Identity::Unmatched,
         Some(u) if u.active => Identity::Matched {
@@ -311,7 +340,7 @@ pub fn identity_report(dir: &Directory, mapping: &EmailMapping) -> IdentityRepor
         .0
         .iter()
         .map(|(email, acc)| {
-            let status = match by_visible_email(dir, email) {
+            let status = match by_visible_email(dir, email).filter(|u| u.active) {
                 Some(u) => MappingStatus::ShadowedByVisibleEmail {
                     account_id: u.account_id.clone(),
                 },
@@ -375,6 +404,15 @@ mod tests {
                     ..user("bot", None, true)
                 },
             ],
+            groups: vec![crate::directory::DirGroup {
+                group_id: "g-staff".into(),
+                name: "staff".into(),
+                members: vec!["ann".into(), "hid".into(), "old".into()],
+            }],
+            application_roles: vec![crate::directory::AppRole {
+                key: "jira-software".into(),
+                group_ids: vec!["g-staff".into()],
+            }],
             projects: vec![
                 DirProject {
                     id: "1".into(),
@@ -428,6 +466,57 @@ mod tests {
             }
         );
         assert_eq!(resolve_email(&dir(), "  ", &m), Identity::Unmatched);
+    }
+
+    /// An app account (`accountType: app`, OpenAPI `User` schema) that shows a
+    /// person's address never outranks the person, active or not.
+    #[test]
+    fn an_app_account_never_outranks_a_person_by_email() {
+        let m = EmailMapping::default();
+        let mut d = dir();
+        d.users.push(DirUser {
+            account_type: "app".into(),
+            ..user("app", Some("ann.lee@example.com"), true)
+        });
+        d.users.push(DirUser {
+            account_type: "app".into(),
+            ..user("app2", Some("old@example.com"), true)
+        });
+        assert_eq!(
+            resolve_email(&d, "ann.lee@example.com", &m),
+            Identity::Matched {
+                account_id: "ann".into()
+            }
+        );
+        assert_eq!(
+            resolve_email(&d, "old@example.com", &m),
+            Identity::Inactive {
+                account_id: "old".into()
+            }
+        );
+    }
+
+    /// A hidden-email account the admin mapped wins over a deactivated account that
+    /// still shows the same address.
+    #[test]
+    fn a_mapped_hidden_email_account_wins_over_an_inactive_visible_one() {
+        let mapping = EmailMapping::parse("\"old@example.com\" = \"hid\"\n").unwrap();
+        assert_eq!(
+            resolve_email(&dir(), "OLD@example.com", &mapping),
+            Identity::Matched {
+                account_id: "hid".into()
+            }
+        );
+        let report = identity_report(&dir(), &mapping);
+        assert_eq!(report.mapped[0].status, MappingStatus::Active);
+        // Mapped to an account that is inactive too: still inactive, never anonymous.
+        let to_old = EmailMapping::parse("\"old@example.com\" = \"old\"\n").unwrap();
+        assert_eq!(
+            resolve_email(&dir(), "old@example.com", &to_old),
+            Identity::Inactive {
+                account_id: "old".into()
+            }
+        );
     }
 
     #[test]

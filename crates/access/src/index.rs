@@ -177,11 +177,13 @@ impl DirectoryIndex {
             .filter(|p| p.id == pid && is_live(p))
     }
 
-    /// Whether an active directory entry has this account id (checked in `dir`).
-    pub(crate) fn is_active(&self, dir: &Directory, account_id: &str) -> bool {
+    /// The account type (`atlassian`, `app`, `customer`) of the active directory
+    /// entry with this account id.
+    pub(crate) fn account_type<'a>(&self, dir: &'a Directory, account_id: &str) -> Option<&'a str> {
         positions(&self.users, account_id)
             .filter_map(|i| dir.users.get(i))
-            .any(|u| u.account_id == account_id && u.active)
+            .find(|u| u.account_id == account_id && u.active)
+            .map(|u| u.account_type.as_str())
     }
 
     /// The same [`Subject`] the scan in `principals` builds, by lookup.

@@ -71,6 +71,8 @@
 //!     users: vec![DirUser { account_id: "ann".into(), email: Some("Ann@example.com".into()),
 //!                           active: true, account_type: "atlassian".into(), ..Default::default() }],
 //!     groups: vec![DirGroup { group_id: "g-dev".into(), name: "developers".into(), members: vec!["ann".into()] }],
+//!     // Grants count only for people with Jira product access (an application role).
+//!     application_roles: vec![AppRole { key: "jira-software".into(), group_ids: vec!["g-dev".into()] }],
 //!     projects: vec![DirProject { id: "10000".into(), key: "DEV".into(), ..Default::default() }],
 //!     browse_grants: vec![ProjectGrants { project_id: "10000".into(),
 //!                                         holders: vec![Holder::from_jira("group", Some("developers"), Some("g-dev"))] }],
@@ -80,7 +82,7 @@
 //! let ann = principals_for_email(&dir, " ann@EXAMPLE.com", &EmailMapping::default());
 //! assert!(ann.allows(&issue_acl(&facts)));
 //! let restricted = CommentVisibility::Group { group_id: "g-admins".into() };
-//! assert!(!ann.allows(&comment_acl(&facts, Some(&restricted))));
+//! assert!(!ann.allows(&comment_acl(&facts, Some(&restricted), false)));
 //! assert!(!anonymous_principals(&dir).allows(&issue_acl(&facts)));
 //! ```
 
@@ -94,7 +96,8 @@ mod index;
 mod principals;
 
 pub use acl::{
-    ANY_TAG, ChunkAcl, CommentVisibility, DENY_TAG, IssueFacts, comment_acl, issue_acl, tag,
+    ANY_TAG, ChunkAcl, CommentVisibility, DENY_TAG, IssueFacts, LICENSED_TAG, comment_acl,
+    issue_acl, tag,
 };
 pub use cache::PrincipalCache;
 pub use directory::{

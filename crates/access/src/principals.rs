@@ -13,7 +13,7 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::acl::{ANY_TAG, ChunkAcl, tag};
+use crate::acl::{ANY_TAG, ChunkAcl, LICENSED_TAG, tag};
 use crate::directory::{DirProject, Directory, Holder};
 use crate::index::DirectoryIndex;
 
@@ -68,6 +68,9 @@ impl PrincipalSet {
 pub enum Grant {
     /// `*`: every active account and anonymous hold it.
     Everyone,
+    /// `lic`: the account holds Jira product access (an application role), which
+    /// every other grant needs; it also opens internal (`jsdPublic: false`) comments.
+    ProductAccess,
     /// A BROWSE_PROJECTS holder of the project's permission scheme.
     Browse { project_id: String, holder: Holder },
     /// A member holder of an issue-security level.
@@ -174,20 +177,29 @@ pub(crate) fn expand(
     sink: &mut impl TagSink,
 ) {
     let index = index.filter(|i| i.is_current(dir));
-    let subject = match (index, account_id) {
-        (_, None) => Subject::anonymous(),
+    let (subject, account_type) = match (index, account_id) {
+        (_, None) => (Subject::anonymous(), None),
         (Some(index), Some(acc)) => {
-            if !index.is_active(dir, acc) {
+            let Some(account_type) = index.account_type(dir, acc) else {
                 return;
-            }
-            index.subject(dir, acc)
+            };
+            (index.subject(dir, acc), Some(account_type))
         }
         (None, Some(acc)) => {
-            if !dir.users.iter().any(|u| u.account_id == acc && u.active) {
+            let Some(user) = dir.users.iter().find(|u| u.account_id == acc && u.active) else {
                 return;
-            }
-            subject(dir, acc)
+            };
+            (subject(dir, acc), Some(user.account_type.as_str()))
         }
+    };
+    // The product-access gate: without Jira product access an account opens nothing
+    // beyond what an anonymous visitor may see, whatever its groups and roles.
+    let subject = match account_type {
+        Some(t) if is_licensed(dir, &subject, t) => {
+            sink.grant(LICENSED_TAG.to_string(), || Grant::ProductAccess);
+            subject
+        }
+        _ => Subject::anonymous(),
     };
     sink.grant(ANY_TAG.to_string(), || Grant::Everyone);
     for &gid in &subject.sorted_groups {
@@ -253,6 +265,17 @@ pub(crate) fn expand(
             &level.members,
             sink,
         );
+    }
+}
+
+/// Whether an active account of this type, with these groups, holds Jira product
+/// access (see [`Directory::has_product_access`]; the same rule, on the expansion's
+/// subject).
+fn is_licensed(dir: &Directory, subject: &Subject<'_>, account_type: &str) -> bool {
+    match account_type {
+        "customer" => false,
+        _ if dir.application_roles_unreadable => account_type == "atlassian",
+        _ => !subject.app_keys.is_empty(),
     }
 }
 
@@ -423,6 +446,7 @@ fn report_unknown(project_id: &str, type_name: &str) -> bool {
 /// let dir = Directory {
 ///     users: vec![DirUser { account_id: "a1".into(), active: true, ..Default::default() }],
 ///     groups: vec![DirGroup { group_id: "g1".into(), name: "devs".into(), members: vec!["a1".into()] }],
+///     application_roles: vec![AppRole { key: "jira-software".into(), group_ids: vec!["g1".into()] }],
 ///     projects: vec![DirProject { id: "10".into(), key: "DEV".into(), ..Default::default() }],
 ///     browse_grants: vec![ProjectGrants {
 ///         project_id: "10".into(),
@@ -431,7 +455,7 @@ fn report_unknown(project_id: &str, type_name: &str) -> bool {
 ///     ..Default::default()
 /// };
 /// let me = principals_for_account(&dir, "a1");
-/// assert_eq!(me.tags(), ["*", "g:g1", "p:10"]);
+/// assert_eq!(me.tags(), ["*", "g:g1", "lic", "p:10"]);
 /// assert!(me.allows(&issue_acl(&IssueFacts { project_id: "10".into(), ..Default::default() })));
 /// assert!(principals_for_account(&dir, "nobody").is_empty());
 /// ```
@@ -463,7 +487,9 @@ pub fn anonymous_principals(dir: &Directory) -> PrincipalSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::acl::{CommentVisibility, DENY_TAG, IssueFacts, comment_acl, issue_acl};
+    use crate::acl::{
+        CommentVisibility, DENY_TAG, IssueFacts, LICENSED_TAG, comment_acl, issue_acl,
+    };
     use crate::directory::{AppRole, DirGroup, DirUser, ProjectGrants, RoleActors, SecurityLevel};
 
     const PID: &str = "10";
@@ -479,14 +505,36 @@ mod tests {
     }
 
     /// ann: in `devs` (licensed for jira-software); bob: in `ops` (licensed for
-    /// jira-servicedesk); cat: in no group, project lead; dan: user actor of role 100;
-    /// eve: inactive member of `devs`.
+    /// jira-servicedesk); cat: in `core` (licensed for jira-core), project lead; dan:
+    /// in `core`, user actor of role 100; eve: inactive member of `devs`; fay: in
+    /// `contractors` (no product access), user actor of role 100; cus: a customer in
+    /// `contractors`.
     fn dir_with(browse: Vec<Holder>, level: Vec<Holder>) -> Directory {
         let mut eve = user("eve");
         eve.active = false;
+        let mut cus = user("cus");
+        cus.account_type = "customer".into();
         Directory {
-            users: vec![user("ann"), user("bob"), user("cat"), user("dan"), eve],
+            users: vec![
+                user("ann"),
+                user("bob"),
+                user("cat"),
+                user("dan"),
+                eve,
+                user("fay"),
+                cus,
+            ],
             groups: vec![
+                DirGroup {
+                    group_id: "g-core".into(),
+                    name: "core".into(),
+                    members: vec!["cat".into(), "dan".into()],
+                },
+                DirGroup {
+                    group_id: "g-contractors".into(),
+                    name: "contractors".into(),
+                    members: vec!["fay".into(), "cus".into()],
+                },
                 DirGroup {
                     group_id: "g-devs".into(),
                     name: "devs".into(),
@@ -507,6 +555,10 @@ mod tests {
                     key: "jira-servicedesk".into(),
                     group_ids: vec!["g-ops".into()],
                 },
+                AppRole {
+                    key: "jira-core".into(),
+                    group_ids: vec!["g-core".into()],
+                },
             ],
             projects: vec![DirProject {
                 id: PID.into(),
@@ -520,7 +572,7 @@ mod tests {
                     project_id: PID.into(),
                     role_id: "100".into(),
                     role_name: "Developers".into(),
-                    users: vec!["dan".into()],
+                    users: vec!["dan".into(), "fay".into()],
                     groups: vec![],
                 },
                 RoleActors {
@@ -541,6 +593,7 @@ mod tests {
                 name: "Staff".into(),
                 members: level,
             }],
+            ..Default::default()
         }
     }
 
@@ -574,7 +627,10 @@ mod tests {
                 },
                 vec!["ann"],
             ),
-            (Holder::ApplicationRole { key: None }, vec!["ann", "bob"]),
+            (
+                Holder::ApplicationRole { key: None },
+                vec!["ann", "bob", "cat", "dan"],
+            ),
             (
                 Holder::ApplicationRole {
                     key: Some("confluence".into()),
@@ -667,7 +723,7 @@ mod tests {
         let dir = dir_with(vec![Holder::Reporter], vec![]);
         assert_eq!(
             principals_for_account(&dir, "ann").tags(),
-            ["*", "g:g-devs", "p:10:reporter:ann"]
+            ["*", "g:g-devs", "lic", "p:10:reporter:ann"]
         );
     }
 
@@ -715,7 +771,7 @@ mod tests {
         let dir = dir_with(vec![Holder::Anyone], vec![]);
         let facts = plain_issue();
         let sees_comment = |acc: &str, vis: &CommentVisibility| {
-            principals_for_account(&dir, acc).allows(&comment_acl(&facts, Some(vis)))
+            principals_for_account(&dir, acc).allows(&comment_acl(&facts, Some(vis), false))
         };
         let by_group = CommentVisibility::Group {
             group_id: "g-devs".into(),
@@ -729,14 +785,14 @@ mod tests {
         assert!(!sees_comment("ann", &by_role));
         for acc in ["ann", "bob", "cat", "dan"] {
             assert!(!sees_comment(acc, &CommentVisibility::Unknown), "{acc}");
-            assert!(principals_for_account(&dir, acc).allows(&comment_acl(&facts, None)));
+            assert!(principals_for_account(&dir, acc).allows(&comment_acl(&facts, None, false)));
         }
         // A role restriction is evaluated in the issue's project only.
         let elsewhere = IssueFacts {
             project_id: "99".into(),
             ..Default::default()
         };
-        let acl = comment_acl(&elsewhere, Some(&by_role));
+        let acl = comment_acl(&elsewhere, Some(&by_role), false);
         assert_eq!(acl.comment, ["r:99:101"]);
         assert!(!principals_for_account(&dir, "bob").contains("r:99:101"));
     }
@@ -769,14 +825,87 @@ mod tests {
         use crate::directory::team_managed_grants;
         let mut dir = dir_with(vec![], vec![]);
         dir.projects[0].team_managed = true;
-        // Open (or limited): any product user; never anonymous.
-        dir.browse_grants[0].holders = team_managed_grants(&dir.projects[0], &dir.role_actors);
-        assert_eq!(who_sees(&dir, &plain_issue()), ["ann", "bob"]);
+        // Open (or limited): any product user; never anonymous, never fay (a role
+        // holder without product access).
+        dir.browse_grants[0].holders = team_managed_grants(&dir.projects[0], &dir.role_actors, &[]);
+        assert_eq!(who_sees(&dir, &plain_issue()), ["ann", "bob", "cat", "dan"]);
         assert!(!anonymous_principals(&dir).allows(&issue_acl(&plain_issue())));
-        // Private: only people holding a role in the project.
+        assert!(!sees(&dir, "fay", &plain_issue()));
+        // Private: only people holding a role in the project, and Jira administrators.
         dir.projects[0].is_private = true;
-        dir.browse_grants[0].holders = team_managed_grants(&dir.projects[0], &dir.role_actors);
+        dir.browse_grants[0].holders = team_managed_grants(&dir.projects[0], &dir.role_actors, &[]);
         assert_eq!(who_sees(&dir, &plain_issue()), ["bob", "dan"]);
+        dir.browse_grants[0].holders =
+            team_managed_grants(&dir.projects[0], &dir.role_actors, &["cat".to_string()]);
+        assert_eq!(who_sees(&dir, &plain_issue()), ["bob", "cat", "dan"]);
+    }
+
+    /// "Users without product access can't log in to Jira" (Atlassian, "Manage
+    /// product access"): groups, roles and user grants count only for accounts that
+    /// hold an application role; the others, customers included, see what an
+    /// anonymous visitor sees.
+    #[test]
+    fn accounts_without_product_access_see_only_what_anyone_sees() {
+        let by_group = dir_with(
+            vec![Holder::Group {
+                group_id: "g-contractors".into(),
+            }],
+            vec![],
+        );
+        for acc in ["fay", "cus"] {
+            let set = principals_for_account(&by_group, acc);
+            assert_eq!(set, anonymous_principals(&by_group), "{acc}");
+            assert!(!set.allows(&issue_acl(&plain_issue())), "{acc}");
+            assert!(!set.contains(LICENSED_TAG), "{acc}");
+        }
+        let by_user_and_role = dir_with(
+            vec![
+                Holder::User {
+                    account_id: "fay".into(),
+                },
+                Holder::ProjectRole {
+                    role_id: "100".into(),
+                },
+            ],
+            vec![],
+        );
+        assert!(!sees(&by_user_and_role, "fay", &plain_issue()));
+        assert!(sees(&by_user_and_role, "dan", &plain_issue()));
+        // What anyone may see, they see too.
+        let public = dir_with(vec![Holder::Anyone], vec![]);
+        assert!(sees(&public, "fay", &plain_issue()));
+        assert!(sees(&public, "cus", &plain_issue()));
+        // Internal comments never, even on a public project.
+        let internal = comment_acl(&plain_issue(), None, true);
+        assert!(!principals_for_account(&public, "cus").allows(&internal));
+        assert!(!anonymous_principals(&public).allows(&internal));
+        assert!(principals_for_account(&public, "ann").allows(&internal));
+        assert!(by_group.has_product_access("ann"));
+        assert!(!by_group.has_product_access("fay"));
+        assert!(!by_group.has_product_access("cus"));
+        assert!(!by_group.has_product_access("eve"));
+    }
+
+    /// Without `GET /rest/api/3/applicationrole` (Administer Jira needed), product
+    /// access cannot be read: `applicationRole` grants deny, and every other grant
+    /// counts for active `atlassian` accounts (customers still see only what anyone
+    /// sees).
+    #[test]
+    fn unreadable_application_roles_deny_application_role_grants() {
+        let mut dir = dir_with(
+            vec![
+                Holder::ApplicationRole { key: None },
+                Holder::Group {
+                    group_id: "g-contractors".into(),
+                },
+            ],
+            vec![],
+        );
+        dir.application_roles.clear();
+        dir.application_roles_unreadable = true;
+        assert_eq!(who_sees(&dir, &plain_issue()), Vec::<&str>::new());
+        assert!(sees(&dir, "fay", &plain_issue()));
+        assert!(!sees(&dir, "cus", &plain_issue()));
     }
 
     #[test]
@@ -854,7 +983,7 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(
                 principals_for_account(&dir, "ann").tags(),
-                ["*", "g:g-devs"]
+                ["*", "g:g-devs", "lic"]
             );
         }
         assert!(

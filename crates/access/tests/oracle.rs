@@ -176,6 +176,7 @@ fn directory() -> impl Strategy<Value = Directory> {
                     role_actors,
                     browse_grants,
                     security_levels,
+                    ..Default::default()
                 }
             },
         )
@@ -281,6 +282,15 @@ impl Oracle<'_> {
         {
             return false;
         }
+        // Without product access an account sees what an anonymous visitor sees
+        // (Atlassian, "Manage product access").
+        if self.who.is_some() && !self.has_product(None) {
+            return Oracle {
+                dir: self.dir,
+                who: None,
+            }
+            .may_see(issue, vis);
+        }
         let Some(project) = self
             .dir
             .projects
@@ -341,7 +351,7 @@ proptest! {
         }
         for (facts, vis) in &docs {
             let acl = match vis {
-                Some(v) => comment_acl(facts, Some(v)),
+                Some(v) => comment_acl(facts, Some(v), false),
                 None => issue_acl(facts),
             };
             for acc in ACCOUNTS.iter().copied().chain(["stranger"]) {
@@ -365,7 +375,7 @@ proptest! {
         before in directory(),
         after in directory(),
     ) {
-        let acl = comment_acl(&facts, vis.as_ref());
+        let acl = comment_acl(&facts, vis.as_ref(), false);
         for dir in [&before, &after] {
             for acc in ACCOUNTS {
                 let rules = Oracle { dir, who: Some(acc) }.may_see(&facts, vis.as_ref());
@@ -392,7 +402,7 @@ proptest! {
         let after = principals_for_account(&grown, &acc);
         prop_assert!(before.0.is_subset(&after.0));
         for (facts, vis) in &docs {
-            let acl = comment_acl(facts, vis.as_ref());
+            let acl = comment_acl(facts, vis.as_ref(), false);
             prop_assert!(!before.allows(&acl) || after.allows(&acl));
         }
     }
@@ -411,7 +421,7 @@ proptest! {
         let direct = principals_for_email(&dir, &email, &mapping);
         let cache = PrincipalCache::new();
         prop_assert_eq!(&*cache.get_or_compute(&dir, &email, &mapping), &direct);
-        let acl = comment_acl(&facts, vis.as_ref());
+        let acl = comment_acl(&facts, vis.as_ref(), false);
         let why = explain_email(&dir, &email, &mapping, &facts, vis.as_ref());
         prop_assert_eq!(why.allowed, direct.allows(&acl));
     }

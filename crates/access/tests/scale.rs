@@ -70,6 +70,7 @@ fn big_directory() -> Directory {
             archived: p % 97 == 0,
             team_managed: false,
             is_private: false,
+            access_level: None,
         });
         for r in 0..5 {
             role_actors.push(RoleActors {
@@ -141,6 +142,7 @@ fn big_directory() -> Directory {
         role_actors,
         browse_grants,
         security_levels,
+        ..Default::default()
     }
 }
 

@@ -55,6 +55,7 @@ pub mod login;
 pub mod model;
 mod oauth;
 mod paging;
+pub mod permissions;
 mod projects;
 mod rate;
 mod search;
@@ -65,6 +66,10 @@ pub use auth::{ATLASSIAN_TOKEN_URL, Auth, OAuthCredentials, RefreshTokenSink};
 pub use client::JiraClient;
 pub use config::{ClientConfig, RateLimitConfig};
 pub use error::JiraError;
+pub use permissions::{
+    MAX_PERMISSION_CHECK_IDS, PermissionCheck, PermissionGrants, ProjectPermissionGrant,
+    ProjectPermissionQuery,
+};
 pub use rate::{QuotaReading, RateBudgetSnapshot};
 pub use search::{
     ISSUE_FIELDS, JqlPage, JqlRequest, MAX_BULKFETCH, MAX_CONTENT_PAGE, MAX_ID_PAGE, MAX_RECONCILE,
