@@ -16,6 +16,7 @@ mod incremental_sync;
 mod qdrant_server_e2e;
 mod search_quality;
 mod skeleton_e2e;
+mod verify_access;
 mod visibility_property;
 
 /// The `[serve]` table of the admin console tests: syncs on demand only, an `alice` key

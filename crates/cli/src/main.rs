@@ -111,6 +111,30 @@ enum Command {
         /// The issue key, e.g. ENG-42.
         key: String,
     },
+    /// Self-audit against Jira's own permission check: for sampled people and
+    /// indexed issues, ask Jira (`permissions/check`, one call per person per 1,000
+    /// issues, needs Administer Jira) and compare with what the index decides. Exit
+    /// status 2 when a leak is found (the index shows what Jira denies), 3 when there
+    /// are misses but no leak (Jira allows what the index hides), 0 when they agree.
+    VerifyAccess {
+        /// Most calls to Jira.
+        #[arg(long, default_value_t = sync::verify::DEFAULT_MAX_CALLS)]
+        max_calls: usize,
+        /// Most people to check (default: every active account the budget allows;
+        /// a seeded random sample when not all fit).
+        #[arg(long)]
+        people: Option<usize>,
+        /// Issues checked per person (default 1,000: one call each; all indexed
+        /// issues when there are fewer).
+        #[arg(long)]
+        issues: Option<usize>,
+        /// Seed of the samples (default: random; the report names it).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sync and indexing filters.
     Filters {
         #[command(subcommand)]
@@ -385,6 +409,37 @@ fn main() -> Result<()> {
                 None => anyhow::bail!(
                     "{key} is not in the index (not synced yet, outside the sync filters, or deleted in Jira)"
                 ),
+            }
+            Ok(())
+        }
+        Command::VerifyAccess {
+            max_calls,
+            people,
+            issues,
+            seed,
+            json,
+        } => {
+            let cfg = load_config(&cli.config)?;
+            // The index's decisions need stored tags only: no embedder.
+            let searcher = std::sync::Arc::new(sync::Searcher::open(&cfg, None)?);
+            let opts = sync::verify::VerifyOptions {
+                max_calls: Some(max_calls),
+                people,
+                issues,
+                seed,
+            };
+            let report =
+                runtime.block_on(sync::verify::verify_access(&cfg, searcher, &opts))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.render());
+            }
+            if report.leaks > 0 {
+                std::process::exit(2);
+            }
+            if report.misses > 0 {
+                std::process::exit(3);
             }
             Ok(())
         }

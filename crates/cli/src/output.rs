@@ -119,6 +119,12 @@ pub fn print_report(report: &SyncReport, json: bool) {
             println!("  - {e}");
         }
     }
+    if !r.access_warnings.is_empty() {
+        println!("access that could not be read (each denies, fail closed):");
+        for w in &r.access_warnings {
+            println!("  ! {w}");
+        }
+    }
 }
 
 /// Prints the sync history and the identity report.
@@ -211,6 +217,18 @@ pub fn print_status(cfg: &sync::Config, json: bool) -> Result<()> {
         println!("callers no Jira account matched (they saw only what `anyone` may see):");
         for email in &st.unmatched_callers {
             println!("  - {email}");
+        }
+    }
+    if st.without_product_access > 0 {
+        println!(
+            "{} accounts without Jira product access (customers included): they find only what anyone may see",
+            st.without_product_access
+        );
+    }
+    if !st.access_warnings.is_empty() {
+        println!("access the last identity read could not learn (each denies, fail closed):");
+        for w in &st.access_warnings {
+            println!("  ! {w}");
         }
     }
     if !st.attachment_failures.is_empty() {

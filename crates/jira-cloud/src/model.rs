@@ -382,9 +382,15 @@ pub struct IssueFields {
     #[serde(default, deserialize_with = "de::null_default")]
     pub labels: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub issuetype: Option<Named>,
+    pub issuetype: Option<IssueType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<ProjectRef>,
+    /// The parent of a sub-task (or of an issue under an epic): `{id, key, …}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<IssueRef>,
+    /// The sub-tasks of this issue.
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub subtasks: Vec<IssueRef>,
     #[serde(
         default,
         deserialize_with = "de::opt_user_ref",
@@ -425,6 +431,25 @@ pub struct Status {
 pub struct Named {
     #[serde(default, deserialize_with = "de::null_default")]
     pub name: String,
+}
+
+/// `issuetype: {name, subtask, …}` (OpenAPI `IssueTypeDetails`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueType {
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub name: String,
+    /// Whether this is a sub-task issue type.
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub subtask: bool,
+}
+
+/// Another issue named inside an issue: `parent`, `subtasks[]` (`{id, key, …}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueRef {
+    #[serde(deserialize_with = "de::id")]
+    pub id: String,
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub key: String,
 }
 
 /// `project: {id, key}` on an issue.
@@ -492,10 +517,25 @@ pub struct Comment {
     /// `None` = visible to everyone who sees the issue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
+    /// `jsdPublic` (OpenAPI `Comment`: "Whether the comment is visible in Jira Service
+    /// Desk. Defaults to true when comments are created in the Jira Cloud Platform");
+    /// `Some(false)` marks a Jira Service Management internal comment.
+    #[serde(default, rename = "jsdPublic", skip_serializing_if = "Option::is_none")]
+    pub jsd_public: Option<bool>,
 }
 
-/// A comment restriction: `type` is `group` (identifier = groupId, value = name) or
-/// `role` (value = role name, identifier = role id where Jira sends it).
+impl Comment {
+    /// A Jira Service Management internal comment (`jsdPublic: false`): for agents
+    /// (people with product access) only, never for customers.
+    pub fn is_internal(&self) -> bool {
+        self.jsd_public == Some(false)
+    }
+}
+
+/// A comment restriction (OpenAPI `Visibility`): `type` is `group` (identifier = the
+/// groupId, value = the group's name) or `role` (identifier and value = the role's
+/// NAME: "The ID of the group or the name of the role that visibility of this item is
+/// restricted to"). Role names are resolved to ids per project by the caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Visibility {
     #[serde(rename = "type")]

@@ -28,6 +28,8 @@ pub const ISSUE_FIELDS: &[&str] = &[
     "created",
     "updated",
     "security",
+    "parent",
+    "subtasks",
     "comment",
     "attachment",
     "parent",

@@ -68,6 +68,27 @@ pub enum Mutation {
     DeleteComment {
         comment: String,
     },
+    /// Makes a comment internal (`jsdPublic: false`) or public.
+    SetCommentInternal {
+        comment: String,
+        internal: bool,
+    },
+    /// Creates a sub-task under an issue.
+    CreateSubtask {
+        parent: String,
+        summary: String,
+        reporter: String,
+    },
+    /// Whether the connector holds *Administer Jira*
+    /// ([`Workspace::connector_administers_jira`]).
+    SetConnectorAdministersJira {
+        administers: bool,
+    },
+    /// Makes an exact API path answer 403 (or, `forbidden: false`, answer again).
+    SetEndpointForbidden {
+        path: String,
+        forbidden: bool,
+    },
     AddGroupMember {
         group_id: String,
         account_id: String,
@@ -184,6 +205,26 @@ impl Mutation {
             Mutation::DeleteComment { comment } => {
                 ws.delete_comment(&comment)?;
                 json!({"deleted": comment})
+            }
+            Mutation::SetCommentInternal { comment, internal } => {
+                ws.set_comment_internal(&comment, internal)?;
+                json!({"comment": comment})
+            }
+            Mutation::CreateSubtask {
+                parent,
+                summary,
+                reporter,
+            } => json!({"key": ws.create_subtask(&parent, &summary, &reporter)?}),
+            Mutation::SetConnectorAdministersJira { administers } => {
+                ws.connector_administers_jira = administers;
+                json!({})
+            }
+            Mutation::SetEndpointForbidden { path, forbidden } => {
+                ws.forbidden_endpoints.retain(|p| *p != path);
+                if forbidden {
+                    ws.forbidden_endpoints.push(path);
+                }
+                json!({})
             }
             Mutation::AddGroupMember {
                 group_id,

@@ -90,6 +90,16 @@ pub(crate) async fn auth(State(st): State<AppState>, req: Request, next: Next) -
         }
         return r;
     }
+    // A path switched off for tests (`Workspace::forbidden_endpoints`): Jira's 403.
+    let forbidden = {
+        let ws = st.read();
+        ws.forbidden_endpoints.iter().any(|p| p == path)
+    };
+    if forbidden {
+        return crate::server::forbidden(
+            "You do not have the permission required to perform this operation.",
+        );
+    }
     next.run(req).await
 }
 

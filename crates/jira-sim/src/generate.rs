@@ -1231,7 +1231,7 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
         "Public Permission Scheme".into(),
         vec![Holder::Anyone],
     ));
-    projects.push(classic(
+    let mut public_help = classic(
         10003,
         "PUB",
         "Public Help",
@@ -1245,7 +1245,10 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
                 group_id: g_eng.clone(),
             }],
         ),
-    ));
+    );
+    // A Jira Service Management project: its comments may be internal.
+    public_help.project_type_key = "service_desk".into();
+    projects.push(public_help);
     people.push(vec![
         judy.clone(),
         alice.clone(),
@@ -1503,6 +1506,7 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
                 created: t,
                 updated: t,
                 visibility,
+                internal: false,
             });
             t = add_ms(t, rng.gen_range(60_000..2 * 24 * 3600 * 1000));
         }
@@ -1536,6 +1540,7 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
             created,
             updated,
             security_level_id,
+            parent_id: None,
             restricted_to_role_ids,
             user_custom_fields,
             group_custom_fields,
@@ -1582,6 +1587,117 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
         active: true,
         time_zone: "UTC".into(),
     });
+
+    // Everything below draws from its own stream and comes after what the generator
+    // always made, so the issues above stay as they were.
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5AB7_A5C5);
+    users.extend(late_accounts());
+    let (trent, peggy, victor) = (
+        ACCOUNT_TRENT.to_string(),
+        ACCOUNT_PEGGY.to_string(),
+        ACCOUNT_VICTOR.to_string(),
+    );
+    // Trent and Peggy: in groups with BROWSE grants and role actors, no application
+    // role. Victor: a Jira administrator with product access and no project role.
+    let add = |groups: &mut Vec<Group>, group_id: &str, account: &str| {
+        if let Some(g) = groups.iter_mut().find(|g| g.group_id == group_id)
+            && !g.members.iter().any(|m| m == account)
+        {
+            g.members.push(account.to_string());
+        }
+    };
+    add(&mut groups, &g_eng, &trent);
+    add(&mut groups, &g_ops, &trent);
+    add(&mut groups, &g_sec, &peggy);
+    add(&mut groups, &g_ops, &peggy);
+    add(&mut groups, &g_users, &victor);
+    add(&mut groups, &g_admins, &victor);
+    if let Some(team) = groups.get(6).map(|g| g.group_id.clone()) {
+        add(&mut groups, &team, &trent);
+    }
+    if let Some(ops) = projects.iter_mut().find(|p| p.key == "OPS") {
+        ops.role_actors
+            .entry(ROLE_DEVELOPERS.to_string())
+            .or_default()
+            .push(RoleActor::User {
+                account_id: peggy.clone(),
+            });
+    }
+    // Internal comments in service projects.
+    mark_internal_comments(&mut rng, &mut issues, &projects);
+    // A private team-managed project that only its role holders (and Jira
+    // administrators) browse.
+    let lab = private_lab_project(10000 + projects.len() as u64, &carol, &trent, &g_sec);
+    let lab_crowd = vec![carol.clone(), dave.clone(), carol.clone()];
+    let n_lab = (n_issues / 50).max(6);
+    for n in 0..n_lab {
+        let topic = &TOPICS[rng.gen_range(0..TOPICS.len())];
+        let tx = Texter { topic };
+        let (summary, subject) = tx.summary(&mut rng);
+        let description = tx.description(&mut rng, n == 0);
+        let created = add_ms(start, rng.gen_range(0..span_ms));
+        let mut updated = add_ms(created, rng.gen_range(0..5 * 24 * 3600 * 1000));
+        let mut comments = Vec::new();
+        let mut t = add_ms(created, rng.gen_range(60_000..3_600_000));
+        for _ in 0..rng.gen_range(0..3) {
+            let body = tx.comment(&mut rng, None);
+            let visibility = rng.gen_bool(0.3).then(|| CommentVisibility::Role {
+                role_id: ROLE_ADMINISTRATORS.into(),
+                name: "Administrators".into(),
+            });
+            comments.push(Comment {
+                id: next_id.to_string(),
+                author_account_id: pick(&mut rng, &lab_crowd).clone(),
+                body_text: body.plain_text(),
+                body,
+                created: t,
+                updated: t,
+                visibility,
+                internal: false,
+            });
+            next_id += 1;
+            updated = updated.max(t);
+            t = add_ms(t, rng.gen_range(60_000..24 * 3600 * 1000));
+        }
+        let (status, status_category) = *pick(&mut rng, &STATUSES);
+        issues.push(Issue {
+            id: next_id.to_string(),
+            key: format!("{}-{}", lab.key, n + 1),
+            project_id: lab.id.clone(),
+            summary,
+            description_text: description.plain_text(),
+            description,
+            status: status.into(),
+            status_category: status_category.into(),
+            priority: pick(&mut rng, &PRIORITIES).to_string(),
+            issue_type: pick(&mut rng, &ISSUE_TYPES).to_string(),
+            labels: vec![],
+            reporter_account_id: Some(pick(&mut rng, &lab_crowd).clone()),
+            assignee_account_id: None,
+            created,
+            updated,
+            security_level_id: None,
+            parent_id: None,
+            // Some issues restricted to the Administrators role: administrators of
+            // Jira see the project, not these.
+            restricted_to_role_ids: if n % 3 == 1 {
+                vec![ROLE_ADMINISTRATORS.to_string()]
+            } else {
+                vec![]
+            },
+            user_custom_fields: BTreeMap::new(),
+            group_custom_fields: BTreeMap::new(),
+            comments,
+            attachments: Vec::new(),
+            subject: Some(subject),
+        });
+        next_id += 1;
+    }
+    projects.push(lab);
+    people.push(lab_crowd);
+    // Sub-tasks, some under parents with a security level.
+    add_subtasks(&mut rng, &mut issues, &projects, &people, &mut next_id, n_issues);
+
     Workspace {
         seed: cfg.seed,
         admin_email: ADMIN_EMAIL.into(),
@@ -1598,6 +1714,280 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
         issues,
         audit_records: Vec::new(),
         next_id,
+        administer_jira_group_ids: vec![g_admins],
+        connector_administers_jira: true,
+        forbidden_endpoints: Vec::new(),
+    }
+}
+
+/// Trent: member of engineering and ops-team (groups with BROWSE grants and role
+/// actors) without any application role.
+pub const ACCOUNT_TRENT: &str = "5f3e2a1b0c9d8e7f6a5b4c3d";
+/// Peggy: security-team and ops-team member, OPS Developers user actor, no
+/// application role.
+pub const ACCOUNT_PEGGY: &str = "6a4f3b2c1d0e9f8a7b6c5d4e";
+/// Victor: holds *Administer Jira* (jira-admins) and product access, no project role.
+pub const ACCOUNT_VICTOR: &str = "7b5a4c3d2e1f0a9b8c7d6e5f";
+/// An app account that shows Grace's email (a mail handler set up with her address).
+pub const ACCOUNT_MAIL_APP: &str = "557058:0b0b0b0b-app1-4000-8000-mailhandler1";
+/// Key of the private team-managed project every preset has.
+pub const LAB_KEY: &str = "LAB";
+
+/// The accounts added after the generated ones (fixed ids): people without product
+/// access, a Jira administrator, an app showing a person's email, more customers.
+fn late_accounts() -> Vec<User> {
+    let person = |id: &str, name: &str, local: &str| User {
+        account_id: id.into(),
+        account_type: "atlassian".into(),
+        email: format!("{local}@example.com"),
+        email_visible: true,
+        display_name: name.into(),
+        active: true,
+        time_zone: "UTC".into(),
+    };
+    let other = |id: &str, kind: &str, name: &str, email: &str, visible: bool| User {
+        account_id: id.into(),
+        account_type: kind.into(),
+        email: email.into(),
+        email_visible: visible,
+        display_name: name.into(),
+        active: true,
+        time_zone: "UTC".into(),
+    };
+    vec![
+        person(ACCOUNT_TRENT, "Trent Walker", "trent"),
+        person(ACCOUNT_PEGGY, "Peggy Olsen", "peggy"),
+        person(ACCOUNT_VICTOR, "Victor Hale", "victor"),
+        other(
+            ACCOUNT_MAIL_APP,
+            "app",
+            "Mail Handler",
+            "grace@example.com",
+            true,
+        ),
+        other(
+            "qm:0c0c0c0c-cust-4000-8000-customer0002",
+            "customer",
+            "Customer Two",
+            "customer.two@client.example",
+            true,
+        ),
+        other(
+            "qm:0c0c0c0c-cust-4000-8000-customer0003",
+            "customer",
+            "Customer Three",
+            "customer.three@client.example",
+            false,
+        ),
+    ]
+}
+
+/// The private team-managed project: Carol administers it, Trent (no product access)
+/// and the security team are its developers; no Users role actor.
+fn private_lab_project(id: u64, carol: &str, trent: &str, g_sec: &str) -> Project {
+    let mut roles = BTreeMap::new();
+    roles.insert(
+        ROLE_ADMINISTRATORS.to_string(),
+        vec![RoleActor::User {
+            account_id: carol.into(),
+        }],
+    );
+    roles.insert(
+        ROLE_DEVELOPERS.to_string(),
+        vec![
+            RoleActor::User {
+                account_id: trent.into(),
+            },
+            RoleActor::Group {
+                group_id: g_sec.into(),
+            },
+        ],
+    );
+    roles.insert(ROLE_USERS.to_string(), vec![]);
+    Project {
+        id: id.to_string(),
+        key: LAB_KEY.into(),
+        name: "Research Lab".into(),
+        project_type_key: "software".into(),
+        style: "next-gen".into(),
+        is_private: true,
+        archived: false,
+        lead_account_id: carol.into(),
+        permission_scheme_id: None,
+        security_scheme_id: None,
+        access_level: Some("private".into()),
+        role_actors: roles,
+    }
+}
+
+/// Makes about a quarter of the unrestricted comments of service projects internal
+/// (Jira Service Management), at least one per service project that has comments, and
+/// makes sure an internal comment carries [`MARKER_IN_COMMENT`].
+fn mark_internal_comments(rng: &mut ChaCha8Rng, issues: &mut [Issue], projects: &[Project]) {
+    let service: Vec<&str> = projects
+        .iter()
+        .filter(|p| p.project_type_key == "service_desk")
+        .map(|p| p.id.as_str())
+        .collect();
+    let mut any_in: Vec<&str> = Vec::new();
+    for issue in issues.iter_mut() {
+        if !service.contains(&issue.project_id.as_str()) {
+            continue;
+        }
+        let first_in_project = !any_in.contains(&issue.project_id.as_str());
+        for (n, c) in issue.comments.iter_mut().enumerate() {
+            if c.visibility.is_none() && (rng.gen_bool(0.25) || (first_in_project && n == 0)) {
+                c.internal = true;
+            }
+        }
+        if issue.comments.iter().any(|c| c.internal)
+            && let Some(p) = service.iter().find(|p| **p == issue.project_id)
+        {
+            any_in.push(p);
+        }
+    }
+    let marked = issues
+        .iter()
+        .flat_map(|i| &i.comments)
+        .any(|c| c.internal && c.body_text.contains(MARKER_IN_COMMENT));
+    if !marked
+        && let Some(c) = issues
+            .iter_mut()
+            .flat_map(|i| i.comments.iter_mut())
+            .find(|c| c.internal)
+    {
+        c.body.blocks.push(Block::Paragraph(vec![Inline::Text {
+            text: COMMENT_MARKER_SENTENCES[0].to_string(),
+            marks: vec![],
+        }]));
+        c.body_text = c.body.plain_text();
+    }
+}
+
+const SUBTASK_SUMMARIES: [&str; 6] = [
+    "Write the regression test",
+    "Review the rollout plan",
+    "Update the runbook",
+    "Verify the fix on staging",
+    "Prepare the release notes",
+    "Check the monitoring alerts",
+];
+const SUBTASK_COMMENTS: [&str; 4] = [
+    "Picked this up today.",
+    "Done, please review.",
+    "Blocked until the parent is fixed.",
+    "Moved to the next sprint.",
+];
+
+/// Adds sub-tasks (issue type [`SUBTASK_TYPE`]) under issues of live classic
+/// projects: first under parents with a security level (a sub-task has its parent's
+/// level; its description carries [`MARKER_IN_DESCRIPTION`]), then under others. A
+/// sub-task is created after its parent, in the parent's project, by people of it.
+fn add_subtasks(
+    rng: &mut ChaCha8Rng,
+    issues: &mut Vec<Issue>,
+    projects: &[Project],
+    people: &[Vec<String>],
+    next_id: &mut u64,
+    n_issues: usize,
+) {
+    let eligible = |i: &Issue| {
+        !i.is_subtask()
+            && projects
+                .iter()
+                .any(|p| p.id == i.project_id && !p.archived && !p.is_team_managed())
+    };
+    let secured: Vec<usize> = (0..issues.len())
+        .filter(|&i| eligible(&issues[i]) && issues[i].security_level_id.is_some())
+        .collect();
+    let plain: Vec<usize> = (0..issues.len())
+        .filter(|&i| eligible(&issues[i]) && issues[i].security_level_id.is_none())
+        .collect();
+    let want = (n_issues / 40).max(4);
+    let mut parents: Vec<usize> = secured
+        .choose_multiple(rng, (want / 2).max(2).min(secured.len()))
+        .copied()
+        .collect();
+    let rest = want.saturating_sub(parents.len()).min(plain.len());
+    parents.extend(plain.choose_multiple(rng, rest).copied());
+    let mut counters: BTreeMap<String, u64> = BTreeMap::new();
+    for i in issues.iter() {
+        if let Some((k, n)) = i.key.rsplit_once('-')
+            && let Ok(n) = n.parse::<u64>()
+        {
+            let c = counters.entry(k.to_string()).or_default();
+            *c = (*c).max(n);
+        }
+    }
+    for pidx in parents {
+        let parent = issues[pidx].clone();
+        let Some(project_pos) = projects.iter().position(|p| p.id == parent.project_id) else {
+            continue;
+        };
+        let project = &projects[project_pos];
+        let crowd = match people.get(project_pos) {
+            Some(c) if !c.is_empty() => c.clone(),
+            _ => vec![project.lead_account_id.clone()],
+        };
+        for _ in 0..rng.gen_range(1..=2) {
+            let counter = counters.entry(project.key.clone()).or_default();
+            *counter += 1;
+            let key = format!("{}-{}", project.key, *counter);
+            let mut text = format!("Part of {}.", parent.key);
+            if parent.security_level_id.is_some() {
+                text.push_str("\n\n");
+                text.push_str(DESC_MARKER_SENTENCES[rng.gen_range(0..DESC_MARKER_SENTENCES.len())]);
+            }
+            let description = AdfDoc::from_text(&text);
+            let created = add_ms(parent.created, rng.gen_range(3_600_000..5 * 24 * 3600 * 1000));
+            let mut updated = add_ms(created, rng.gen_range(0..3 * 24 * 3600 * 1000));
+            let mut comments = Vec::new();
+            let mut t = add_ms(created, rng.gen_range(60_000..3_600_000));
+            for _ in 0..rng.gen_range(0..=2) {
+                let body = AdfDoc::from_text(pick(rng, &SUBTASK_COMMENTS));
+                comments.push(Comment {
+                    id: next_id.to_string(),
+                    author_account_id: pick(rng, &crowd).clone(),
+                    body_text: body.plain_text(),
+                    body,
+                    created: t,
+                    updated: t,
+                    visibility: None,
+                    internal: false,
+                });
+                *next_id += 1;
+                updated = updated.max(t);
+                t = add_ms(t, rng.gen_range(60_000..24 * 3600 * 1000));
+            }
+            let (status, status_category) = *pick(rng, &STATUSES);
+            issues.push(Issue {
+                id: next_id.to_string(),
+                key,
+                project_id: parent.project_id.clone(),
+                summary: pick(rng, &SUBTASK_SUMMARIES).to_string(),
+                description_text: description.plain_text(),
+                description,
+                status: status.into(),
+                status_category: status_category.into(),
+                priority: parent.priority.clone(),
+                issue_type: SUBTASK_TYPE.into(),
+                labels: vec![],
+                reporter_account_id: Some(pick(rng, &crowd).clone()),
+                assignee_account_id: rng.gen_bool(0.7).then(|| pick(rng, &crowd).clone()),
+                created,
+                updated,
+                // Jira keeps a sub-task's level equal to its parent's.
+                security_level_id: parent.security_level_id.clone(),
+                parent_id: Some(parent.id.clone()),
+                restricted_to_role_ids: vec![],
+                user_custom_fields: BTreeMap::new(),
+                group_custom_fields: BTreeMap::new(),
+                comments,
+                attachments: Vec::new(),
+                subject: None,
+            });
+            *next_id += 1;
+        }
     }
 }
 
@@ -1799,8 +2189,9 @@ mod tests {
     #[test]
     fn skeleton_has_required_shape() {
         let ws = generate(&GenConfig::skeleton(1));
-        // 12 people, an app and a service-desk customer.
-        assert_eq!(ws.users.len(), 14);
+        // 12 story people, an app and a service-desk customer, then Trent, Peggy and
+        // Victor, an app showing Grace's email and two more customers.
+        assert_eq!(ws.users.len(), 20);
         let types: Vec<&str> = ws.users.iter().map(|u| u.account_type.as_str()).collect();
         assert!(types.contains(&"app") && types.contains(&"customer"));
         let kinds: std::collections::BTreeSet<_> = ws
@@ -1810,15 +2201,24 @@ mod tests {
             .map(|k| format!("{k:?}"))
             .collect();
         assert_eq!(kinds.len(), 12, "every attachment kind: {kinds:?}");
-        assert_eq!(ws.issues.len(), 200);
+        // `issues` counts the issues of the configured projects; sub-tasks and the
+        // private LAB project's issues come on top.
+        let lab = ws.project_by_id_or_key(LAB_KEY).expect("LAB").id.clone();
+        assert_eq!(
+            ws.issues
+                .iter()
+                .filter(|i| !i.is_subtask() && i.project_id != lab)
+                .count(),
+            200
+        );
         assert!(ws.users.iter().any(|u| !u.email_visible));
         assert!(ws.users.iter().any(|u| !u.active));
         let keys: Vec<&str> = ws.projects.iter().map(|p| p.key.as_str()).collect();
-        assert_eq!(keys, ["ENG", "OPS", "HR", "PUB"]);
+        assert_eq!(keys, ["ENG", "OPS", "HR", "PUB", LAB_KEY]);
         assert!(
             ws.projects
                 .iter()
-                .all(|p| !p.archived && p.style == "classic")
+                .all(|p| !p.archived && (p.style == "classic") == (p.key != LAB_KEY))
         );
         let secured = ws
             .issues
@@ -1877,7 +2277,14 @@ mod tests {
     #[test]
     fn small_preset_covers_kinds() {
         let ws = generate(&GenConfig::small(3));
-        assert_eq!(ws.issues.len(), 1000);
+        let lab = ws.project_by_id_or_key(LAB_KEY).expect("LAB").id.clone();
+        assert_eq!(
+            ws.issues
+                .iter()
+                .filter(|i| !i.is_subtask() && i.project_id != lab)
+                .count(),
+            1000
+        );
         assert!(ws.projects.iter().any(|p| p.archived));
         assert!(
             ws.projects

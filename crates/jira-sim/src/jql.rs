@@ -1,7 +1,8 @@
 //! The JQL subset the simulator understands, and `search/jql` page tokens.
 //!
 //! Supported: `project = A`, `project != A`, `project in (A, B)`, `project not in (…)`,
-//! `key in (…)`, `id in (…)`, `key = X`, `id = N`, `updated|created` with `>=, >, <=, <, =`
+//! `key in (…)`, `id in (…)`, `key = X`, `id = N`, `parent = X`, `parent in (…)`,
+//! `updated|created` with `>=, >, <=, <, =`
 //! against epoch milliseconds or a quoted `"yyyy/MM/dd HH:mm"` / `"yyyy-MM-dd"` (read in
 //! UTC, the connector account's time zone), clauses joined by `AND` and `OR` (AND binds
 //! tighter) and grouped by parentheses, and
@@ -119,6 +120,10 @@ enum Clause {
         values: Vec<String>,
     },
     Id {
+        values: Vec<String>,
+    },
+    /// `parent = X` / `parent in (…)`: sub-tasks of the named issues (keys or ids).
+    Parent {
         values: Vec<String>,
     },
     Time {
@@ -364,6 +369,12 @@ fn parse_clause(p: &mut Parser) -> Result<Clause, JqlError> {
                 Clause::Key { values }
             })
         }
+        "parent" => {
+            if cmp != Cmp::Eq || negate {
+                return Err(JqlError::Unsupported(format!("this operator on {lf}")));
+            }
+            Ok(Clause::Parent { values })
+        }
         "updated" | "created" | "updateddate" | "createddate" => {
             if is_in || negate {
                 return Err(JqlError::Unsupported(format!("IN / != on {lf}")));
@@ -571,6 +582,18 @@ fn resolve_projects(cond: &Clause, ws: &Workspace) -> Result<Clause, JqlError> {
                 values: ids,
             }
         }
+        // Parent keys resolve to ids; an issue that does not exist matches nothing.
+        Clause::Parent { values } => Clause::Parent {
+            values: values
+                .iter()
+                .map(|v| {
+                    ws.issue_by_id_or_key(v)
+                        .map(|i| i.id.clone())
+                        .unwrap_or_default()
+                })
+                .filter(|v| !v.is_empty())
+                .collect(),
+        },
         Clause::All(parts) => Clause::All(
             parts
                 .iter()
@@ -593,6 +616,7 @@ fn holds(cond: &Clause, i: &Issue) -> bool {
         Clause::Project { negate, values } => values.contains(&i.project_id) != *negate,
         Clause::Key { values } => values.iter().any(|k| k.eq_ignore_ascii_case(&i.key)),
         Clause::Id { values } => values.contains(&i.id),
+        Clause::Parent { values } => i.parent_id.as_ref().is_some_and(|p| values.contains(p)),
         Clause::Time { field, cmp, at } => {
             let t = match field {
                 TimeField::Created => i.created,

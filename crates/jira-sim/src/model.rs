@@ -22,8 +22,16 @@ pub fn jira_time(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
 }
 
+/// Issue type name of sub-tasks (an issue type with `"subtask": true`, OpenAPI
+/// `IssueTypeDetails.subtask`).
+pub const SUBTASK_TYPE: &str = "Subtask";
+
+fn yes() -> bool {
+    true
+}
+
 /// A whole simulated Jira Cloud site.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workspace {
     /// Seed the workspace was generated from.
     pub seed: u64,
@@ -45,6 +53,46 @@ pub struct Workspace {
     pub audit_records: Vec<AuditRecord>,
     /// Next numeric id handed out to new entities (issues, comments, audit records...).
     pub next_id: u64,
+    /// Groups holding the *Administer Jira* global permission (Jira Cloud grants global
+    /// permissions to groups, e.g. `jira-admins`; see
+    /// <https://support.atlassian.com/jira-cloud-administration/docs/manage-global-permissions/>).
+    /// Other accounts than the connector hold it through these groups.
+    #[serde(default)]
+    pub administer_jira_group_ids: Vec<String>,
+    /// Whether the connector account holds *Administer Jira* (default true). When false,
+    /// `GET /rest/api/3/applicationrole` and `permissions/check` for another account
+    /// answer 403, as the OpenAPI document says they need that permission.
+    #[serde(default = "yes")]
+    pub connector_administers_jira: bool,
+    /// Exact API paths (e.g. `/rest/api/3/applicationrole`) that answer 403 with a Jira
+    /// error body, whatever the permissions: a switch for tests.
+    #[serde(default)]
+    pub forbidden_endpoints: Vec<String>,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace {
+            seed: 0,
+            admin_email: String::new(),
+            admin_api_token: String::new(),
+            admin_account_id: String::new(),
+            users: Vec::new(),
+            groups: Vec::new(),
+            application_roles: Vec::new(),
+            project_roles: Vec::new(),
+            projects: Vec::new(),
+            permission_schemes: Vec::new(),
+            security_schemes: Vec::new(),
+            custom_fields: Vec::new(),
+            issues: Vec::new(),
+            audit_records: Vec::new(),
+            next_id: 0,
+            administer_jira_group_ids: Vec::new(),
+            connector_administers_jira: true,
+            forbidden_endpoints: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -102,6 +150,9 @@ pub struct Project {
     pub project_type_key: String,
     /// "classic" or "next-gen" (team-managed).
     pub style: String,
+    /// Team-managed `private` access level (mirrors `access_level`). Not what the API
+    /// serves as `isPrivate`: that is "private from the user's perspective" (OpenAPI
+    /// `Project.isPrivate`), computed for the caller.
     pub is_private: bool,
     pub archived: bool,
     pub lead_account_id: String,
@@ -232,6 +283,11 @@ pub struct Comment {
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub visibility: Option<CommentVisibility>,
+    /// A Jira Service Management internal comment (served as `"jsdPublic": false`,
+    /// OpenAPI `Comment.jsdPublic`): only accounts with product access read it, never
+    /// customers or anonymous visitors.
+    #[serde(default)]
+    pub internal: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -253,7 +309,12 @@ pub struct Issue {
     pub assignee_account_id: Option<String>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// The issue's own security level. For a sub-task Jira always uses its parent's
+    /// (the oracle reads the parent's; this copy is kept equal to it).
     pub security_level_id: Option<String>,
+    /// Sub-tasks: the parent issue's id (issue type [`SUBTASK_TYPE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
     /// Team-managed issue restriction: project role ids allowed to see the issue.
     pub restricted_to_role_ids: Vec<String>,
     /// customfield id → account ids (user pickers).
@@ -272,6 +333,13 @@ pub struct Issue {
 
 /// The subject of a generated issue's summary: its topic (the topic's first label,
 /// e.g. `payments`) and the component, symptom or feature phrase the summary names.
+impl Issue {
+    /// Whether the issue is a sub-task (has a parent).
+    pub fn is_subtask(&self) -> bool {
+        self.parent_id.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct Subject {
     pub topic: String,

@@ -191,6 +191,7 @@ impl Workspace {
             created: now,
             updated: now,
             security_level_id: None,
+            parent_id: None,
             restricted_to_role_ids: vec![],
             subject: None,
             user_custom_fields: Default::default(),
@@ -210,6 +211,12 @@ impl Workspace {
         change: IssueUpdate,
     ) -> Result<(), MutationError> {
         let idx = self.issue_index(id_or_key)?;
+        let mut change = change;
+        // A sub-task has no security field of its own: it always has its parent's level
+        // (https://support.atlassian.com/jira-cloud-administration/docs/configure-issue-security-schemes/).
+        if self.issues[idx].is_subtask() {
+            change.security_level_id = None;
+        }
         for a in [&change.assignee_account_id, &change.reporter_account_id]
             .into_iter()
             .flatten()
@@ -258,13 +265,15 @@ impl Workspace {
             ));
             issue.reporter_account_id = r;
         }
+        let mut new_level = None;
         if let Some(l) = change.security_level_id {
             changed.push((
                 "security".into(),
                 issue.security_level_id.clone().unwrap_or_default(),
                 l.clone().unwrap_or_default(),
             ));
-            issue.security_level_id = l;
+            issue.security_level_id = l.clone();
+            new_level = Some(l);
         }
         if let Some(l) = change.labels {
             issue.labels = l;
@@ -284,8 +293,46 @@ impl Workspace {
             issue.group_custom_fields.insert(f, v);
         }
         issue.updated = now;
+        // The sub-tasks take the new level with their parent; only the parent is
+        // updated (their own `updated` stays: only the parent shows as changed).
+        if let Some(level) = new_level {
+            let parent_id = self.issues[idx].id.clone();
+            for sub in self
+                .issues
+                .iter_mut()
+                .filter(|i| i.parent_id.as_deref() == Some(parent_id.as_str()))
+            {
+                sub.security_level_id = level.clone();
+            }
+        }
         self.audit_issue(idx, now, "Issue updated", changed);
         Ok(())
+    }
+
+    /// Creates a sub-task of an issue (issue type [`SUBTASK_TYPE`], in the parent's
+    /// project, with the parent's security level); returns its key.
+    pub fn create_subtask(
+        &mut self,
+        parent: &str,
+        summary: &str,
+        reporter_account_id: &str,
+    ) -> Result<String, MutationError> {
+        let pidx = self.issue_index(parent)?;
+        if self.issues[pidx].is_subtask() {
+            // Jira: a sub-task cannot have sub-tasks.
+            return Err(MutationError::UnknownIssue(parent.to_string()));
+        }
+        let (parent_id, project_id, level) = {
+            let p = &self.issues[pidx];
+            (p.id.clone(), p.project_id.clone(), p.security_level_id.clone())
+        };
+        let key = self.create_issue(&project_id, summary, "", reporter_account_id)?;
+        let idx = self.issues.len() - 1;
+        let sub = &mut self.issues[idx];
+        sub.parent_id = Some(parent_id);
+        sub.issue_type = SUBTASK_TYPE.into();
+        sub.security_level_id = level;
+        Ok(key)
     }
 
     /// Deletes an issue (with its comments) and writes an "Issue deleted" audit record.
@@ -386,6 +433,7 @@ impl Workspace {
             created: now,
             updated: now,
             visibility,
+            internal: false,
         });
         issue.updated = now;
         self.audit_issue(idx, now, "Comment added", vec![]);
@@ -429,6 +477,23 @@ impl Workspace {
         let now = self.now();
         let comment = &mut self.issues[i].comments[c];
         comment.visibility = visibility;
+        comment.updated = now;
+        self.issues[i].updated = now;
+        self.audit_issue(i, now, "Comment visibility changed", vec![]);
+        Ok(())
+    }
+
+    /// Makes a comment internal (Jira Service Management: shared with the team only,
+    /// `jsdPublic: false`) or public again.
+    pub fn set_comment_internal(
+        &mut self,
+        comment_id: &str,
+        internal: bool,
+    ) -> Result<(), MutationError> {
+        let (i, c) = self.comment_index(comment_id)?;
+        let now = self.now();
+        let comment = &mut self.issues[i].comments[c];
+        comment.internal = internal;
         comment.updated = now;
         self.issues[i].updated = now;
         self.audit_issue(i, now, "Comment visibility changed", vec![]);

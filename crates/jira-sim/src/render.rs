@@ -293,15 +293,19 @@ impl Serialize for CommentOut<'_> {
         m.serialize_entry("updateAuthor", &author)?;
         m.serialize_entry("created", &jira_time(&c.created))?;
         m.serialize_entry("updated", &jira_time(&c.updated))?;
-        m.serialize_entry("jsdPublic", &true)?;
+        // OpenAPI `Comment.jsdPublic`: "Whether the comment is visible in Jira Service
+        // Desk. Defaults to true when comments are created in the Jira Cloud Platform."
+        m.serialize_entry("jsdPublic", &!c.internal)?;
         match &c.visibility {
+            // OpenAPI `Visibility.identifier`: "The ID of the group or the name of the
+            // role that visibility of this item is restricted to."
             Some(CommentVisibility::Group { group_id, name }) => m.serialize_entry(
                 "visibility",
                 &json!({"type": "group", "value": name, "identifier": group_id}),
             )?,
-            Some(CommentVisibility::Role { role_id, name }) => m.serialize_entry(
+            Some(CommentVisibility::Role { name, .. }) => m.serialize_entry(
                 "visibility",
-                &json!({"type": "role", "value": name, "identifier": role_id}),
+                &json!({"type": "role", "value": name, "identifier": name}),
             )?,
             None => {}
         }
@@ -361,12 +365,100 @@ pub fn num_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     (a.len(), a).cmp(&(b.len(), b))
 }
 
+/// Parents and sub-tasks of a workspace, found once per answer (a page of issues
+/// needs them for `parent` and `subtasks`).
+#[derive(Default)]
+pub struct Family<'a> {
+    children: rustc_hash::FxHashMap<&'a str, Vec<&'a Issue>>,
+    parents: rustc_hash::FxHashMap<&'a str, &'a Issue>,
+}
+
+impl<'a> Family<'a> {
+    /// Reads every parent link of the workspace.
+    pub fn of(ws: &'a Workspace) -> Self {
+        let mut children: rustc_hash::FxHashMap<&str, Vec<&Issue>> = Default::default();
+        for i in &ws.issues {
+            if let Some(p) = i.parent_id.as_deref() {
+                children.entry(p).or_default().push(i);
+            }
+        }
+        let parents = ws
+            .issues
+            .iter()
+            .filter(|i| children.contains_key(i.id.as_str()))
+            .map(|i| (i.id.as_str(), i))
+            .collect();
+        Family { children, parents }
+    }
+    /// Only when the selected fields need it.
+    pub fn for_fields(ws: &'a Workspace, fields: &[&str]) -> Self {
+        if fields.iter().any(|f| *f == "parent" || *f == "subtasks") {
+            Family::of(ws)
+        } else {
+            Family::default()
+        }
+    }
+}
+
 /// An issue with the fields a request selected (`fields` names, in order).
 pub struct IssueOut<'a> {
     pub base: &'a str,
     pub ws: &'a Workspace,
     pub issue: &'a Issue,
     pub fields: &'a [&'static str],
+    /// Parent links ([`Family::for_fields`] of the same fields).
+    pub family: &'a Family<'a>,
+}
+
+/// A linked issue as `fields.parent` and `fields.subtasks` write it: `{id, key, self,
+/// fields: {summary, status, priority, issuetype}}`.
+struct IssueLinkOut<'a> {
+    base: &'a str,
+    issue: &'a Issue,
+}
+
+impl Serialize for IssueLinkOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let i = self.issue;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("id", &i.id)?;
+        m.serialize_entry("key", &i.key)?;
+        m.serialize_entry("self", &format!("{}/rest/api/3/issue/{}", self.base, i.id))?;
+        m.serialize_entry(
+            "fields",
+            &json!({
+                "summary": i.summary,
+                "status": status_json(self.base, i),
+                "priority": priority_json(i),
+                "issuetype": issuetype_json(i),
+            }),
+        )?;
+        m.end()
+    }
+}
+
+fn status_json(base: &str, issue: &Issue) -> Value {
+    let cat_id = match issue.status_category.as_str() {
+        "new" => 2,
+        "indeterminate" => 4,
+        _ => 3,
+    };
+    json!({
+        "self": format!("{base}/rest/api/3/status/{}", issue.status.len()),
+        "name": issue.status,
+        "id": format!("{}", 10000 + issue.status.len()),
+        "statusCategory": {"id": cat_id, "key": issue.status_category, "name": issue.status_category, "colorName": "blue-gray"},
+    })
+}
+
+fn priority_json(issue: &Issue) -> Value {
+    json!({"name": issue.priority, "id": format!("{}", 1 + issue.priority.len())})
+}
+
+/// OpenAPI `IssueTypeDetails.subtask`: "Whether this issue type is used to create
+/// subtasks."
+fn issuetype_json(issue: &Issue) -> Value {
+    json!({"name": issue.issue_type, "id": format!("{}", 10000 + issue.issue_type.len()), "subtask": issue.is_subtask()})
 }
 
 impl Serialize for IssueOut<'_> {
@@ -428,6 +520,7 @@ impl Serialize for Fields<'_> {
             ws,
             issue,
             fields,
+            family,
         } = *self.0;
         fn user<'u>(base: &'u str, ws: &'u Workspace, account_id: Option<&'u str>) -> UserRef<'u> {
             UserRef {
@@ -448,31 +541,29 @@ impl Serialize for Fields<'_> {
                         m.serialize_entry(key, &Adf(&issue.description))?
                     }
                 }
-                "status" => {
-                    let cat_id = match issue.status_category.as_str() {
-                        "new" => 2,
-                        "indeterminate" => 4,
-                        _ => 3,
-                    };
-                    m.serialize_entry(
-                        key,
-                        &json!({
-                            "self": format!("{base}/rest/api/3/status/{}", issue.status.len()),
-                            "name": issue.status,
-                            "id": format!("{}", 10000 + issue.status.len()),
-                            "statusCategory": {"id": cat_id, "key": issue.status_category, "name": issue.status_category, "colorName": "blue-gray"},
-                        }),
-                    )?
-                }
-                "priority" => m.serialize_entry(
-                    key,
-                    &json!({"name": issue.priority, "id": format!("{}", 1 + issue.priority.len())}),
-                )?,
+                "status" => m.serialize_entry(key, &status_json(base, issue))?,
+                "priority" => m.serialize_entry(key, &priority_json(issue))?,
                 "labels" => m.serialize_entry(key, &issue.labels)?,
-                "issuetype" => m.serialize_entry(
-                    key,
-                    &json!({"name": issue.issue_type, "id": format!("{}", 10000 + issue.issue_type.len()), "subtask": false}),
-                )?,
+                "issuetype" => m.serialize_entry(key, &issuetype_json(issue))?,
+                // A sub-task names its parent; other issues list their sub-tasks (Jira
+                // serves `subtasks` on standard issue types only).
+                "parent" => {
+                    if let Some(p) = issue.parent_id.as_deref().and_then(|p| family.parents.get(p)) {
+                        m.serialize_entry(key, &IssueLinkOut { base, issue: p })?
+                    }
+                }
+                "subtasks" => {
+                    if !issue.is_subtask() {
+                        let list: Vec<IssueLinkOut> = family
+                            .children
+                            .get(issue.id.as_str())
+                            .into_iter()
+                            .flatten()
+                            .map(|c| IssueLinkOut { base, issue: c })
+                            .collect();
+                        m.serialize_entry(key, &list)?
+                    }
+                }
                 "project" => {
                     let v = match ws.project(&issue.project_id) {
                         Some(p) => json!({
@@ -488,6 +579,9 @@ impl Serialize for Fields<'_> {
                 "assignee" => m.serialize_entry(key, &user(base, ws, issue.assignee_account_id.as_deref()))?,
                 "created" => m.serialize_entry(key, &jira_time(&issue.created))?,
                 "updated" => m.serialize_entry(key, &jira_time(&issue.updated))?,
+                // Jira omits fields that are not on the issue type's screen: a sub-task
+                // has no security field (it takes its parent's level).
+                "security" if issue.is_subtask() => {}
                 "security" => {
                     if let Some((_, l)) = issue
                         .security_level_id

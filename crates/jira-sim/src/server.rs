@@ -87,6 +87,24 @@ impl SimHandle {
     pub fn webhook_deliveries(&self) -> Vec<crate::webhooks::Delivery> {
         self.webhooks.deliveries()
     }
+    /// Whether the connector account holds *Administer Jira* (see
+    /// [`Workspace::connector_administers_jira`]); the next request sees the change.
+    pub fn set_connector_administers_jira(&self, administers: bool) {
+        let mut ws = self.ws.write().unwrap_or_else(|e| e.into_inner());
+        ws.connector_administers_jira = administers;
+    }
+    /// Makes an exact API path (e.g. `/rest/api/3/applicationrole`) answer 403.
+    pub fn forbid_endpoint(&self, path: &str) {
+        let mut ws = self.ws.write().unwrap_or_else(|e| e.into_inner());
+        if !ws.forbidden_endpoints.iter().any(|p| p == path) {
+            ws.forbidden_endpoints.push(path.to_string());
+        }
+    }
+    /// Lets a path forbidden by [`SimHandle::forbid_endpoint`] answer again.
+    pub fn allow_endpoint(&self, path: &str) {
+        let mut ws = self.ws.write().unwrap_or_else(|e| e.into_inner());
+        ws.forbidden_endpoints.retain(|p| p != path);
+    }
     /// Applies mutations like `POST /_sim/mutate` does, webhooks included.
     pub fn mutate(&self, mutations: Vec<crate::admin::Mutation>) -> Result<Vec<Value>, String> {
         let (results, events, failed) = {
@@ -683,8 +701,18 @@ async fn group_member(State(st): State<AppState>, RawQuery(q): RawQuery) -> Resp
     ))
 }
 
+/// Jira's answer to a caller without the permission an operation needs.
+pub(crate) fn forbidden(message: impl Into<String>) -> Response {
+    error(StatusCode::FORBIDDEN, message)
+}
+
+/// `GET /rest/api/3/applicationrole`: "Permissions required: Administer Jira global
+/// permission" (OpenAPI), 403 otherwise.
 async fn application_roles(State(st): State<AppState>) -> Response {
     let ws = st.read();
+    if !ws.connector_administers_jira {
+        return forbidden("You are not authorized to perform this action. Administrator privileges are required.");
+    }
     let names = |ids: &[String]| -> Vec<Value> {
         ids.iter()
             .filter_map(|g| ws.group(g))
@@ -743,7 +771,10 @@ fn project_json(base: &str, ws: &Workspace, p: &Project, with_lead: bool) -> Val
         "projectTypeKey": p.project_type_key,
         "simplified": p.is_team_managed(),
         "style": p.style,
-        "isPrivate": p.is_private,
+        // "Whether the project is private from the user's perspective" (OpenAPI
+        // `Project.isPrivate`): for the caller, the connector, not the team-managed
+        // access level.
+        "isPrivate": ws.project_is_private_for(&ws.admin_account_id, p),
         "properties": {},
         "archived": p.archived,
     });
@@ -1182,14 +1213,17 @@ async fn security_level_members(State(st): State<AppState>, RawQuery(q): RawQuer
 // issues and comments
 // ---------------------------------------------------------------------------------
 
-/// Every issue field the simulator serves.
-pub const ALL_FIELDS: [&str; 16] = [
+/// Every issue field the simulator serves (`parent` on sub-tasks, `subtasks` on other
+/// issues: both navigable in Jira).
+pub const ALL_FIELDS: [&str; 18] = [
     "summary",
     "description",
     "status",
     "priority",
     "labels",
     "issuetype",
+    "parent",
+    "subtasks",
     "project",
     "reporter",
     "assignee",
@@ -1257,12 +1291,19 @@ fn comment_json(base: &str, ws: &Workspace, issue: &Issue, comment: &Comment) ->
     .unwrap_or(Value::Null)
 }
 
-fn issue_json(base: &str, ws: &Workspace, issue: &Issue, sel: &FieldSel) -> Value {
+fn issue_json(
+    base: &str,
+    ws: &Workspace,
+    issue: &Issue,
+    sel: &FieldSel,
+    family: &render::Family,
+) -> Value {
     serde_json::to_value(render::IssueOut {
         base,
         ws,
         issue,
         fields: &sel.fields,
+        family,
     })
     .unwrap_or(Value::Null)
 }
@@ -1279,8 +1320,9 @@ async fn get_issue(
     }
     let sel = FieldSel::parse(&fields);
     let ws = st.read();
+    let family = render::Family::for_fields(&ws, &sel.fields);
     match ws.issue_by_id_or_key(&id_or_key) {
-        Some(i) => ok(issue_json(&st.base, &ws, i, &sel)),
+        Some(i) => ok(issue_json(&st.base, &ws, i, &sel, &family)),
         None => error(
             StatusCode::NOT_FOUND,
             "Issue does not exist or you do not have permission to see it.",
@@ -1483,89 +1525,133 @@ async fn attachment_content(State(st): State<AppState>, Path(id): Path<String>) 
     resp
 }
 
-/// `POST /rest/api/3/permissions/check` (bulk permission check) for
-/// `BROWSE_PROJECTS` on issues, answered by the oracle: for each requested permission,
-/// the issue ids the account may open. Project-level and global checks are refused
-/// with a clear 400 (the simulator does not model them).
+/// Most projects, and most issues, one `permissions/check` call may name ("A maximum
+/// of 1000 projects and 1000 issues can be checked", OpenAPI).
+pub const MAX_PERMISSION_CHECK_IDS: usize = 1000;
+
+/// `POST /rest/api/3/permissions/check` (get bulk permissions), as the OpenAPI document
+/// describes it: without `accountId` it answers for the caller (the connector); checking
+/// another account needs *Administer Jira* (403 otherwise); `globalPermissions` grants
+/// `ADMINISTER` to holders of Administer Jira (other global permissions are not
+/// modelled: never granted); `projectPermissions` supports `BROWSE_PROJECTS` on
+/// `projects` ([`Workspace::can_browse_project`]) and `issues`
+/// ([`Workspace::can_see_issue`]). Invalid project and issue ids are ignored; more than
+/// 1000 valid projects or issues is a 400.
 async fn permissions_check(State(st): State<AppState>, body: Bytes) -> Response {
     let v = match json_body(&body) {
         Ok(v) => v,
         Err(res) => return res,
     };
-    if v.get("globalPermissions")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty())
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "jira-sim checks project permissions on issues only (no globalPermissions).",
-        );
-    }
     let ws = st.read();
-    let account = match v.get("accountId").and_then(Value::as_str) {
-        Some(a) if ws.user(a).is_some() => a.to_string(),
-        Some(a) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("The user with account ID '{a}' does not exist."),
-            );
+    let caller = ws.admin_account_id.clone();
+    let account = match v.get("accountId") {
+        None | Some(Value::Null) => caller.clone(),
+        Some(Value::String(a)) if *a == caller => caller.clone(),
+        Some(other) => {
+            if !ws.is_jira_admin(&caller) {
+                return forbidden("Only Jira administrators can perform this operation.");
+            }
+            match other.as_str() {
+                Some(a) if ws.user(a).is_some() => a.to_string(),
+                _ => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        format!("The user with account ID '{}' does not exist.", other.as_str().unwrap_or_default()),
+                    );
+                }
+            }
         }
-        // No accountId: Jira checks the caller, or anonymous access; the simulator
-        // answers for an anonymous visitor.
-        None => String::new(),
+    };
+    // Nulls are ignored everywhere (OpenAPI).
+    let global: Vec<String> = v
+        .get("globalPermissions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    let mut granted_global: Vec<String> = Vec::new();
+    for g in &global {
+        if g == "ADMINISTER" && ws.is_jira_admin(&account) && !granted_global.contains(g) {
+            granted_global.push(g.clone());
+        }
+    }
+    let ids = |req: &Value, key: &str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for x in req.get(key).and_then(Value::as_array).into_iter().flatten() {
+            let id = match x {
+                Value::Number(n) => n.to_string(),
+                Value::String(s) => s.clone(),
+                _ => continue,
+            };
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out
     };
     let mut out = Vec::new();
+    let (mut n_projects, mut n_issues) = (0usize, 0usize);
     for req in v
         .get("projectPermissions")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .filter(|r| !r.is_null())
     {
-        if req
-            .get("projects")
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty())
-        {
+        // Invalid ids are ignored: only existing projects and issues count.
+        let projects: Vec<&Project> = ids(req, "projects")
+            .iter()
+            .filter_map(|id| ws.projects.iter().find(|p| &p.id == id))
+            .collect();
+        let issues: Vec<&Issue> = ids(req, "issues")
+            .iter()
+            .filter_map(|id| ws.issue(id))
+            .collect();
+        n_projects += projects.len();
+        n_issues += issues.len();
+        if n_projects > MAX_PERMISSION_CHECK_IDS || n_issues > MAX_PERMISSION_CHECK_IDS {
             return error(
                 StatusCode::BAD_REQUEST,
-                "jira-sim checks permissions on issues only (no projects).",
+                format!("At most {MAX_PERMISSION_CHECK_IDS} projects and {MAX_PERMISSION_CHECK_IDS} issues can be checked."),
             );
         }
-        let issues: Vec<String> = req
-            .get("issues")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| match x {
-                        Value::Number(n) => Some(n.to_string()),
-                        Value::String(s) => Some(s.clone()),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for perm in req
+        let perms: Vec<&str> = req
             .get("permissions")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(Value::as_str)
-        {
+            .filter(|p| !p.is_empty())
+            .collect();
+        if perms.is_empty() {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "projectPermissions must name at least one project permission.",
+            );
+        }
+        for perm in perms {
             if perm != "BROWSE_PROJECTS" {
                 return error(
                     StatusCode::BAD_REQUEST,
                     format!("jira-sim checks BROWSE_PROJECTS only, not {perm}."),
                 );
             }
-            let allowed: Vec<Value> = issues
+            let allowed_issues: Vec<Value> = issues
                 .iter()
-                .filter(|id| ws.can_see_issue(&account, id))
-                .map(|id| num(id))
+                .filter(|i| ws.can_see_issue(&account, &i.id))
+                .map(|i| num(&i.id))
                 .collect();
-            out.push(json!({"permission": perm, "issues": allowed, "projects": []}));
+            let allowed_projects: Vec<Value> = projects
+                .iter()
+                .filter(|p| ws.can_browse_project(&account, &p.id))
+                .map(|p| num(&p.id))
+                .collect();
+            out.push(json!({"permission": perm, "issues": allowed_issues, "projects": allowed_projects}));
         }
     }
-    ok(json!({"globalPermissions": [], "projectPermissions": out}))
+    ok(json!({"globalPermissions": granted_global, "projectPermissions": out}))
 }
 
 /// Most issues one `issue/bulkfetch` call may name (Jira: 100).
@@ -1611,6 +1697,7 @@ async fn issue_bulkfetch(State(st): State<AppState>, body: Bytes) -> Response {
     }
     let sel = FieldSel::parse(&fields);
     let ws = st.read();
+    let family = render::Family::for_fields(&ws, &sel.fields);
     let mut issues = Vec::new();
     let mut errors = Vec::new();
     for id in &wanted {
@@ -1619,7 +1706,7 @@ async fn issue_bulkfetch(State(st): State<AppState>, body: Bytes) -> Response {
             .iter()
             .find(|i| &i.id == id || i.key.eq_ignore_ascii_case(id))
         {
-            Some(issue) => issues.push(issue_json(&st.base, &ws, issue, &sel)),
+            Some(issue) => issues.push(issue_json(&st.base, &ws, issue, &sel, &family)),
             // Jira's IssueError: `id` echoes what was asked for.
             None => errors.push(json!({
                 "id": id,
@@ -1705,6 +1792,7 @@ fn run_search(st: &AppState, req: SearchRequest) -> Response {
     let is_last = end >= total;
     let _ = req.reconcile;
     // Written straight to JSON: the largest answers the simulator gives.
+    let family = render::Family::for_fields(&ws, &sel.fields);
     let body = SearchPage {
         issues: page
             .iter()
@@ -1713,6 +1801,7 @@ fn run_search(st: &AppState, req: SearchRequest) -> Response {
                 ws: &ws,
                 issue,
                 fields: &sel.fields,
+                family: &family,
             })
             .collect(),
         is_last,

@@ -121,6 +121,7 @@ pub(crate) fn before(ws: &Workspace, m: &Mutation) -> Before {
     let comment = match m {
         Mutation::UpdateComment { comment, .. }
         | Mutation::RestrictComment { comment, .. }
+        | Mutation::SetCommentInternal { comment, .. }
         | Mutation::DeleteComment { comment } => Some(comment.as_str()),
         _ => None,
     };
@@ -224,8 +225,18 @@ pub(crate) fn events(ws: &Workspace, m: &Mutation, before: Before, result: &Valu
                 owner,
             )
         }
-        Mutation::UpdateComment { comment, .. } | Mutation::RestrictComment { comment, .. } => {
+        Mutation::UpdateComment { comment, .. }
+        | Mutation::RestrictComment { comment, .. }
+        | Mutation::SetCommentInternal { comment, .. } => {
             comment_event("comment_updated", comment, before.issue_of_comment)
+        }
+        Mutation::CreateSubtask { .. } => issue_event(
+            "jira:issue_created",
+            "issue_created",
+            result["key"].as_str().and_then(issue),
+        ),
+        Mutation::SetConnectorAdministersJira { .. } | Mutation::SetEndpointForbidden { .. } => {
+            Vec::new()
         }
         Mutation::DeleteComment { comment } => {
             comment_event("comment_deleted", comment, before.issue_of_comment)

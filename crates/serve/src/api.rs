@@ -351,3 +351,48 @@ pub async fn webhook(
     count(&event, "queued");
     Ok((StatusCode::ACCEPTED, Json(json!({ "queued": true }))).into_response())
 }
+
+/// `GET /v1/verify` query: the budget of the self-audit.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyQuery {
+    pub max_calls: Option<usize>,
+    pub people: Option<usize>,
+    pub issues: Option<usize>,
+    pub seed: Option<u64>,
+}
+
+/// `GET /v1/verify` (admin): runs verify-access now and answers its report (200 also
+/// when it found leaks or misses: they are in the body); 400 for bad parameters, 409
+/// while another run goes, 502 when Jira refused the check (e.g. no Administer Jira),
+/// 503 before the first sync.
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    query: Result<Query<VerifyQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    require(&caller, Scope::Admin)?;
+    let Query(q) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let opts = sync::verify::VerifyOptions {
+        max_calls: q.max_calls,
+        people: q.people,
+        issues: q.issues,
+        seed: q.seed,
+    };
+    tracing::info!(caller = %caller.name, "verify-access requested");
+    use crate::verify::VerifyFailure;
+    match crate::verify::run(&state, &opts).await {
+        Ok(report) => Ok(Json(&*report).into_response()),
+        Err(e) => {
+            let status = match &e {
+                VerifyFailure::NotSynced => StatusCode::SERVICE_UNAVAILABLE,
+                VerifyFailure::Busy => StatusCode::CONFLICT,
+                VerifyFailure::Invalid(_) => StatusCode::BAD_REQUEST,
+                VerifyFailure::Sync(sync::SyncError::Jira { .. }) => StatusCode::BAD_GATEWAY,
+                VerifyFailure::Sync(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            tracing::warn!(error = %e, "verify-access failed");
+            Err(ApiError::new(status, e.to_string()))
+        }
+    }
+}

@@ -7,7 +7,8 @@
 //!
 //! Modules: `auth` (who is calling, who a request acts for), `api` (handlers),
 //! `webhooks` (verification, hints, the worker), `runner` (the sync lock, the
-//! schedule), `mcp` (the tools), `metrics`.
+//! schedule), `mcp` (the tools), `metrics`, `verify` (the self-audit against Jira's
+//! permission check).
 
 pub mod admin;
 pub mod api;
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod mcp;
 pub mod metrics;
 pub mod runner;
+pub mod verify;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -69,6 +71,8 @@ pub struct AppState {
     pub cancel: CancellationToken,
     /// Admin console sessions.
     pub admin_sessions: admin::Sessions,
+    /// verify-access: one run at a time, the last report.
+    pub verify: verify::VerifyState,
 }
 
 impl AppState {
@@ -102,6 +106,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/status", get(api::status))
         .route("/v1/sync", post(api::start_sync))
         .route("/v1/sync/stop", post(api::stop_sync))
+        .route("/v1/verify", get(api::verify))
         .nest_service("/mcp", mcp_service)
         .layer(from_fn_with_state(state.clone(), api::authenticate));
     Router::new()
@@ -192,6 +197,7 @@ pub async fn start(
         hints,
         cancel: cancel.clone(),
         admin_sessions: admin::Sessions::default(),
+        verify: verify::VerifyState::default(),
     });
 
     let addr_text = listen

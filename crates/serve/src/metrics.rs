@@ -1,6 +1,6 @@
 //! Prometheus metrics of the server (`GET /metrics`): requests by route and status,
 //! search latency, webhooks received and applied, sync runs and their outcome, and
-//! the size of the index. Counters only: no query text, no email, no content.
+//! the size of the index, and the last verify-access run (leaks, misses). Counters only: no query text, no email, no content.
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
@@ -17,6 +17,12 @@ pub struct Metrics {
     pub sync_runs: IntCounterVec,
     pub sync_running: IntGauge,
     pub indexed_chunks: IntGauge,
+    /// The last verify-access run: leaks, misses, pairs checked, when it started.
+    pub verify_leaks: IntGauge,
+    pub verify_misses: IntGauge,
+    pub verify_pairs: IntGauge,
+    pub verify_last_run: IntGauge,
+    pub verify_runs: IntCounterVec,
 }
 
 impl Metrics {
@@ -64,6 +70,34 @@ impl Metrics {
         let indexed_chunks =
             IntGauge::new("indexed_chunks", "Chunks in the index after the last sync")
                 .expect("valid");
+        let verify_leaks = IntGauge::new(
+            "verify_leaks",
+            "Leaks the last verify-access run found (index shows, Jira denies)",
+        )
+        .expect("valid");
+        let verify_misses = IntGauge::new(
+            "verify_misses",
+            "Misses the last verify-access run found (Jira allows, index hides)",
+        )
+        .expect("valid");
+        let verify_pairs = IntGauge::new(
+            "verify_pairs_checked",
+            "(person, issue) pairs the last verify-access run compared",
+        )
+        .expect("valid");
+        let verify_last_run = IntGauge::new(
+            "verify_last_run_timestamp_seconds",
+            "Start of the last finished verify-access run (Unix seconds)",
+        )
+        .expect("valid");
+        let verify_runs = IntCounterVec::new(
+            Opts::new(
+                "verify_runs_total",
+                "verify-access runs by outcome (agree, leak, miss, error)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(request_seconds.clone()),
@@ -73,6 +107,11 @@ impl Metrics {
             Box::new(sync_runs.clone()),
             Box::new(sync_running.clone()),
             Box::new(indexed_chunks.clone()),
+            Box::new(verify_leaks.clone()),
+            Box::new(verify_misses.clone()),
+            Box::new(verify_pairs.clone()),
+            Box::new(verify_last_run.clone()),
+            Box::new(verify_runs.clone()),
         ] {
             registry
                 .register(c)
@@ -88,6 +127,11 @@ impl Metrics {
             sync_runs,
             sync_running,
             indexed_chunks,
+            verify_leaks,
+            verify_misses,
+            verify_pairs,
+            verify_last_run,
+            verify_runs,
         }
     }
 
@@ -122,5 +166,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("jira_index_sync_running 1"), "{text}");
+        m.verify_leaks.set(2);
+        assert!(m.render().contains("jira_index_verify_leaks 2"));
     }
 }

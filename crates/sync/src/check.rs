@@ -44,6 +44,16 @@ pub struct CheckReport {
     pub api_calls: u64,
 }
 
+/// Items whose failure leaves a sync possible: what they lack denies (fail closed) or
+/// costs calls, and the item says what.
+const NOT_BLOCKING: &[&str] = &[
+    "audit log",
+    "application roles",
+    "team-managed access",
+    "jira administrators",
+    "hidden from the connector",
+];
+
 impl CheckReport {
     /// Whether a sync can run: the connection works and nothing essential is missing.
     pub fn ready(&self) -> bool {
@@ -51,7 +61,7 @@ impl CheckReport {
             && self
                 .items
                 .iter()
-                .filter(|i| i.what != "audit log")
+                .filter(|i| !NOT_BLOCKING.contains(&i.what.as_str()))
                 .all(|i| i.ok)
     }
 }
@@ -125,6 +135,14 @@ pub async fn run_check(cfg: &Config) -> Result<CheckReport, SyncError> {
     }
     check_identity(&client, &mut report).await;
     check_projects(&client, &mut report).await;
+    if report.items.iter().all(|i| i.ok) {
+        let me = report
+            .account
+            .as_ref()
+            .map(|a| a.account_id.clone())
+            .unwrap_or_default();
+        crate::check_access::check_access(&client, &me, &mut report.items).await;
+    }
     let audit = client
         .audit_records(Some(crate::pipeline::now_ms() - 3_600_000), None)
         .await

@@ -24,6 +24,7 @@ use jira_cloud::model::{AuditRecord, RoleActor};
 
 use crate::SyncError;
 use crate::store::{IdentityMeta, StateStore};
+use crate::team_access::{ACCESS_UNKNOWN, read_team_managed_access};
 
 /// The permission Jira checks before anything else of a project is visible.
 pub const BROWSE_PROJECTS: &str = "BROWSE_PROJECTS";
@@ -157,16 +158,32 @@ async fn read_light(
         .iter()
         .map(dir_project)
         .collect();
-    if projects != prev.projects {
+    // The access level is not in the project list (it is probed below): compare
+    // the rest.
+    let bare = |ps: &[DirProject]| -> Vec<DirProject> {
+        ps.iter()
+            .map(|p| DirProject {
+                is_private: false,
+                access_level: None,
+                ..p.clone()
+            })
+            .collect()
+    };
+    if bare(&projects) != bare(&prev.projects) {
         return Ok(Err("the list of projects changed".into()));
     }
-    let application_roles = read_app_roles(client).await?;
-    Ok(Ok(Directory {
+    let app_roles = read_app_roles(client).await?;
+    let mut dir = Directory {
         users,
-        application_roles,
         projects,
+        warnings: Vec::new(),
         ..prev
-    }))
+    };
+    set_app_roles(&mut dir, app_roles);
+    // The access level of team-managed projects is asked again (one call for all of
+    // them); the administrators are kept from the last full read.
+    read_team_managed_access(client, &mut dir, false).await;
+    Ok(Ok(dir))
 }
 
 async fn read_users(client: &JiraClient) -> Result<Vec<DirUser>, SyncError> {
@@ -186,12 +203,20 @@ async fn read_users(client: &JiraClient) -> Result<Vec<DirUser>, SyncError> {
         .collect())
 }
 
-async fn read_app_roles(client: &JiraClient) -> Result<Vec<AppRole>, SyncError> {
-    let app_roles = client
-        .application_roles()
-        .await
-        .map_err(|e| SyncError::jira("listing application roles", e))?;
-    Ok(app_roles
+/// The site's application roles, or `None` when Jira refuses them (401, 403, 404:
+/// `GET /rest/api/3/applicationrole` needs *Administer Jira*, per the OpenAPI
+/// document). The sync goes on without them; see
+/// [`Directory::application_roles_unreadable`].
+async fn read_app_roles(client: &JiraClient) -> Result<Option<Vec<AppRole>>, SyncError> {
+    let app_roles = match client.application_roles().await {
+        Ok(roles) => roles,
+        Err(e) if matches!(e.status(), Some(401 | 403 | 404)) => {
+            tracing::warn!(error = %e, "{APP_ROLES_UNREADABLE}");
+            return Ok(None);
+        }
+        Err(e) => return Err(SyncError::jira("listing application roles", e)),
+    };
+    Ok(Some(app_roles
         .into_iter()
         .map(|role| AppRole {
             key: role.key.clone(),
@@ -199,9 +224,28 @@ async fn read_app_roles(client: &JiraClient) -> Result<Vec<AppRole>, SyncError> 
                 .group_details
                 .iter()
                 .map(|g| g.group_id.clone())
+                .filter(|id| !id.is_empty())
                 .collect(),
         })
-        .collect())
+        .collect()))
+}
+
+/// What the directory says when the application roles cannot be read.
+pub const APP_ROLES_UNREADABLE: &str = "the application roles (product access) cannot be read: GET /rest/api/3/applicationrole needs Administer Jira. applicationRole grants (\"any licensed user\", product groups) deny, and accounts without product access cannot be told apart from those with it";
+
+/// Sets the application roles read (or marks them unreadable, with a warning).
+fn set_app_roles(dir: &mut Directory, roles: Option<Vec<AppRole>>) {
+    match roles {
+        Some(roles) => {
+            dir.application_roles = roles;
+            dir.application_roles_unreadable = false;
+        }
+        None => {
+            dir.application_roles.clear();
+            dir.application_roles_unreadable = true;
+            dir.warnings.push(APP_ROLES_UNREADABLE.to_string());
+        }
+    }
 }
 
 fn dir_project(p: &jira_cloud::model::Project) -> DirProject {
@@ -212,8 +256,16 @@ fn dir_project(p: &jira_cloud::model::Project) -> DirProject {
         lead: p.lead.as_ref().map(|l| l.account_id.clone()),
         archived: p.archived,
         team_managed: p.style.as_deref() == Some("next-gen") || p.simplified,
-        is_private: p.is_private,
+        // Never `p.is_private` ("private from the user's perspective": false for the
+        // connector, who sees the project). Team-managed projects count as private
+        // until Jira's permission check says otherwise (`read_team_managed_access`).
+        is_private: team_managed(p),
+        access_level: team_managed(p).then(|| ACCESS_UNKNOWN.to_string()),
     }
+}
+
+fn team_managed(p: &jira_cloud::model::Project) -> bool {
+    p.style.as_deref() == Some("next-gen") || p.simplified
 }
 
 /// Project id → its issue security scheme with levels.
@@ -345,7 +397,8 @@ pub async fn fetch_directory_with(
                 .collect(),
         });
     }
-    dir.application_roles = read_app_roles(client).await?;
+    let app_roles = read_app_roles(client).await?;
+    set_app_roles(&mut dir, app_roles);
     let projects = client
         .projects()
         .await
@@ -454,7 +507,8 @@ pub async fn fetch_directory_with(
             dir.role_actors.push(actors);
         }
         let holders = match &read.scheme_id {
-            None => access::team_managed_grants(&project, &dir.role_actors),
+            // Set by `read_team_managed_access` below, once the access level is known.
+            None => Vec::new(),
             Some(id) => schemes[id]
                 .permissions
                 .iter()
@@ -495,6 +549,7 @@ pub async fn fetch_directory_with(
         }
         dir.projects.push(project);
     }
+    read_team_managed_access(client, &mut dir, true).await;
     for (project_id, type_name) in access::unknown_holders(&dir) {
         tracing::warn!(
             project_id,

@@ -25,6 +25,9 @@ pub struct IssueDocuments {
     /// Hash over the inputs of every chunk: unchanged hash, nothing to re-index.
     pub content_hash: String,
     pub docs: Vec<ChunkDoc>,
+    /// Access facts that could not be read and deny (fail closed), each naming the
+    /// issue: reported with the run, never silently.
+    pub problems: Vec<String>,
 }
 
 /// What document building needs besides the issue.
@@ -38,6 +41,22 @@ pub struct DocContext<'a> {
     pub chunking: &'a ChunkOptions,
     /// Which texts become chunks (issue, comments, attachments).
     pub indexing: &'a IndexingConfig,
+}
+
+/// The security level a sub-task has: its parent's ("Sub-tasks inherit the security
+/// level of their parent issue", Atlassian: "Configure issue security schemes"). The
+/// sub-task's own `security` field is not relied on alone (Jira leaves fields out of
+/// an answer when they are not on the issue type's screens). `parent`: the parent's
+/// level (`None` = none). Where the sub-task names a different level than its
+/// parent, the two cannot be ANDed in one gate: deny.
+pub fn subtask_level(own: Option<&str>, parent: Option<&str>) -> Option<String> {
+    match (own, parent) {
+        (_, None) => own.map(str::to_string),
+        (None, Some(p)) => Some(p.to_string()),
+        (Some(o), Some(p)) if o == p => Some(p.to_string()),
+        // An empty level id makes the issue gate deny (see `access::issue_acl`).
+        (Some(_), Some(_)) => Some(String::new()),
+    }
 }
 
 /// The facts of an issue that decide who may see it.
@@ -73,42 +92,62 @@ pub fn issue_facts(issue: &Issue, acl_fields: &[String]) -> IssueFacts {
 }
 
 /// Team-managed issue restriction (`issuerestriction`), when present: the role ids it
-/// limits the issue to. An unreadable restriction yields `Some(vec![])`: deny.
+/// limits the issue to. Absent, `null`, or `{"issuerestrictions": {}}` (no
+/// restriction) → `None`. Anything else that is not `{"issuerestrictions":
+/// {"projectrole": [ids…]}}` with every id a string or number yields `Some(vec![])`:
+/// deny, never read as open.
 fn issue_restriction_roles(value: Option<&Value>) -> Option<Vec<String>> {
     let value = value?;
     if value.is_null() {
         return None;
     }
-    let restrictions = value.get("issuerestrictions")?;
-    if restrictions.as_object().is_some_and(|o| o.is_empty()) {
+    let deny = Some(Vec::new());
+    let Some(restrictions) = value.get("issuerestrictions") else {
+        return deny;
+    };
+    let Some(restrictions) = restrictions.as_object() else {
+        return deny;
+    };
+    if restrictions.is_empty() {
         return None;
     }
-    let roles = restrictions
-        .get("projectrole")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|r| match r {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        });
-    Some(roles.unwrap_or_default())
+    if restrictions.keys().any(|k| k != "projectrole") {
+        return deny;
+    }
+    let Some(items) = restrictions.get("projectrole").and_then(Value::as_array) else {
+        return deny;
+    };
+    let mut roles = Vec::with_capacity(items.len());
+    for r in items {
+        match r {
+            Value::String(s) if !s.trim().is_empty() => roles.push(s.clone()),
+            Value::Number(n) => roles.push(n.to_string()),
+            _ => return deny,
+        }
+    }
+    Some(roles)
 }
 
-/// The visibility restriction of a comment, resolved to stable ids.
+/// The visibility restriction of a comment, resolved to stable ids (OpenAPI
+/// `Visibility`: `identifier` is "the ID of the group or the name of the role").
+///
+/// - `group`: by `identifier` (the groupId); by `value` (the name, which can change)
+///   only when Jira sent no id.
+/// - `role`: by name (`identifier`, else `value`) among the roles of the issue's
+///   project; a name the project's role list lacks is `Unknown` (nobody sees the
+///   comment), as is any other `type`.
 pub fn comment_visibility(
     comment: &Comment,
     project_id: &str,
     dir: &Directory,
 ) -> Option<CommentVisibility> {
     let vis = comment.visibility.as_ref()?;
-    let by_id = vis.identifier.clone().filter(|s| !s.is_empty());
-    let name = vis.value.as_deref().unwrap_or_default();
+    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let identifier = nonempty(&vis.identifier);
+    let value = nonempty(&vis.value);
     Some(match vis.type_.as_str() {
-        "group" => match by_id.or_else(|| {
+        "group" => match identifier.or_else(|| {
+            let name = value?;
             dir.groups
                 .iter()
                 .find(|g| g.name == name)
@@ -117,29 +156,52 @@ pub fn comment_visibility(
             Some(group_id) => CommentVisibility::Group { group_id },
             None => CommentVisibility::Unknown,
         },
-        "role" => match by_id.or_else(|| {
-            dir.role_actors
-                .iter()
-                .find(|r| r.project_id == project_id && r.role_name == name)
-                .map(|r| r.role_id.clone())
-        }) {
-            Some(role_id) => CommentVisibility::Role { role_id },
-            None => CommentVisibility::Unknown,
-        },
+        "role" => {
+            let names: Vec<String> = identifier.into_iter().chain(value).collect();
+            let role = dir.role_actors.iter().find(|r| {
+                r.project_id == project_id && !r.role_id.is_empty() && names.contains(&r.role_name)
+            });
+            match role {
+                Some(r) => CommentVisibility::Role {
+                    role_id: r.role_id.clone(),
+                },
+                None => CommentVisibility::Unknown,
+            }
+        }
         _ => CommentVisibility::Unknown,
     })
 }
 
+/// How a comment's restriction reads, for the report of one that resolves to nothing.
+fn restriction_text(comment: &Comment) -> String {
+    match &comment.visibility {
+        Some(v) => format!(
+            "{} {:?}",
+            v.type_,
+            v.identifier.as_deref().or(v.value.as_deref()).unwrap_or("")
+        ),
+        None => String::new(),
+    }
+}
+
 /// Builds all chunks of an issue, its comments and its attachments. Attachments are
 /// seen by whoever sees the issue; each is a chunk at least by its file name.
+///
+/// `inherited_level`: for a sub-task, its parent's security level (`Some(None)`: the
+/// parent has none); see [`subtask_level`].
 pub fn build_issue_documents(
     issue: &Issue,
+    inherited_level: Option<&Option<String>>,
     comments: &[Comment],
     attachments: &[AttachmentText],
     ctx: &DocContext<'_>,
 ) -> IssueDocuments {
     let f = &issue.fields;
-    let facts = issue_facts(issue, ctx.acl_fields);
+    let mut facts = issue_facts(issue, ctx.acl_fields);
+    if let Some(parent) = inherited_level {
+        facts.security_level_id =
+            subtask_level(facts.security_level_id.as_deref(), parent.as_deref());
+    }
     let project_key = f
         .project
         .as_ref()
@@ -180,6 +242,13 @@ pub fn build_issue_documents(
     };
 
     let mut docs = Vec::new();
+    let mut problems = Vec::new();
+    if facts.restricted_to_roles.as_ref().is_some_and(Vec::is_empty) {
+        problems.push(format!(
+            "{}: its team-managed restriction (issuerestriction) has a shape the index does not read: nobody finds it (fail closed)",
+            issue.key
+        ));
+    }
     let description = f
         .description
         .as_ref()
@@ -214,7 +283,15 @@ pub fn build_issue_documents(
             continue;
         }
         let visibility = comment_visibility(c, &facts.project_id, ctx.directory);
-        let acl = access::comment_acl(&facts, visibility.as_ref());
+        if visibility == Some(CommentVisibility::Unknown) {
+            problems.push(format!(
+                "{}: comment {} is restricted to {}, which the project's roles and the site's groups do not name: nobody finds it (fail closed)",
+                issue.key,
+                c.id,
+                restriction_text(c)
+            ));
+        }
+        let acl = access::comment_acl(&facts, visibility.as_ref(), c.is_internal());
         let author = c
             .author
             .as_ref()
@@ -294,6 +371,7 @@ pub fn build_issue_documents(
         updated,
         content_hash: hex::encode(hasher.finalize()),
         docs,
+        problems,
     }
 }
 
@@ -340,5 +418,148 @@ fn push_chunks(
             content_hash,
             ..base.clone()
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use access::{DirGroup, RoleActors};
+    use serde_json::json;
+
+    fn dir() -> Directory {
+        Directory {
+            groups: vec![DirGroup {
+                group_id: "g-1".into(),
+                name: "jira-admins".into(),
+                members: vec![],
+            }],
+            role_actors: vec![
+                RoleActors {
+                    project_id: "10".into(),
+                    role_id: "10002".into(),
+                    role_name: "Administrators".into(),
+                    ..Default::default()
+                },
+                RoleActors {
+                    project_id: "11".into(),
+                    role_id: "10003".into(),
+                    role_name: "Administrators".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    fn comment(visibility: serde_json::Value) -> Comment {
+        serde_json::from_value(json!({"id": "5", "visibility": visibility})).unwrap()
+    }
+
+    /// OpenAPI `Visibility`: `identifier` is "the ID of the group or the name of the
+    /// role"; the example is `{"type":"role","identifier":"Administrators"}`.
+    #[test]
+    fn role_visibility_is_resolved_by_name_in_the_issues_project() {
+        let c = comment(json!({"type": "role", "identifier": "Administrators", "value": "Administrators"}));
+        assert_eq!(
+            comment_visibility(&c, "10", &dir()),
+            Some(CommentVisibility::Role {
+                role_id: "10002".into()
+            })
+        );
+        assert_eq!(
+            comment_visibility(&c, "11", &dir()),
+            Some(CommentVisibility::Role {
+                role_id: "10003".into()
+            })
+        );
+        // Only `value`, as some answers send.
+        let by_value = comment(json!({"type": "role", "value": "Administrators"}));
+        assert_eq!(
+            comment_visibility(&by_value, "10", &dir()),
+            Some(CommentVisibility::Role {
+                role_id: "10002".into()
+            })
+        );
+        // A role id is not a name; an unknown name denies.
+        for v in [
+            json!({"type": "role", "identifier": "10002"}),
+            json!({"type": "role", "identifier": "Nobody"}),
+            json!({"type": "role"}),
+            json!({"type": "weird", "identifier": "x"}),
+        ] {
+            assert_eq!(
+                comment_visibility(&comment(v.clone()), "10", &dir()),
+                Some(CommentVisibility::Unknown),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn group_visibility_is_resolved_by_id_then_name() {
+        let by_id = comment(json!({"type": "group", "identifier": "g-1", "value": "renamed"}));
+        let by_name = comment(json!({"type": "group", "value": "jira-admins"}));
+        for c in [by_id, by_name] {
+            assert_eq!(
+                comment_visibility(&c, "10", &dir()),
+                Some(CommentVisibility::Group {
+                    group_id: "g-1".into()
+                })
+            );
+        }
+    }
+
+    /// OpenAPI `Comment.jsdPublic`: false marks an internal comment.
+    #[test]
+    fn internal_comments_are_read_from_jsd_public() {
+        let internal: Comment =
+            serde_json::from_value(json!({"id": "1", "jsdPublic": false})).unwrap();
+        let public: Comment = serde_json::from_value(json!({"id": "2", "jsdPublic": true})).unwrap();
+        let plain: Comment = serde_json::from_value(json!({"id": "3"})).unwrap();
+        assert!(internal.is_internal());
+        assert!(!public.is_internal());
+        assert!(!plain.is_internal());
+    }
+
+    /// A sub-task has its parent's security level.
+    #[test]
+    fn subtasks_take_their_parents_level() {
+        assert_eq!(subtask_level(None, Some("7")), Some("7".into()));
+        assert_eq!(subtask_level(Some("7"), Some("7")), Some("7".into()));
+        assert_eq!(subtask_level(Some("7"), None), Some("7".into()));
+        assert_eq!(subtask_level(None, None), None);
+        // Disagreeing levels cannot be ANDed in one gate: an empty id, which denies.
+        let both = subtask_level(Some("7"), Some("8")).unwrap();
+        assert!(both.is_empty());
+        let acl = access::issue_acl(&IssueFacts {
+            project_id: "10".into(),
+            security_level_id: Some(both),
+            ..Default::default()
+        });
+        assert_eq!(acl.issue, [access::DENY_TAG]);
+    }
+
+    /// A team-managed restriction of any shape but the documented one denies.
+    #[test]
+    fn unexpected_issue_restrictions_deny() {
+        let roles = |v: serde_json::Value| issue_restriction_roles(Some(&v));
+        assert_eq!(roles(serde_json::Value::Null), None);
+        assert_eq!(roles(json!({"issuerestrictions": {}, "shouldDisplay": false})), None);
+        assert_eq!(
+            roles(json!({"issuerestrictions": {"projectrole": ["10002", 10003]}})),
+            Some(vec!["10002".to_string(), "10003".to_string()])
+        );
+        for odd in [
+            json!("restricted"),
+            json!({"shouldDisplay": true}),
+            json!({"issuerestrictions": []}),
+            json!({"issuerestrictions": {"user": ["acc"]}}),
+            json!({"issuerestrictions": {"projectrole": ["10002"], "group": ["g"]}}),
+            json!({"issuerestrictions": {"projectrole": [{"id": "10002"}]}}),
+            json!({"issuerestrictions": {"projectrole": "10002"}}),
+        ] {
+            assert_eq!(roles(odd.clone()), Some(vec![]), "{odd}");
+        }
     }
 }

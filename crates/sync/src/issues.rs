@@ -57,10 +57,31 @@ pub async fn sync_issues(
     let directory = Arc::new(directory);
     let client = jira_client(cfg)?;
     let documenter = Documenter::new(cfg, client.clone(), directory.clone(), index.embedder());
-    let bulk = client
+    let mut bulk = client
         .issue_bulkfetch(ids_or_keys, &documenter.fields())
         .await
         .map_err(|e| SyncError::jira("fetching changed issues", e))?;
+    // A sub-task takes its parent's security level without showing as changed
+    // itself: re-read the sub-tasks of every issue re-read here.
+    let asked: HashSet<&str> = ids_or_keys.iter().map(String::as_str).collect();
+    let mut subtasks: Vec<String> = bulk
+        .issues
+        .iter()
+        .flat_map(|i| i.fields.subtasks.iter())
+        .filter(|t| !asked.contains(t.id.as_str()) && !asked.contains(t.key.as_str()))
+        .map(|t| t.id.clone())
+        .collect();
+    subtasks.sort();
+    subtasks.dedup();
+    if !subtasks.is_empty() {
+        match client.issue_bulkfetch(&subtasks, &documenter.fields()).await {
+            Ok(more) => bulk.issues.extend(more.issues),
+            Err(e) => report
+                .errors
+                .push(format!("re-reading {} sub-tasks failed: {e}", subtasks.len())),
+        }
+    }
+    documenter.learn_parents(&bulk.issues).await;
     let mut state: SyncState = store.load()?;
 
     let in_scope = |project_key: &str| {

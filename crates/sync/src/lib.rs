@@ -12,6 +12,7 @@
 
 pub mod attachments;
 pub mod check;
+pub mod check_access;
 pub mod config;
 pub mod config_file;
 pub mod credentials;
@@ -28,6 +29,8 @@ mod stages;
 pub mod state;
 pub mod status;
 pub mod store;
+pub mod team_access;
+pub mod verify;
 
 pub use config::Config;
 pub use issues::{IssueUpdateReport, sync_issues};

@@ -586,6 +586,7 @@ pub async fn run_identity_sync(cfg: &Config) -> Result<SyncReport, SyncError> {
     let identity = sync_directory(&client, &data, &store, cfg, true, run.started_ms).await?;
     run.identity_full = identity.full_reason.is_some();
     run.identity_ms = now_ms() - run.started_ms;
+    run.access_warnings = identity.directory.warnings.clone();
     run.api_calls = client.request_count();
     run.attachment_calls = client.attachment_request_count();
     run.finished_ms = now_ms();
@@ -640,6 +641,7 @@ pub async fn run_sync_into(
     let identity = sync_directory(&client, &data, &store, cfg, false, run.started_ms).await?;
     run.identity_full = identity.full_reason.is_some();
     run.identity_ms = now_ms() - run.started_ms;
+    run.access_warnings = identity.directory.warnings.clone();
     let directory = Arc::new(identity.directory);
     report(&progress, Stage::Identity, 1, Some(1));
 
@@ -718,6 +720,7 @@ pub async fn run_sync_into(
     let documenter = Arc::new(documenter);
     let documenter = tokio::spawn(async move {
         use futures::StreamExt;
+        let mut subtasks_of_changed: BTreeSet<String> = BTreeSet::new();
         let mut out = Documented {
             seen: HashSet::new(),
             attachment_ids: HashSet::new(),
@@ -729,10 +732,14 @@ pub async fn run_sync_into(
         // Issues are documented DOC_CONCURRENCY at a time, each its own task (comment
         // pages and attachment downloads overlap; ADF and chunking use every core),
         // and come out in the order they were read.
-        let issues = futures::stream::unfold(page_rx, |mut rx| async move {
-            rx.recv()
-                .await
-                .map(|page| (futures::stream::iter(page), rx))
+        // Each page first teaches the documenter its issues' security levels (and
+        // reads those of sub-tasks' parents it lacks), so a sub-task gets its
+        // parent's level.
+        let learner = documenter.clone();
+        let issues = futures::stream::unfold((page_rx, learner), |(mut rx, learner)| async move {
+            let page = rx.recv().await?;
+            learner.learn_parents(&page).await;
+            Some((futures::stream::iter(page), (rx, learner)))
         })
         .flatten();
         let jobs = issues
@@ -779,8 +786,40 @@ pub async fn run_sync_into(
                 out.unchanged += 1;
                 continue;
             }
+            // A changed parent may have changed its security level, which its
+            // sub-tasks take on without showing as updated themselves.
+            subtasks_of_changed.extend(done.subtask_ids);
             if doc_tx.send(docs).await.is_err() {
                 return out;
+            }
+        }
+        // Sub-tasks of changed parents that this run did not read: read them by id,
+        // and rewrite those whose tags changed.
+        subtasks_of_changed.retain(|id| !out.seen.contains(id));
+        if !doc_cancel.is_cancelled() && !subtasks_of_changed.is_empty() {
+            let ids: Vec<String> = subtasks_of_changed.into_iter().collect();
+            match documenter.client().issue_bulkfetch(&ids, &documenter.fields()).await {
+                Ok(bulk) => {
+                    for issue in bulk.issues {
+                        match documenter.document(&issue).await {
+                            Ok(done) => {
+                                out.errors.extend(done.errors);
+                                let docs = done.docs;
+                                if known_hashes.get(&docs.issue_id) == Some(&docs.content_hash) {
+                                    continue;
+                                }
+                                if doc_tx.send(docs).await.is_err() {
+                                    return out;
+                                }
+                            }
+                            Err(e) => out.errors.push(e),
+                        }
+                    }
+                }
+                Err(e) => out.errors.push(format!(
+                    "re-reading {} sub-tasks of changed parents failed: {e}",
+                    ids.len()
+                )),
             }
         }
         out

@@ -38,6 +38,10 @@ pub(crate) struct Documenter {
     indexing: IndexingConfig,
     cache: AttachmentCache,
     limits: ExtractLimits,
+    /// Issue id → its security level id (`None` = none), for the parents of
+    /// sub-tasks: learned from every page read, and by `issue/bulkfetch` for parents
+    /// not read in this run.
+    levels: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
 }
 
 /// One issue's documents and what fetching its attachments did.
@@ -47,6 +51,8 @@ pub(crate) struct DocumentedIssue {
     pub counts: AttachmentCounts,
     /// Attachment failures: the issue is still indexed (the file by its name).
     pub errors: Vec<String>,
+    /// Ids of the issue's sub-tasks.
+    pub subtask_ids: Vec<String>,
 }
 
 impl Documenter {
@@ -78,7 +84,87 @@ impl Documenter {
             indexing,
             cache: AttachmentCache::new(&DataDir::new(&cfg.data.dir)),
             limits,
+            levels: Default::default(),
         }
+    }
+
+    fn levels(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Option<String>>> {
+        self.levels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Learns the security levels of a page of issues, and reads (one `bulkfetch`
+    /// call per 100) the level of every parent of a sub-task in the page that is
+    /// neither in the page nor known yet. A parent that cannot be read stays
+    /// unknown: its sub-tasks fail to document ([`Documenter::document`]) and keep
+    /// what the index had.
+    pub async fn learn_parents(&self, page: &[Issue]) {
+        let missing: Vec<String> = {
+            let mut levels = self.levels();
+            for issue in page {
+                levels.insert(
+                    issue.id.clone(),
+                    issue.fields.security.as_ref().map(|s| s.id.clone()),
+                );
+            }
+            let mut missing: Vec<String> = page
+                .iter()
+                .filter_map(subtask_parent)
+                .filter(|p| !levels.contains_key(*p))
+                .map(str::to_string)
+                .collect();
+            missing.sort();
+            missing.dedup();
+            missing
+        };
+        if !missing.is_empty() {
+            self.read_levels(&missing).await;
+        }
+    }
+
+    async fn read_levels(&self, ids: &[String]) {
+        let fields = ["security".to_string()];
+        match self.client.issue_bulkfetch(ids, &fields).await {
+            Ok(bulk) => {
+                let mut levels = self.levels();
+                for issue in bulk.issues {
+                    levels.insert(
+                        issue.id.clone(),
+                        issue.fields.security.as_ref().map(|s| s.id.clone()),
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, parents = ids.len(), "reading the security levels of sub-tasks' parents failed");
+            }
+        }
+    }
+
+    /// The parent's security level of a sub-task (Jira: "a sub-task inherits the
+    /// security level of its parent"), read once when not known; `None` for an issue
+    /// that is not a sub-task.
+    async fn inherited_level(&self, issue: &Issue) -> Result<Option<Option<String>>, String> {
+        let Some(parent) = subtask_parent(issue) else {
+            return Ok(None);
+        };
+        let known = self.levels().get(parent).cloned();
+        let level = match known {
+            Some(level) => level,
+            None => {
+                self.read_levels(&[parent.to_string()]).await;
+                self.levels().get(parent).cloned().ok_or_else(|| {
+                    format!(
+                        "{}: the security level of its parent (issue {parent}) could not be read; a sub-task has its parent's level",
+                        issue.key
+                    )
+                })?
+            }
+        };
+        Ok(Some(level))
+    }
+
+    /// The Jira client documents are read with.
+    pub fn client(&self) -> &JiraClient {
+        &self.client
     }
 
     /// The fields to ask Jira for: the indexer's, plus the custom fields that grants
@@ -95,6 +181,7 @@ impl Documenter {
     /// not be read: the index keeps what it had for the issue.
     pub async fn document(&self, issue: &Issue) -> Result<DocumentedIssue, String> {
         let indexing = &self.indexing;
+        let inherited = self.inherited_level(issue).await?;
         let inline = issue.fields.comment.as_ref();
         let complete = inline.is_none_or(|c| c.comments.len() as u64 >= c.total);
         let comments = if !indexing.comments {
@@ -152,13 +239,26 @@ impl Documenter {
             chunking: &self.chunking,
             indexing,
         };
+        let docs = build_issue_documents(issue, inherited.as_ref(), &comments, &files, &ctx);
+        errors.extend(docs.problems.iter().cloned());
         Ok(DocumentedIssue {
-            docs: build_issue_documents(issue, &comments, &files, &ctx),
+            subtask_ids: issue.fields.subtasks.iter().map(|t| t.id.clone()).collect(),
+            docs,
             attachment_ids,
             counts,
             errors,
         })
     }
+}
+
+/// The parent id of a sub-task (issue type `subtask: true` with a `parent`).
+pub(crate) fn subtask_parent(issue: &Issue) -> Option<&str> {
+    let f = &issue.fields;
+    let is_subtask = f.issuetype.as_ref().is_some_and(|t| t.subtask);
+    f.parent
+        .as_ref()
+        .filter(|p| is_subtask && !p.id.is_empty())
+        .map(|p| p.id.as_str())
 }
 
 /// Adds one issue's attachment counts to a run's.

@@ -119,6 +119,10 @@ pub struct RunRecord {
     #[serde(default)]
     pub attachments: AttachmentCounts,
     pub errors: Vec<String>,
+    /// What the identity stage could not read (application roles, team-managed
+    /// access levels, administrators), each with how it denies (fail closed).
+    #[serde(default)]
+    pub access_warnings: Vec<String>,
     /// Stopped before the end (by an admin): what was written stays, the rest is
     /// read by the next run.
     #[serde(default)]

@@ -34,6 +34,12 @@ pub struct Status {
     /// Attachments whose text could not be extracted (damaged files); they are
     /// indexed by name only.
     pub attachment_failures: Vec<AttachmentFailure>,
+    /// What the last identity read could not read (application roles, team-managed
+    /// access levels, administrators), each with how it denies (fail closed).
+    pub access_warnings: Vec<String>,
+    /// People without Jira product access (active `atlassian` accounts in no group of
+    /// an application role) and customers: they find only what anyone may see.
+    pub without_product_access: usize,
 }
 
 /// One attachment that gave no text.
@@ -60,6 +66,13 @@ pub fn status(cfg: &Config) -> Result<Status, SyncError> {
     let synced = directory.is_some();
     let directory = directory.unwrap_or_default();
     let identity = identity_report(&directory, &mapping);
+    let without_product_access = directory
+        .users
+        .iter()
+        .filter(|u| u.active && u.account_type != "app")
+        .filter(|u| !directory.has_product_access(&u.account_id))
+        .count();
+    let access_warnings = directory.warnings.clone();
     // A caller that a mapping line now covers is no longer unmatched.
     let unmatched_callers = unmatched_callers
         .into_iter()
@@ -88,5 +101,7 @@ pub fn status(cfg: &Config) -> Result<Status, SyncError> {
                 error: e.error.unwrap_or_default(),
             })
             .collect(),
+        access_warnings,
+        without_product_access,
     })
 }

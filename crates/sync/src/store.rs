@@ -509,6 +509,18 @@ impl StateStore {
                 .map_err(self.err())?;
             perm.execute(params!["security_levels", json(&dir.security_levels)?])
                 .map_err(self.err())?;
+            let access = AccessFacts {
+                jira_admins: dir.jira_admins.clone(),
+                application_roles_unreadable: dir.application_roles_unreadable,
+                warnings: dir.warnings.clone(),
+                access_levels: dir
+                    .projects
+                    .iter()
+                    .filter_map(|p| p.access_level.clone().map(|l| (p.id.clone(), l)))
+                    .collect(),
+            };
+            perm.execute(params!["access", json(&access)?])
+                .map_err(self.err())?;
         }
         tx.commit().map_err(self.err())
     }
@@ -607,13 +619,35 @@ impl StateStore {
                     archived: r.get(4)?,
                     team_managed: r.get(5)?,
                     is_private: r.get(6)?,
+                    access_level: None,
                 })
             })
             .map_err(self.err())?
             .collect::<Result<_, _>>()
             .map_err(self.err())?;
+        let access: AccessFacts = match perms.get("access") {
+            Some(v) => serde_json::from_str(v).map_err(corrupt)?,
+            None => AccessFacts::default(),
+        };
+        dir.jira_admins = access.jira_admins;
+        dir.application_roles_unreadable = access.application_roles_unreadable;
+        dir.warnings = access.warnings;
+        for p in &mut dir.projects {
+            p.access_level = access.access_levels.get(&p.id).cloned();
+        }
         Ok(Some(dir))
     }
+}
+
+/// The directory's access facts that have no table of their own.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+#[serde(default)]
+struct AccessFacts {
+    jira_admins: Vec<String>,
+    application_roles_unreadable: bool,
+    warnings: Vec<String>,
+    /// Project id → team-managed access level.
+    access_levels: BTreeMap<String, String>,
 }
 
 #[cfg(test)]

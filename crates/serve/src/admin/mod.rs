@@ -15,11 +15,13 @@
 //! and the audit of who changed what), per-project dashboards (server-side SVG bars
 //! from the index), people (the identity report and a search playground as a chosen
 //! person) and explain ("why can (not) this person see this issue?", from the search
-//! filter itself). State-changing forms are POSTs; the session cookie is
+//! filter itself), and verify access (the self-audit against Jira's own permission
+//! check, [`crate::verify`]). State-changing forms are POSTs; the session cookie is
 //! SameSite=Strict, so another site cannot make a logged-in browser send them.
 
 mod charts;
 mod pages;
+mod verify;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -88,6 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/admin/projects/{key}", get(project))
         .route("/admin/people", get(people))
         .route("/admin/explain", get(explain))
+        .route("/admin/verify", get(verify::page).post(verify::run))
         .route("/admin/logout", post(logout))
         .layer(from_fn_with_state(state, require_admin));
     Router::new()

@@ -54,6 +54,7 @@ pub fn layout(title: &str, content: Markup) -> Markup {
                     a href="/admin/filters" { "Filters" }
                     a href="/admin/people" { "People" }
                     a href="/admin/explain" { "Explain access" }
+                    a href="/admin/verify" { "Verify access" }
                     form method="post" action="/admin/logout" style="margin-left:auto" {
                         button type="submit" { "Log out" }
                     }
