@@ -110,7 +110,11 @@ async fn verify_access_agrees_with_jira_after_a_clean_sync() {
     let report = verify(&site, &searcher, 1).await;
     println!("{}", report.summary());
     assert_eq!(report.disagreements, Vec::new(), "{}", report.render());
-    assert!(report.agrees() && report.errors.is_empty(), "{}", report.render());
+    assert!(
+        report.agrees() && report.errors.is_empty(),
+        "{}",
+        report.render()
+    );
     // A small site: every active account, every indexed issue, one call each.
     let people = active_accounts(&ws);
     let issues = indexed_keys(&site).len();
@@ -140,7 +144,10 @@ async fn verify_access_agrees_with_jira_after_a_clean_sync() {
         .await
         .unwrap();
     assert!(!a.all_people && a.agrees(), "{}", a.render());
-    assert_eq!((a.people_checked, a.calls_used, a.pairs_checked), (7, 7, 2100));
+    assert_eq!(
+        (a.people_checked, a.calls_used, a.pairs_checked),
+        (7, 7, 2100)
+    );
     assert_eq!(
         (a.issues_checked, a.jira_allowed),
         (b.issues_checked, b.jira_allowed)
@@ -175,7 +182,11 @@ async fn a_member_removed_in_jira_is_a_leak_until_the_identity_sync() {
         assert!(d.explain.contains(" MAY open "), "{}", d.explain);
         assert!(d.explain.contains(&d.issue_key));
     }
-    assert!(report.render().contains(&format!("LEAK {}", lost.first().unwrap())));
+    assert!(
+        report
+            .render()
+            .contains(&format!("LEAK {}", lost.first().unwrap()))
+    );
 
     // The identity sync repairs it without touching the index.
     sync::pipeline::run_identity_sync(&site.config)
@@ -328,7 +339,10 @@ async fn verify_over_http_metrics_and_console() {
     let (status, body) = get("/v1/verify?seed=5&max_calls=50", Some(ADMIN_KEY)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     conforms("VerifyReport", &body);
-    assert_eq!((body["leaks"].as_u64(), body["misses"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (body["leaks"].as_u64(), body["misses"].as_u64()),
+        (Some(0), Some(0))
+    );
 
     site.handle
         .mutate(vec![Mutation::RemoveGroupMember {
@@ -372,7 +386,10 @@ async fn verify_over_http_metrics_and_console() {
     assert_eq!(page.status(), StatusCode::OK);
     let page = page.text().await.unwrap();
     assert!(page.contains("id=\"verify-form\""), "{page}");
-    assert!(page.contains(&format!("id=\"verify-leaks\">{}<", lost.len())), "{page}");
+    assert!(
+        page.contains(&format!("id=\"verify-leaks\">{}<", lost.len())),
+        "{page}"
+    );
     let res = http
         .post(format!("{base}/admin/verify"))
         .bearer_auth(ADMIN_KEY)
@@ -384,7 +401,10 @@ async fn verify_over_http_metrics_and_console() {
     assert_eq!(res.status(), StatusCode::OK);
     let fragment = res.text().await.unwrap();
     assert!(!fragment.contains("<html"), "a fragment");
-    assert!(fragment.contains(&format!("{} leaks found", lost.len())), "{fragment}");
+    assert!(
+        fragment.contains(&format!("{} leaks found", lost.len())),
+        "{fragment}"
+    );
     let res = http
         .get(format!("{base}/admin/verify"))
         .bearer_auth(ALICE_KEY)

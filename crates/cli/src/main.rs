@@ -428,8 +428,7 @@ fn main() -> Result<()> {
                 issues,
                 seed,
             };
-            let report =
-                runtime.block_on(sync::verify::verify_access(&cfg, searcher, &opts))?;
+            let report = runtime.block_on(sync::verify::verify_access(&cfg, searcher, &opts))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

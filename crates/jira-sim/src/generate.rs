@@ -1696,7 +1696,14 @@ pub fn generate(cfg: &GenConfig) -> Workspace {
     projects.push(lab);
     people.push(lab_crowd);
     // Sub-tasks, some under parents with a security level.
-    add_subtasks(&mut rng, &mut issues, &projects, &people, &mut next_id, n_issues);
+    add_subtasks(
+        &mut rng,
+        &mut issues,
+        &projects,
+        &people,
+        &mut next_id,
+        n_issues,
+    );
 
     Workspace {
         seed: cfg.seed,
@@ -1939,12 +1946,15 @@ fn add_subtasks(
                 text.push_str(DESC_MARKER_SENTENCES[rng.gen_range(0..DESC_MARKER_SENTENCES.len())]);
             }
             let description = AdfDoc::from_text(&text);
-            let created = add_ms(parent.created, rng.gen_range(3_600_000..5 * 24 * 3600 * 1000));
+            let created = add_ms(
+                parent.created,
+                rng.gen_range(3_600_000..5 * 24 * 3600 * 1000),
+            );
             let mut updated = add_ms(created, rng.gen_range(0..3 * 24 * 3600 * 1000));
             let mut comments = Vec::new();
             let mut t = add_ms(created, rng.gen_range(60_000..3_600_000));
             for _ in 0..rng.gen_range(0..=2) {
-                let body = AdfDoc::from_text(pick(rng, &SUBTASK_COMMENTS));
+                let body = AdfDoc::from_text(*pick(rng, &SUBTASK_COMMENTS));
                 comments.push(Comment {
                     id: next_id.to_string(),
                     author_account_id: pick(rng, &crowd).clone(),

@@ -324,7 +324,11 @@ impl Workspace {
         }
         let (parent_id, project_id, level) = {
             let p = &self.issues[pidx];
-            (p.id.clone(), p.project_id.clone(), p.security_level_id.clone())
+            (
+                p.id.clone(),
+                p.project_id.clone(),
+                p.security_level_id.clone(),
+            )
         };
         let key = self.create_issue(&project_id, summary, "", reporter_account_id)?;
         let idx = self.issues.len() - 1;

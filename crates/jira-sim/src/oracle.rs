@@ -179,8 +179,9 @@ impl Workspace {
         if account_id != ANONYMOUS && self.active_user(account_id).is_none() {
             return false;
         }
-        self.project_by_id_or_key(project_id)
-            .is_some_and(|p| !p.archived && self.browses_project(self.effective_account(account_id), p))
+        self.project_by_id_or_key(project_id).is_some_and(|p| {
+            !p.archived && self.browses_project(self.effective_account(account_id), p)
+        })
     }
 
     /// What `Project.isPrivate` says to the account ("private from the user's
@@ -276,7 +277,8 @@ impl Workspace {
     }
 
     fn can_see_comment_obj(&self, account_id: &str, issue: &Issue, comment: &Comment) -> bool {
-        self.can_see_issue_obj(account_id, issue) && self.comment_readable(account_id, issue, comment)
+        self.can_see_issue_obj(account_id, issue)
+            && self.comment_readable(account_id, issue, comment)
     }
 
     /// Parent id → the parent's security level, for bulk questions.
@@ -390,6 +392,7 @@ fn contains_words(haystack: &str, needle: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::ANONYMOUS;
     use crate::generate::{GenConfig, generate};
     use crate::model::*;
 
@@ -533,9 +536,10 @@ mod tests {
         let carol = acc(&ws, "carol");
         let hits = ws.issues_matching(&carol, MARKER_IN_DESCRIPTION);
         assert!(!hits.is_empty());
+        // Carol is in ENG, reads the public PUB project and administers LAB.
         assert!(
             hits.iter()
-                .all(|k| k.starts_with("ENG-") || k.starts_with("PUB-"))
+                .all(|k| k.starts_with("ENG-") || k.starts_with("PUB-") || k.starts_with("LAB-"))
         );
         assert_eq!(ws.issues_matching(&carol, "ZEPHYRINE"), hits);
         // whole word only
@@ -610,7 +614,10 @@ mod tests {
     /// visibility property test) and the small presets.
     fn sites() -> Vec<Workspace> {
         use rand::{Rng, SeedableRng};
-        let mut out = vec![generate(&GenConfig::skeleton(42)), generate(&GenConfig::small(5))];
+        let mut out = vec![
+            generate(&GenConfig::skeleton(42)),
+            generate(&GenConfig::small(5)),
+        ];
         for seed in 1_000..1_004u64 {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
             out.push(generate(&GenConfig {
@@ -641,7 +648,12 @@ mod tests {
                 .collect();
             assert!(unlicensed.iter().any(|u| u.account_type == "atlassian"));
             for u in &unlicensed {
-                assert_eq!(ws.visible_issue_keys(&u.account_id), anon_issues, "{}", u.display_name);
+                assert_eq!(
+                    ws.visible_issue_keys(&u.account_id),
+                    anon_issues,
+                    "{}",
+                    u.display_name
+                );
                 for i in &ws.issues {
                     for c in &i.comments {
                         assert_eq!(
@@ -676,8 +688,11 @@ mod tests {
     #[test]
     fn customers_hold_no_product_access() {
         for ws in sites() {
-            let customers: Vec<&User> =
-                ws.users.iter().filter(|u| u.account_type == "customer").collect();
+            let customers: Vec<&User> = ws
+                .users
+                .iter()
+                .filter(|u| u.account_type == "customer")
+                .collect();
             assert!(customers.len() >= 3);
             assert!(customers.iter().any(|u| u.email_visible));
             assert!(customers.iter().any(|u| !u.email_visible));
@@ -730,8 +745,12 @@ mod tests {
             }
             assert!(internal > 0);
             // An internal comment carries the comment marker: anonymous search misses it.
-            assert!(ws.issues.iter().flat_map(|i| &i.comments).any(|c| c.internal
-                && c.body_text.contains(MARKER_IN_COMMENT)));
+            assert!(
+                ws.issues
+                    .iter()
+                    .flat_map(|i| &i.comments)
+                    .any(|c| c.internal && c.body_text.contains(MARKER_IN_COMMENT))
+            );
         }
     }
 
@@ -758,8 +777,16 @@ mod tests {
                 .filter(|i| i.project_id == lab.id)
                 .cloned()
                 .collect();
-            assert!(lab_issues.iter().any(|i| i.restricted_to_role_ids.is_empty()));
-            assert!(lab_issues.iter().any(|i| !i.restricted_to_role_ids.is_empty()));
+            assert!(
+                lab_issues
+                    .iter()
+                    .any(|i| i.restricted_to_role_ids.is_empty())
+            );
+            assert!(
+                lab_issues
+                    .iter()
+                    .any(|i| !i.restricted_to_role_ids.is_empty())
+            );
             let carol = acc(&ws, "carol");
             for i in &lab_issues {
                 let open = i.restricted_to_role_ids.is_empty();
@@ -853,7 +880,8 @@ mod tests {
                 .find(|u| u.account_type == "atlassian" && u.email == app.email)
                 .expect("a person with the same email");
             assert_eq!(
-                ws.user_by_email(&app.email.to_uppercase()).map(|u| &u.account_id),
+                ws.user_by_email(&app.email.to_uppercase())
+                    .map(|u| &u.account_id),
                 Some(&person.account_id)
             );
             // Even when the app account comes first.
@@ -877,14 +905,17 @@ mod tests {
     #[test]
     fn generated_sites_have_role_restricted_comments() {
         for ws in sites() {
-            assert!(ws.issues.iter().flat_map(|i| &i.comments).any(|c| matches!(
-                c.visibility,
-                Some(CommentVisibility::Role { .. })
-            )));
-            assert!(ws
-                .projects
-                .iter()
-                .any(|p| p.is_team_managed() && p.access_level.as_deref() == Some("private")));
+            assert!(
+                ws.issues
+                    .iter()
+                    .flat_map(|i| &i.comments)
+                    .any(|c| matches!(c.visibility, Some(CommentVisibility::Role { .. })))
+            );
+            assert!(
+                ws.projects
+                    .iter()
+                    .any(|p| p.is_team_managed() && p.access_level.as_deref() == Some("private"))
+            );
         }
     }
 }

@@ -548,7 +548,11 @@ impl Serialize for Fields<'_> {
                 // A sub-task names its parent; other issues list their sub-tasks (Jira
                 // serves `subtasks` on standard issue types only).
                 "parent" => {
-                    if let Some(p) = issue.parent_id.as_deref().and_then(|p| family.parents.get(p)) {
+                    if let Some(p) = issue
+                        .parent_id
+                        .as_deref()
+                        .and_then(|p| family.parents.get(p))
+                    {
                         m.serialize_entry(key, &IssueLinkOut { base, issue: p })?
                     }
                 }
@@ -575,8 +579,12 @@ impl Serialize for Fields<'_> {
                     };
                     m.serialize_entry(key, &v)?
                 }
-                "reporter" => m.serialize_entry(key, &user(base, ws, issue.reporter_account_id.as_deref()))?,
-                "assignee" => m.serialize_entry(key, &user(base, ws, issue.assignee_account_id.as_deref()))?,
+                "reporter" => {
+                    m.serialize_entry(key, &user(base, ws, issue.reporter_account_id.as_deref()))?
+                }
+                "assignee" => {
+                    m.serialize_entry(key, &user(base, ws, issue.assignee_account_id.as_deref()))?
+                }
                 "created" => m.serialize_entry(key, &jira_time(&issue.created))?,
                 "updated" => m.serialize_entry(key, &jira_time(&issue.updated))?,
                 // Jira omits fields that are not on the issue type's screen: a sub-task
@@ -612,7 +620,8 @@ impl Serialize for Fields<'_> {
                 }
                 "customfield_10050" => match issue.user_custom_fields.get(key) {
                     Some(v) => {
-                        let list: Vec<UserRef> = v.iter().map(|a| user(base, ws, Some(a))).collect();
+                        let list: Vec<UserRef> =
+                            v.iter().map(|a| user(base, ws, Some(a))).collect();
                         m.serialize_entry(key, &list)?
                     }
                     None => m.serialize_entry(key, &())?,

@@ -711,7 +711,9 @@ pub(crate) fn forbidden(message: impl Into<String>) -> Response {
 async fn application_roles(State(st): State<AppState>) -> Response {
     let ws = st.read();
     if !ws.connector_administers_jira {
-        return forbidden("You are not authorized to perform this action. Administrator privileges are required.");
+        return forbidden(
+            "You are not authorized to perform this action. Administrator privileges are required.",
+        );
     }
     let names = |ids: &[String]| -> Vec<Value> {
         ids.iter()
@@ -1556,7 +1558,10 @@ async fn permissions_check(State(st): State<AppState>, body: Bytes) -> Response 
                 _ => {
                     return error(
                         StatusCode::BAD_REQUEST,
-                        format!("The user with account ID '{}' does not exist.", other.as_str().unwrap_or_default()),
+                        format!(
+                            "The user with account ID '{}' does not exist.",
+                            other.as_str().unwrap_or_default()
+                        ),
                     );
                 }
             }
@@ -1614,7 +1619,9 @@ async fn permissions_check(State(st): State<AppState>, body: Bytes) -> Response 
         if n_projects > MAX_PERMISSION_CHECK_IDS || n_issues > MAX_PERMISSION_CHECK_IDS {
             return error(
                 StatusCode::BAD_REQUEST,
-                format!("At most {MAX_PERMISSION_CHECK_IDS} projects and {MAX_PERMISSION_CHECK_IDS} issues can be checked."),
+                format!(
+                    "At most {MAX_PERMISSION_CHECK_IDS} projects and {MAX_PERMISSION_CHECK_IDS} issues can be checked."
+                ),
             );
         }
         let perms: Vec<&str> = req
@@ -1648,7 +1655,9 @@ async fn permissions_check(State(st): State<AppState>, body: Bytes) -> Response 
                 .filter(|p| ws.can_browse_project(&account, &p.id))
                 .map(|p| num(&p.id))
                 .collect();
-            out.push(json!({"permission": perm, "issues": allowed_issues, "projects": allowed_projects}));
+            out.push(
+                json!({"permission": perm, "issues": allowed_issues, "projects": allowed_projects}),
+            );
         }
     }
     ok(json!({"globalPermissions": granted_global, "projectPermissions": out}))

@@ -45,18 +45,21 @@ pub fn validate(opts: &VerifyOptions) -> Result<(), VerifyFailure> {
         Some(n) if n == 0 || n > MAX_CALLS_LIMIT => Err(VerifyFailure::Invalid(format!(
             "max_calls must be between 1 and {MAX_CALLS_LIMIT}"
         ))),
-        _ if opts.people == Some(0) => Err(VerifyFailure::Invalid(
-            "people must be at least 1".into(),
-        )),
-        _ if opts.issues == Some(0) => Err(VerifyFailure::Invalid(
-            "issues must be at least 1".into(),
-        )),
+        _ if opts.people == Some(0) => {
+            Err(VerifyFailure::Invalid("people must be at least 1".into()))
+        }
+        _ if opts.issues == Some(0) => {
+            Err(VerifyFailure::Invalid("issues must be at least 1".into()))
+        }
         _ => Ok(()),
     }
 }
 
 /// Runs the audit now (refused while another runs) and records its outcome.
-pub async fn run(state: &AppState, opts: &VerifyOptions) -> Result<Arc<VerifyReport>, VerifyFailure> {
+pub async fn run(
+    state: &AppState,
+    opts: &VerifyOptions,
+) -> Result<Arc<VerifyReport>, VerifyFailure> {
     validate(opts)?;
     let searcher = state.searcher.get().ok_or(VerifyFailure::NotSynced)?;
     let _one = state

@@ -104,7 +104,9 @@ pub fn access_items(dir: &Directory, me: &str) -> Vec<CheckItem> {
             what: "jira administrators".into(),
             ok: false,
             detail: w.clone(),
-            advice: Some("grant the connector account the Administer Jira global permission".into()),
+            advice: Some(
+                "grant the connector account the Administer Jira global permission".into(),
+            ),
         });
     }
     items.push(hidden_from(dir, me));
@@ -131,7 +133,11 @@ fn hidden_from(dir: &Directory, me: &str) -> CheckItem {
                 "{} / {}{}",
                 project_key(&l.project_id),
                 l.name,
-                if dynamic { " (unless it is the reporter, assignee or named in a field)" } else { "" }
+                if dynamic {
+                    " (unless it is the reporter, assignee or named in a field)"
+                } else {
+                    ""
+                }
             )
         })
         .collect();

@@ -216,18 +216,20 @@ async fn read_app_roles(client: &JiraClient) -> Result<Option<Vec<AppRole>>, Syn
         }
         Err(e) => return Err(SyncError::jira("listing application roles", e)),
     };
-    Ok(Some(app_roles
-        .into_iter()
-        .map(|role| AppRole {
-            key: role.key.clone(),
-            group_ids: role
-                .group_details
-                .iter()
-                .map(|g| g.group_id.clone())
-                .filter(|id| !id.is_empty())
-                .collect(),
-        })
-        .collect()))
+    Ok(Some(
+        app_roles
+            .into_iter()
+            .map(|role| AppRole {
+                key: role.key.clone(),
+                group_ids: role
+                    .group_details
+                    .iter()
+                    .map(|g| g.group_id.clone())
+                    .filter(|id| !id.is_empty())
+                    .collect(),
+            })
+            .collect(),
+    ))
 }
 
 /// What the directory says when the application roles cannot be read.

@@ -243,7 +243,11 @@ pub fn build_issue_documents(
 
     let mut docs = Vec::new();
     let mut problems = Vec::new();
-    if facts.restricted_to_roles.as_ref().is_some_and(Vec::is_empty) {
+    if facts
+        .restricted_to_roles
+        .as_ref()
+        .is_some_and(Vec::is_empty)
+    {
         problems.push(format!(
             "{}: its team-managed restriction (issuerestriction) has a shape the index does not read: nobody finds it (fail closed)",
             issue.key
@@ -460,7 +464,9 @@ mod tests {
     /// role"; the example is `{"type":"role","identifier":"Administrators"}`.
     #[test]
     fn role_visibility_is_resolved_by_name_in_the_issues_project() {
-        let c = comment(json!({"type": "role", "identifier": "Administrators", "value": "Administrators"}));
+        let c = comment(
+            json!({"type": "role", "identifier": "Administrators", "value": "Administrators"}),
+        );
         assert_eq!(
             comment_visibility(&c, "10", &dir()),
             Some(CommentVisibility::Role {
@@ -515,7 +521,8 @@ mod tests {
     fn internal_comments_are_read_from_jsd_public() {
         let internal: Comment =
             serde_json::from_value(json!({"id": "1", "jsdPublic": false})).unwrap();
-        let public: Comment = serde_json::from_value(json!({"id": "2", "jsdPublic": true})).unwrap();
+        let public: Comment =
+            serde_json::from_value(json!({"id": "2", "jsdPublic": true})).unwrap();
         let plain: Comment = serde_json::from_value(json!({"id": "3"})).unwrap();
         assert!(internal.is_internal());
         assert!(!public.is_internal());
@@ -545,7 +552,10 @@ mod tests {
     fn unexpected_issue_restrictions_deny() {
         let roles = |v: serde_json::Value| issue_restriction_roles(Some(&v));
         assert_eq!(roles(serde_json::Value::Null), None);
-        assert_eq!(roles(json!({"issuerestrictions": {}, "shouldDisplay": false})), None);
+        assert_eq!(
+            roles(json!({"issuerestrictions": {}, "shouldDisplay": false})),
+            None
+        );
         assert_eq!(
             roles(json!({"issuerestrictions": {"projectrole": ["10002", 10003]}})),
             Some(vec!["10002".to_string(), "10003".to_string()])

@@ -74,11 +74,15 @@ pub async fn sync_issues(
     subtasks.sort();
     subtasks.dedup();
     if !subtasks.is_empty() {
-        match client.issue_bulkfetch(&subtasks, &documenter.fields()).await {
+        match client
+            .issue_bulkfetch(&subtasks, &documenter.fields())
+            .await
+        {
             Ok(more) => bulk.issues.extend(more.issues),
-            Err(e) => report
-                .errors
-                .push(format!("re-reading {} sub-tasks failed: {e}", subtasks.len())),
+            Err(e) => report.errors.push(format!(
+                "re-reading {} sub-tasks failed: {e}",
+                subtasks.len()
+            )),
         }
     }
     documenter.learn_parents(&bulk.issues).await;

@@ -798,7 +798,11 @@ pub async fn run_sync_into(
         subtasks_of_changed.retain(|id| !out.seen.contains(id));
         if !doc_cancel.is_cancelled() && !subtasks_of_changed.is_empty() {
             let ids: Vec<String> = subtasks_of_changed.into_iter().collect();
-            match documenter.client().issue_bulkfetch(&ids, &documenter.fields()).await {
+            match documenter
+                .client()
+                .issue_bulkfetch(&ids, &documenter.fields())
+                .await
+            {
                 Ok(bulk) => {
                     for issue in bulk.issues {
                         match documenter.document(&issue).await {

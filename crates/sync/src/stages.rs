@@ -88,7 +88,9 @@ impl Documenter {
         }
     }
 
-    fn levels(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Option<String>>> {
+    fn levels(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Option<String>>> {
         self.levels.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -27,8 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use access::{Directory, ProjectGrants};
 use futures::{StreamExt, TryStreamExt};
 use jira_cloud::{
-    JiraClient, MAX_PERMISSION_CHECK_IDS, PermissionCheck, PermissionGrants,
-    ProjectPermissionQuery,
+    JiraClient, MAX_PERMISSION_CHECK_IDS, PermissionCheck, PermissionGrants, ProjectPermissionQuery,
 };
 
 /// `DirProject::access_level` of a project Jira's check says is open or limited.
@@ -125,7 +124,10 @@ fn holds_role(dir: &Directory, groups: &BTreeSet<&str>, account: &str, pid: &str
     dir.role_actors
         .iter()
         .filter(|r| r.project_id == pid)
-        .any(|r| r.users.iter().any(|u| u == account) || r.groups.iter().any(|g| groups.contains(g.as_str())))
+        .any(|r| {
+            r.users.iter().any(|u| u == account)
+                || r.groups.iter().any(|g| groups.contains(g.as_str()))
+        })
 }
 
 fn groups_of<'a>(dir: &'a Directory, account: &str) -> BTreeSet<&'a str> {
@@ -156,7 +158,11 @@ async fn probe_levels(
     client: &JiraClient,
     dir: &Directory,
     tm: &[String],
-) -> (BTreeMap<String, &'static str>, Option<String>, BTreeSet<String>) {
+) -> (
+    BTreeMap<String, &'static str>,
+    Option<String>,
+    BTreeSet<String>,
+) {
     let mut levels = BTreeMap::new();
     let mut admins = BTreeSet::new();
     let mut undecided: BTreeSet<&str> = tm.iter().map(String::as_str).collect();

@@ -479,9 +479,7 @@ pub async fn verify_access_with<J: BrowseCheck + Sync>(
         });
         let principals: Vec<String> = match &via_email {
             Some(email) => searcher.principals(email).tags(),
-            None => cache
-                .get_or_compute(&dir, &by_account(n), &mapping)
-                .tags(),
+            None => cache.get_or_compute(&dir, &by_account(n), &mapping).tags(),
         };
 
         // Jira's side: one call per ≤ 1,000 issues.
@@ -681,7 +679,13 @@ fn now_ms() -> i64 {
 mod tests {
     use super::*;
 
-    fn chunk(id: &str, kind: ChunkKind, project: &[&str], issue: &[&str], comment: &[&str]) -> ChunkDoc {
+    fn chunk(
+        id: &str,
+        kind: ChunkKind,
+        project: &[&str],
+        issue: &[&str],
+        comment: &[&str],
+    ) -> ChunkDoc {
         let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         ChunkDoc {
             chunk_id: id.into(),
@@ -726,13 +730,19 @@ mod tests {
         let other = || chunk("issue:x:0", ChunkKind::Issue, &["p:20"], &["*"], &["*"]);
         let secret_comment = || chunk("comment:c:0", ChunkKind::Comment, &["p:20"], &["*"], &["*"]);
         let issues = vec![
-            issue("1", vec![open()]),                  // index shows, Jira allows
-            issue("2", vec![open()]),                  // index shows, Jira denies: leak
-            issue("3", vec![other()]),                 // index hides, Jira allows: miss
-            issue("4", vec![other()]),                 // both deny
-            issue("5", vec![other(), chunk("comment:c:0", ChunkKind::Comment, &["p:10"], &["*"], &["*"])]),
-            issue("6", vec![secret_comment()]),        // comments only: leak-only check
-            issue("7", Vec::new()),                    // nothing indexed
+            issue("1", vec![open()]),  // index shows, Jira allows
+            issue("2", vec![open()]),  // index shows, Jira denies: leak
+            issue("3", vec![other()]), // index hides, Jira allows: miss
+            issue("4", vec![other()]), // both deny
+            issue(
+                "5",
+                vec![
+                    other(),
+                    chunk("comment:c:0", ChunkKind::Comment, &["p:10"], &["*"], &["*"]),
+                ],
+            ),
+            issue("6", vec![secret_comment()]), // comments only: leak-only check
+            issue("7", Vec::new()),             // nothing indexed
         ];
         // Jira allows 1, 3 and 7; denies the rest (5: a comment is shown — a leak).
         let cmp = compare(&me, &issues, &set(&["1", "3", "7"]));
@@ -757,12 +767,27 @@ mod tests {
         let me: Vec<String> = ["*", "p:10"].iter().map(|s| s.to_string()).collect();
         let half = [
             chunk("issue:1:0", ChunkKind::Issue, &["p:10"], &["*"], &["*"]),
-            chunk("issue:1:1", ChunkKind::Issue, &["p:10"], &["sl:9:10"], &["*"]),
+            chunk(
+                "issue:1:1",
+                ChunkKind::Issue,
+                &["p:10"],
+                &["sl:9:10"],
+                &["*"],
+            ),
         ];
         let d = index_decision(&me, &half);
-        assert_eq!((d.shows_any, d.opens, d.visible_chunks), (true, Some(false), 1));
+        assert_eq!(
+            (d.shows_any, d.opens, d.visible_chunks),
+            (true, Some(false), 1)
+        );
         // Issue text not indexed: the attachment chunks carry the issue's tags.
-        let att = [chunk("attachment:5:0", ChunkKind::Attachment, &["p:10"], &["*"], &["*"])];
+        let att = [chunk(
+            "attachment:5:0",
+            ChunkKind::Attachment,
+            &["p:10"],
+            &["*"],
+            &["*"],
+        )];
         assert_eq!(index_decision(&me, &att).opens, Some(true));
         // No principals (an inactive account): nothing passes.
         assert!(!index_decision(&[], &half).shows_any);
@@ -774,25 +799,52 @@ mod tests {
         // A small site: everyone, every issue, one call each.
         assert_eq!(
             plan(&opts, 12, 200),
-            Plan { issues_per_person: 200, calls_per_person: 1, people: 12 }
+            Plan {
+                issues_per_person: 200,
+                calls_per_person: 1,
+                people: 12
+            }
         );
         // A large one: 1,000 issues each, 200 people.
         assert_eq!(
             plan(&opts, 1000, 50_000),
-            Plan { issues_per_person: 1000, calls_per_person: 1, people: 200 }
+            Plan {
+                issues_per_person: 1000,
+                calls_per_person: 1,
+                people: 200
+            }
         );
-        let wide = VerifyOptions { issues: Some(2500), max_calls: Some(10), ..Default::default() };
+        let wide = VerifyOptions {
+            issues: Some(2500),
+            max_calls: Some(10),
+            ..Default::default()
+        };
         assert_eq!(
             plan(&wide, 1000, 50_000),
-            Plan { issues_per_person: 2500, calls_per_person: 3, people: 3 }
+            Plan {
+                issues_per_person: 2500,
+                calls_per_person: 3,
+                people: 3
+            }
         );
         // A budget below one person's issues shrinks the issues.
-        let tight = VerifyOptions { issues: Some(5000), max_calls: Some(2), ..Default::default() };
+        let tight = VerifyOptions {
+            issues: Some(5000),
+            max_calls: Some(2),
+            ..Default::default()
+        };
         assert_eq!(
             plan(&tight, 10, 50_000),
-            Plan { issues_per_person: 2000, calls_per_person: 2, people: 1 }
+            Plan {
+                issues_per_person: 2000,
+                calls_per_person: 2,
+                people: 1
+            }
         );
-        let few = VerifyOptions { people: Some(3), ..Default::default() };
+        let few = VerifyOptions {
+            people: Some(3),
+            ..Default::default()
+        };
         assert_eq!(plan(&few, 10, 5).people, 3);
     }
 }

@@ -545,7 +545,7 @@ async fn search_jql_pages_fields_and_errors() {
     assert!(got.iter().all(|i| {
         i["key"]
             .as_str()
-            .is_some_and(|k| k.starts_with("OPS-") || k.starts_with("HR-"))
+            .is_some_and(|k| ["OPS-", "HR-", "LAB-"].iter().any(|p| k.starts_with(p)))
     }));
     // unsupported JQL and bad tokens → 400
     for bad in [

@@ -188,7 +188,10 @@ mod tests {
             ..Default::default()
         };
         let opts = form.options().unwrap();
-        assert_eq!((opts.max_calls, opts.people, opts.issues), (Some(1000), Some(5), None));
+        assert_eq!(
+            (opts.max_calls, opts.people, opts.issues),
+            (Some(1000), Some(5), None)
+        );
         let bad = VerifyForm {
             seed: "x".into(),
             ..Default::default()
@@ -211,7 +214,10 @@ mod tests {
         };
         let page = report(&r).into_string();
         assert!(page.contains("&lt;b&gt;Bob&lt;/b&gt;"), "{page}");
-        assert!(page.contains("as=bob%2Bx%40example.com&amp;key=ENG-1"), "{page}");
+        assert!(
+            page.contains("as=bob%2Bx%40example.com&amp;key=ENG-1"),
+            "{page}"
+        );
         assert!(page.contains("1 leaks found"));
     }
 }
