@@ -4,6 +4,7 @@
 //! (`oauth_and_secrets`) or environment variables (`serve_e2e`) — stay binaries of
 //! their own.
 
+mod access_fidelity;
 mod admin_browser;
 mod admin_console;
 mod admin_settings;

@@ -430,6 +430,7 @@ mod tests {
             updated: 0,
             content_hash: text.into(),
             docs,
+            problems: Vec::new(),
         }
     }
 

@@ -64,7 +64,7 @@ pub struct VerifyOptions {
 }
 
 /// Which way the index and Jira disagree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DisagreementKind {
     /// The index shows the person something of the issue; Jira denies them the issue.
