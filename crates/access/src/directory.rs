@@ -34,9 +34,10 @@ pub struct Directory {
     /// denies them (fail closed: a miss, never a leak).
     pub jira_admins: Vec<String>,
     /// `GET /rest/api/3/applicationrole` could not be read (it needs *Administer
-    /// Jira*): `applicationRole` grants deny (fail closed), and product access cannot
-    /// be told apart, so the product-access gate admits every active `atlassian`
-    /// account. Reported by `check`, `status` and the run report.
+    /// Jira*): product access cannot be told apart, so nobody is known to hold it and
+    /// every account sees only what an anonymous visitor sees (fail closed: an
+    /// `atlassian` account may be unlicensed, and an unlicensed account opens nothing
+    /// in Jira). Reported by `check`, `status` and the run report, with the fix.
     pub application_roles_unreadable: bool,
     /// What the identity stage could not read, and how each gap denies (fail
     /// closed): shown by `check`, `status` and the run report.
@@ -62,7 +63,7 @@ impl Directory {
             return false;
         }
         if self.application_roles_unreadable {
-            return user.account_type == "atlassian";
+            return false;
         }
         self.groups
             .iter()

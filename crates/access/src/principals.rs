@@ -274,7 +274,8 @@ pub(crate) fn expand(
 fn is_licensed(dir: &Directory, subject: &Subject<'_>, account_type: &str) -> bool {
     match account_type {
         "customer" => false,
-        _ if dir.application_roles_unreadable => account_type == "atlassian",
+        // Unknown product access: nobody is known to hold it (fail closed).
+        _ if dir.application_roles_unreadable => false,
         _ => !subject.app_keys.is_empty(),
     }
 }
@@ -887,9 +888,8 @@ mod tests {
     }
 
     /// Without `GET /rest/api/3/applicationrole` (Administer Jira needed), product
-    /// access cannot be read: `applicationRole` grants deny, and every other grant
-    /// counts for active `atlassian` accounts (customers still see only what anyone
-    /// sees).
+    /// access cannot be read: nobody is known to hold product access, so every
+    /// grant but `anyone` denies, for persons and customers alike.
     #[test]
     fn unreadable_application_roles_deny_application_role_grants() {
         let mut dir = dir_with(
@@ -904,7 +904,8 @@ mod tests {
         dir.application_roles.clear();
         dir.application_roles_unreadable = true;
         assert_eq!(who_sees(&dir, &plain_issue()), Vec::<&str>::new());
-        assert!(sees(&dir, "fay", &plain_issue()));
+        assert!(!sees(&dir, "fay", &plain_issue()));
+        assert!(!sees(&dir, "cat", &plain_issue()));
         assert!(!sees(&dir, "cus", &plain_issue()));
     }
 

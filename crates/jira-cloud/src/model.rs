@@ -804,7 +804,7 @@ mod tests {
                 "attachment": [{"id": 77, "filename": "a.pdf", "mimeType": "application/pdf", "size": 1234,
                     "created": "2025-03-04T17:01:51.123+0000", "content": "https://x/rest/api/3/attachment/content/77"}],
                 "customfield_10050": {"accountId": "acc-3"},
-                "parent": {"key": "DEMO-1"}
+                "parent": {"id": "10001", "key": "DEMO-1"}
             }
         }))
         .unwrap();

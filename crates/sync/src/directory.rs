@@ -233,7 +233,7 @@ async fn read_app_roles(client: &JiraClient) -> Result<Option<Vec<AppRole>>, Syn
 }
 
 /// What the directory says when the application roles cannot be read.
-pub const APP_ROLES_UNREADABLE: &str = "the application roles (product access) cannot be read: GET /rest/api/3/applicationrole needs Administer Jira. applicationRole grants (\"any licensed user\", product groups) deny, and accounts without product access cannot be told apart from those with it";
+pub const APP_ROLES_UNREADABLE: &str = "the application roles (product access) cannot be read: GET /rest/api/3/applicationrole needs Administer Jira. nobody is known to hold product access, so every search returns only what anyone (anonymous) may see";
 
 /// Sets the application roles read (or marks them unreadable, with a warning).
 fn set_app_roles(dir: &mut Directory, roles: Option<Vec<AppRole>>) {
