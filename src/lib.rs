@@ -181,29 +181,23 @@ projects_not_in = [] # none yet
 }
 
 /// A person who may open some issues but not all, with one issue they may open and
-/// one they may not (by the oracle): (email, allowed key, denied key).
+/// one they may not (by the oracle), both synced (the connector reads them): (email,
+/// allowed key, denied key).
 pub fn allowed_and_denied(ws: &Workspace) -> (String, String, String) {
-    let person = ws
-        .users
-        .iter()
-        .find(|u| {
-            u.active && u.email_visible && u.account_type == "atlassian" && {
-                let v = ws.visible_issue_keys(&u.account_id);
-                !v.is_empty() && v.len() < ws.issues.len()
-            }
-        })
-        .expect("someone sees some issues but not all");
-    let visible = ws.visible_issue_keys(&person.account_id);
-    let allowed = visible.iter().next().expect("visible").clone();
     // Denied to the person but synced: the connector (the admin account) reads it.
     let synced = ws.visible_issue_keys(&ws.admin_account_id);
-    let denied = ws
-        .issues
+    let (person, allowed, denied) = ws
+        .users
         .iter()
-        .find(|i| !visible.contains(&i.key) && synced.contains(&i.key))
-        .expect("a hidden issue")
-        .key
-        .clone();
+        .filter(|u| u.active && u.email_visible && u.account_type == "atlassian")
+        .filter(|u| u.account_id != ws.admin_account_id)
+        .find_map(|u| {
+            let visible = ws.visible_issue_keys(&u.account_id);
+            let allowed = visible.iter().find(|k| synced.contains(*k))?.clone();
+            let denied = synced.iter().find(|k| !visible.contains(*k))?.clone();
+            Some((u, allowed, denied))
+        })
+        .expect("someone sees some synced issues but not all");
     (person.email.clone(), allowed, denied)
 }
 

@@ -9,7 +9,9 @@
 //! - Sub-tasks take their parent's security level ("Configure issue security schemes":
 //!   sub-tasks inherit the security level of their parent), also when it changes.
 //! - Application roles that cannot be read (`GET /rest/api/3/applicationrole` needs
-//!   *Administer Jira*) stop nothing: the sync goes on, fails closed, and says so.
+//!   *Administer Jira*) stop nothing: the sync reads each account's products instead
+//!   (`GET /rest/api/3/user?expand=applicationRoles`, *Browse users and groups*), and
+//!   where even that is refused it fails closed; either way it says so.
 //! - A connector without *Administer Jira* cannot ask the permission check for others:
 //!   team-managed access levels are unknown, the projects are treated as private.
 
@@ -69,7 +71,14 @@ fn agrees_for_everyone(site: &SimSite, term: &str) -> usize {
     for (account, email, kind) in people(&ws) {
         let expected = ws.issues_matching(&account, term);
         let got = found(&searcher, &email, term);
-        assert_eq!(got, expected, "{email} ({kind}) searching {term:?}");
+        assert_eq!(
+            got,
+            expected,
+            "{email} ({kind}) searching {term:?}, warnings: {:?}",
+            sync::status::status(&site.config)
+                .map(|s| s.access_warnings)
+                .unwrap_or_default()
+        );
         finders += usize::from(!got.is_empty());
     }
     finders
@@ -266,11 +275,17 @@ async fn unreadable_application_roles_do_not_stop_the_sync_and_fail_closed() {
         "{:?}",
         report.run.access_warnings
     );
-    let (got, expected) = no_leaks_for_anyone(
-        &site,
-        &[jira_sim::MARKER_IN_DESCRIPTION, jira_sim::MARKER_IN_COMMENT],
-    );
-    assert!(got > 0 && got <= expected, "{got} of {expected}");
+    // Product access is read one account at a time (OpenAPI "Get user",
+    // `expand=applicationRoles`: Browse users and groups only): everyone agrees.
+    assert!(agrees_for_everyone(&site, jira_sim::MARKER_IN_DESCRIPTION) > 0);
+    agrees_for_everyone(&site, jira_sim::MARKER_IN_COMMENT);
+    let per_account = site
+        .handle
+        .request_log()
+        .iter()
+        .filter(|r| r.path == "/rest/api/3/user")
+        .count();
+    assert!(per_account > 0, "per-account product access was read");
 
     let check = sync::check::run_check(&site.config).await.unwrap();
     let item = check
@@ -279,6 +294,7 @@ async fn unreadable_application_roles_do_not_stop_the_sync_and_fail_closed() {
         .find(|i| i.what == "application roles")
         .expect("check names application roles");
     assert!(!item.ok && item.advice.is_some(), "{item:?}");
+    assert!(item.detail.contains("with product access"), "{item:?}");
     assert!(check.ready(), "a sync is still possible");
     let status = sync::status::status(&site.config).unwrap();
     assert!(
@@ -290,12 +306,76 @@ async fn unreadable_application_roles_do_not_stop_the_sync_and_fail_closed() {
         status.access_warnings
     );
 
+    // A second sync reuses the answers: no call per account again (`check` above
+    // read the directory afresh, as it always does).
+    let per_account = site
+        .handle
+        .request_log()
+        .iter()
+        .filter(|r| r.path == "/rest/api/3/user")
+        .count();
+    sync(&site).await;
+    let again = site
+        .handle
+        .request_log()
+        .iter()
+        .filter(|r| r.path == "/rest/api/3/user")
+        .count();
+    assert_eq!(again, per_account, "known accounts are not asked again");
+
     // Readable again: the next sync grants what Jira grants.
     site.handle.allow_endpoint("/rest/api/3/applicationrole");
     let report = sync(&site).await;
     assert!(report.run.access_warnings.is_empty(), "{:?}", report.run);
     agrees_for_everyone(&site, jira_sim::MARKER_IN_DESCRIPTION);
     agrees_for_everyone(&site, jira_sim::MARKER_IN_COMMENT);
+}
+
+/// Neither the roles list nor any account's own products can be read: nobody is known
+/// to hold product access, so everyone finds at most what anyone may see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_product_access_everywhere_fails_closed_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = start_site(&GenConfig::skeleton(15), &tmp.path().join("data"), false)
+        .await
+        .unwrap();
+    site.handle.forbid_endpoint("/rest/api/3/applicationrole");
+    site.handle.forbid_endpoint("/rest/api/3/user");
+    let report = sync(&site).await;
+    assert!(report.run.issues_indexed > 0);
+    assert!(
+        report
+            .run
+            .access_warnings
+            .iter()
+            .any(|w| w == sync::directory::PRODUCT_ACCESS_UNREADABLE),
+        "{:?}",
+        report.run.access_warnings
+    );
+    let (got, expected) = no_leaks_for_anyone(
+        &site,
+        &[jira_sim::MARKER_IN_DESCRIPTION, jira_sim::MARKER_IN_COMMENT],
+    );
+    assert!(got < expected, "fail closed: {got} of {expected}");
+    let check = sync::check::run_check(&site.config).await.unwrap();
+    let item = check
+        .items
+        .iter()
+        .find(|i| i.what == "application roles")
+        .expect("check names application roles");
+    assert!(
+        !item.ok
+            && item
+                .detail
+                .contains(sync::directory::PRODUCT_ACCESS_UNREADABLE),
+        "{item:?}"
+    );
+
+    site.handle.allow_endpoint("/rest/api/3/applicationrole");
+    site.handle.allow_endpoint("/rest/api/3/user");
+    let report = sync(&site).await;
+    assert!(report.run.access_warnings.is_empty(), "{:?}", report.run);
+    agrees_for_everyone(&site, jira_sim::MARKER_IN_DESCRIPTION);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -52,6 +52,7 @@ fn site(person: &str, stress: bool) -> Directory {
             display_name: format!("User {i}"),
             active: true,
             account_type: "atlassian".into(),
+            product_keys: None,
         })
         .collect();
     let mut groups: Vec<DirGroup> = (0..GROUPS)

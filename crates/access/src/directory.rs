@@ -34,10 +34,12 @@ pub struct Directory {
     /// denies them (fail closed: a miss, never a leak).
     pub jira_admins: Vec<String>,
     /// `GET /rest/api/3/applicationrole` could not be read (it needs *Administer
-    /// Jira*): product access cannot be told apart, so nobody is known to hold it and
-    /// every account sees only what an anonymous visitor sees (fail closed: an
-    /// `atlassian` account may be unlicensed, and an unlicensed account opens nothing
-    /// in Jira). Reported by `check`, `status` and the run report, with the fix.
+    /// Jira*): product access then comes from each account's own
+    /// [`DirUser::product_keys`] (`GET /rest/api/3/user?expand=applicationRoles`, which
+    /// needs only *Browse users and groups*). An account whose keys could not be read
+    /// holds no product access and sees only what an anonymous visitor sees (fail
+    /// closed: an `atlassian` account may be unlicensed, and an unlicensed account opens
+    /// nothing in Jira). Reported by `check`, `status` and the run report, with the fix.
     pub application_roles_unreadable: bool,
     /// What the identity stage could not read, and how each gap denies (fail
     /// closed): shown by `check`, `status` and the run report.
@@ -63,7 +65,7 @@ impl Directory {
             return false;
         }
         if self.application_roles_unreadable {
-            return false;
+            return user.product_keys.as_ref().is_some_and(|k| !k.is_empty());
         }
         self.groups
             .iter()
@@ -87,6 +89,12 @@ pub struct DirUser {
     pub active: bool,
     /// `atlassian`, `app` or `customer`.
     pub account_type: String,
+    /// The products (application-role keys) Jira says this account holds, read one
+    /// account at a time only when [`Directory::application_roles_unreadable`];
+    /// `None` when not read (then group membership decides, or, with the roles list
+    /// unreadable, nothing is held: fail closed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_keys: Option<Vec<String>>,
 }
 
 /// A group; Jira Cloud groups do not nest.

@@ -390,6 +390,7 @@ mod tests {
             display_name: acc.into(),
             active,
             account_type: "atlassian".into(),
+            product_keys: None,
         }
     }
 

@@ -202,6 +202,9 @@ impl DirectoryIndex {
             .filter(|r| !r.project_id.is_empty() && !r.role_id.is_empty())
             .map(|r| (r.project_id.as_str(), r.role_id.as_str()))
             .collect();
+        if dir.application_roles_unreadable {
+            app_keys = crate::principals::own_product_keys(dir, acc);
+        }
         for &g in &groups {
             app_keys.extend(
                 positions(&self.group_apps, g)

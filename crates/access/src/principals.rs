@@ -195,7 +195,7 @@ pub(crate) fn expand(
     // The product-access gate: without Jira product access an account opens nothing
     // beyond what an anonymous visitor may see, whatever its groups and roles.
     let subject = match account_type {
-        Some(t) if is_licensed(dir, &subject, t) => {
+        Some(t) if is_licensed(&subject, t) => {
             sink.grant(LICENSED_TAG.to_string(), || Grant::ProductAccess);
             subject
         }
@@ -271,11 +271,9 @@ pub(crate) fn expand(
 /// Whether an active account of this type, with these groups, holds Jira product
 /// access (see [`Directory::has_product_access`]; the same rule, on the expansion's
 /// subject).
-fn is_licensed(dir: &Directory, subject: &Subject<'_>, account_type: &str) -> bool {
+fn is_licensed(subject: &Subject<'_>, account_type: &str) -> bool {
     match account_type {
         "customer" => false,
-        // Unknown product access: nobody is known to hold it (fail closed).
-        _ if dir.application_roles_unreadable => false,
         _ => !subject.app_keys.is_empty(),
     }
 }
@@ -291,6 +289,22 @@ pub(crate) fn sorted<'a>(set: &HashSet<&'a str>) -> Vec<&'a str> {
     v
 }
 
+/// With the application roles unreadable: Jira's own answer for the account (`GET
+/// /user?expand=applicationRoles`); an account not read holds nothing (fail closed).
+pub(crate) fn own_product_keys<'a, S: std::iter::FromIterator<&'a str>>(
+    dir: &'a Directory,
+    acc: &str,
+) -> S {
+    dir.users
+        .iter()
+        .find(|u| u.account_id == acc)
+        .and_then(|u| u.product_keys.as_ref())
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect()
+}
+
 /// What the directory says about the subject: groups, products, roles.
 fn subject<'a>(dir: &'a Directory, acc: &'a str) -> Subject<'a> {
     let groups: HashSet<&str> = dir
@@ -299,12 +313,15 @@ fn subject<'a>(dir: &'a Directory, acc: &'a str) -> Subject<'a> {
         .filter(|g| !g.group_id.is_empty() && g.members.iter().any(|m| m == acc))
         .map(|g| g.group_id.as_str())
         .collect();
-    let app_keys: HashSet<&str> = dir
-        .application_roles
-        .iter()
-        .filter(|r| r.group_ids.iter().any(|g| groups.contains(g.as_str())))
-        .map(|r| r.key.as_str())
-        .collect();
+    let app_keys: HashSet<&str> = if dir.application_roles_unreadable {
+        own_product_keys(dir, acc)
+    } else {
+        dir.application_roles
+            .iter()
+            .filter(|r| r.group_ids.iter().any(|g| groups.contains(g.as_str())))
+            .map(|r| r.key.as_str())
+            .collect()
+    };
     let roles: HashSet<(&str, &str)> = dir
         .role_actors
         .iter()
@@ -502,6 +519,7 @@ mod tests {
             display_name: acc.to_uppercase(),
             active: true,
             account_type: "atlassian".into(),
+            product_keys: None,
         }
     }
 
@@ -888,10 +906,11 @@ mod tests {
     }
 
     /// Without `GET /rest/api/3/applicationrole` (Administer Jira needed), product
-    /// access cannot be read: nobody is known to hold product access, so every
-    /// grant but `anyone` denies, for persons and customers alike.
+    /// access comes from each account's own answer (`GET /rest/api/3/user?expand=
+    /// applicationRoles`); an account whose answer was not read holds nothing, so
+    /// every grant but `anyone` denies it (fail closed).
     #[test]
-    fn unreadable_application_roles_deny_application_role_grants() {
+    fn unreadable_application_roles_use_each_accounts_own_products() {
         let mut dir = dir_with(
             vec![
                 Holder::ApplicationRole { key: None },
@@ -907,6 +926,35 @@ mod tests {
         assert!(!sees(&dir, "fay", &plain_issue()));
         assert!(!sees(&dir, "cat", &plain_issue()));
         assert!(!sees(&dir, "cus", &plain_issue()));
+        for u in &mut dir.users {
+            u.product_keys = match u.account_id.as_str() {
+                "cat" => Some(vec!["jira-core".into()]),
+                "fay" => Some(vec![]),
+                "cus" => Some(vec!["jira-servicedesk".into()]),
+                _ => None,
+            };
+        }
+        // cat holds a product (the application-role grant); fay, in the granted
+        // group, holds none; a customer never counts, whatever Jira lists.
+        assert!(sees(&dir, "cat", &plain_issue()));
+        assert!(!sees(&dir, "fay", &plain_issue()));
+        assert!(!sees(&dir, "cus", &plain_issue()));
+        assert!(
+            !sees(&dir, "ann", &plain_issue()),
+            "not read: no product access"
+        );
+        // The lookup index (large sites) expands the same way.
+        let index = DirectoryIndex::new(&dir);
+        for acc in ["cat", "fay", "cus", "ann"] {
+            assert_eq!(
+                index.principals_for_account(&dir, acc),
+                principals_for_account(&dir, acc),
+                "{acc}"
+            );
+        }
+        assert!(dir.has_product_access("cat"));
+        assert!(!dir.has_product_access("fay"));
+        assert!(!dir.has_product_access("cus"));
     }
 
     #[test]

@@ -52,6 +52,7 @@ fn directory() -> impl Strategy<Value = Directory> {
                 display_name: acc.to_string(),
                 active,
                 account_type: "atlassian".into(),
+                product_keys: None,
             })
             .collect::<Vec<_>>()
     });

@@ -36,6 +36,7 @@ fn big_directory() -> Directory {
             display_name: format!("User {i}"),
             active: i % 50 != 0,
             account_type: "atlassian".into(),
+            product_keys: None,
         })
         .collect();
     let groups = (0..n_groups)

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use futures::{StreamExt as _, TryStreamExt as _};
 
+use serde::Deserialize;
+
+use crate::de;
 use crate::model::{ApplicationRole, Group, User};
 use crate::paging::dedup_by_key;
 use crate::{JiraClient, JiraError};
@@ -72,6 +75,47 @@ impl JiraClient {
             .await
     }
 
+    /// The product keys one account holds: `GET /rest/api/3/user?accountId=…&expand=
+    /// applicationRoles` (OpenAPI "Get user": `applicationRoles` "includes details of
+    /// all the applications to which the user has access"). Needs only *Browse users
+    /// and groups*, where `applicationrole` needs *Administer Jira*: the sync's way to
+    /// tell product access apart when the roles list is refused.
+    pub async fn user_application_roles(&self, account_id: &str) -> Result<Vec<String>, JiraError> {
+        let user: UserWithRoles = self
+            .inner
+            .get_json(
+                &["user"],
+                &[
+                    ("accountId", account_id.to_string()),
+                    ("expand", "applicationRoles".to_string()),
+                ],
+            )
+            .await?;
+        Ok(user
+            .application_roles
+            .items
+            .into_iter()
+            .map(|r| r.key)
+            .filter(|k| !k.is_empty())
+            .collect())
+    }
+
+    /// [`JiraClient::user_application_roles`] for many accounts, `max_concurrency` at a
+    /// time; each account's own answer (one failure does not end the walk).
+    pub async fn users_application_roles(
+        &self,
+        account_ids: &[String],
+    ) -> BTreeMap<String, Result<Vec<String>, JiraError>> {
+        futures::stream::iter(account_ids.iter().cloned())
+            .map(|id| async move {
+                let keys = self.user_application_roles(&id).await;
+                (id, keys)
+            })
+            .buffer_unordered(self.concurrency())
+            .collect()
+            .await
+    }
+
     /// Product access roles (`applicationrole`) with the groups that grant them.
     /// Where Jira names a group without its id, the id is looked up in `groups()`
     /// (one extra walk, only then); names it cannot resolve keep an empty `group_id`.
@@ -108,4 +152,25 @@ impl JiraClient {
         }
         Ok(roles)
     }
+}
+
+/// `GET /rest/api/3/user` with `expand=applicationRoles`: only the part read here.
+/// A missing or null `applicationRoles` reads as none (fail closed: no product access).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserWithRoles {
+    #[serde(default, deserialize_with = "de::null_default")]
+    application_roles: RoleList,
+}
+
+#[derive(Deserialize, Default)]
+struct RoleList {
+    #[serde(default, deserialize_with = "de::null_default")]
+    items: Vec<RoleKey>,
+}
+
+#[derive(Deserialize)]
+struct RoleKey {
+    #[serde(default, deserialize_with = "de::null_default")]
+    key: String,
 }

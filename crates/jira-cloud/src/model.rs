@@ -832,7 +832,9 @@ mod tests {
             f.custom.get("customfield_10050"),
             Some(&json!({"accountId": "acc-3"}))
         );
-        assert_eq!(f.custom.get("parent"), Some(&json!({"key": "DEMO-1"})));
+        // `parent` is a field of its own (the sub-task's parent), not a custom field.
+        assert_eq!(f.parent.as_ref().map(|p| p.key.as_str()), Some("DEMO-1"));
+        assert!(!f.custom.contains_key("parent"));
         assert!(!f.custom.contains_key("summary"));
         assert!(!i.comments_complete());
         let id_only: Issue = serde_json::from_value(json!({"id": 5})).unwrap();

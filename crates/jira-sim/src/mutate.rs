@@ -545,6 +545,31 @@ impl Workspace {
         Ok(())
     }
 
+    /// Grants or takes back the connector's *Administer Jira* global permission, with
+    /// the audit record Jira writes for a global permission change (category
+    /// "permissions"), so that an identity sync reading the audit log sees it.
+    pub fn set_connector_administers_jira(&mut self, administers: bool) {
+        if self.connector_administers_jira == administers {
+            return;
+        }
+        self.connector_administers_jira = administers;
+        let now = self.now();
+        let admin = self.admin_account_id.clone();
+        let summary = if administers {
+            "Global permission added"
+        } else {
+            "Global permission deleted"
+        };
+        self.audit(
+            now,
+            summary,
+            "permissions",
+            ("ADMINISTER", "Administer Jira", "PERMISSIONS"),
+            None,
+            vec![("user".into(), String::new(), admin)],
+        );
+    }
+
     /// Removes a user from a group.
     pub fn remove_group_member(
         &mut self,

@@ -91,7 +91,7 @@ impl SimHandle {
     /// [`Workspace::connector_administers_jira`]); the next request sees the change.
     pub fn set_connector_administers_jira(&self, administers: bool) {
         let mut ws = self.ws.write().unwrap_or_else(|e| e.into_inner());
-        ws.connector_administers_jira = administers;
+        ws.set_connector_administers_jira(administers);
     }
     /// Makes an exact API path (e.g. `/rest/api/3/applicationrole`) answer 403.
     pub fn forbid_endpoint(&self, path: &str) {
@@ -336,6 +336,7 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/rest/api/3/myself", get(myself))
         .route("/rest/api/3/users/search", get(users_search))
+        .route("/rest/api/3/user", get(user_get))
         .route("/rest/api/3/user/bulk", get(user_bulk))
         .route("/rest/api/3/group/bulk", get(group_bulk))
         .route("/rest/api/3/group/member", get(group_member))
@@ -604,6 +605,49 @@ async fn users_search(State(st): State<AppState>, RawQuery(q): RawQuery) -> Resp
         .map(|u| user_json(&st.base, u))
         .collect();
     ok(Value::Array(v))
+}
+
+/// `GET /rest/api/3/user?accountId=…[&expand=groups,applicationRoles]` (OpenAPI
+/// "Get user": *Browse users and groups*; `applicationRoles` "includes details of all
+/// the applications to which the user has access", `groups` "all groups … to which the
+/// user belongs"). Unlike `GET /rest/api/3/applicationrole`, it needs no *Administer
+/// Jira*.
+async fn user_get(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q);
+    let Some(account_id) = p.get("accountId").filter(|a| !a.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "The query parameter 'accountId' is required.",
+        );
+    };
+    let ws = st.read();
+    let Some(user) = ws.user(account_id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("The user with account ID '{account_id}' does not exist."),
+        );
+    };
+    let expand: Vec<&str> = p.get("expand").unwrap_or("").split(',').collect();
+    let mut out = user_json(&st.base, user);
+    if expand.contains(&"groups") {
+        let items: Vec<Value> = ws
+            .groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m == account_id))
+            .map(|g| json!({"name": g.name, "groupId": g.group_id, "self": format!("{}/rest/api/3/group?groupId={}", st.base, g.group_id)}))
+            .collect();
+        out["groups"] = json!({"size": items.len(), "items": items});
+    }
+    if expand.contains(&"applicationRoles") {
+        let items: Vec<Value> = ws
+            .application_roles
+            .iter()
+            .filter(|r| ws.has_application_role(account_id, Some(&r.key)))
+            .map(|r| json!({"key": r.key, "name": r.name}))
+            .collect();
+        out["applicationRoles"] = json!({"size": items.len(), "items": items});
+    }
+    ok(out)
 }
 
 async fn user_bulk(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {

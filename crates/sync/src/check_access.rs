@@ -12,7 +12,7 @@ use access::{Directory, Holder, principals_for_account, tag};
 use jira_cloud::JiraClient;
 
 use crate::check::CheckItem;
-use crate::directory::{APP_ROLES_UNREADABLE, fetch_directory};
+use crate::directory::{APP_ROLES_UNREADABLE, PRODUCT_ACCESS_UNREADABLE, fetch_directory};
 
 /// How many names an item lists before it says "and N more".
 const LIST: usize = 12;
@@ -47,11 +47,28 @@ pub(crate) async fn check_access(client: &JiraClient, me: &str, items: &mut Vec<
 pub fn access_items(dir: &Directory, me: &str) -> Vec<CheckItem> {
     let mut items = Vec::new();
     items.push(if dir.application_roles_unreadable {
+        let known = dir
+            .users
+            .iter()
+            .filter(|u| u.product_keys.is_some())
+            .count();
+        let licensed = dir
+            .users
+            .iter()
+            .filter(|u| u.product_keys.as_ref().is_some_and(|k| !k.is_empty()))
+            .count();
+        let detail = if dir.warnings.iter().any(|w| w == PRODUCT_ACCESS_UNREADABLE) {
+            format!("{APP_ROLES_UNREADABLE}. {PRODUCT_ACCESS_UNREADABLE}")
+        } else {
+            format!(
+                "{APP_ROLES_UNREADABLE}. read for {known} accounts, {licensed} of them with product access"
+            )
+        };
         CheckItem {
             what: "application roles".into(),
             ok: false,
-            detail: APP_ROLES_UNREADABLE.into(),
-            advice: Some("grant the connector account the Administer Jira global permission, so that product access (application roles) can be read".into()),
+            detail,
+            advice: Some("grant the connector account the Administer Jira global permission, so that product access is read in one call rather than one call per account".into()),
         }
     } else {
         CheckItem {

@@ -13,7 +13,7 @@
 //! `identity.full_refresh_minutes`. The same audit read yields the issue deletions
 //! Jira logged (the fast path; id-set reconciliation still confirms every run).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use access::{
     AppRole, DirGroup, DirProject, DirUser, Directory, Holder, ProjectGrants, RoleActors,
@@ -173,13 +173,19 @@ async fn read_light(
         return Ok(Err("the list of projects changed".into()));
     }
     let app_roles = read_app_roles(client).await?;
+    if app_roles.is_none() != prev.application_roles_unreadable {
+        // Readable now and not before, or the other way round: the administrators and
+        // access levels of the last full read were read under other rights.
+        return Ok(Err("the application roles' readability changed".into()));
+    }
+    let known = known_product_keys(&prev);
     let mut dir = Directory {
         users,
         projects,
         warnings: Vec::new(),
         ..prev
     };
-    set_app_roles(&mut dir, app_roles);
+    set_app_roles(client, &mut dir, app_roles, &known).await;
     // The access level of team-managed projects is asked again (one call for all of
     // them); the administrators are kept from the last full read.
     read_team_managed_access(client, &mut dir, false).await;
@@ -199,6 +205,7 @@ async fn read_users(client: &JiraClient) -> Result<Vec<DirUser>, SyncError> {
             display_name: u.display_name.clone(),
             active: u.active,
             account_type: u.account_type.clone(),
+            product_keys: None,
         })
         .collect())
 }
@@ -233,20 +240,96 @@ async fn read_app_roles(client: &JiraClient) -> Result<Option<Vec<AppRole>>, Syn
 }
 
 /// What the directory says when the application roles cannot be read.
-pub const APP_ROLES_UNREADABLE: &str = "the application roles (product access) cannot be read: GET /rest/api/3/applicationrole needs Administer Jira. nobody is known to hold product access, so every search returns only what anyone (anonymous) may see";
+pub const APP_ROLES_UNREADABLE: &str = "the application roles cannot be read (GET /rest/api/3/applicationrole needs Administer Jira): product access is read one account at a time instead (GET /rest/api/3/user?expand=applicationRoles, one call per active account), and an account whose answer cannot be read sees only what anyone (anonymous) may see";
 
-/// Sets the application roles read (or marks them unreadable, with a warning).
-fn set_app_roles(dir: &mut Directory, roles: Option<Vec<AppRole>>) {
-    match roles {
-        Some(roles) => {
-            dir.application_roles = roles;
-            dir.application_roles_unreadable = false;
+/// What the directory says when not even the per-account product access can be read.
+pub const PRODUCT_ACCESS_UNREADABLE: &str = "nobody's product access can be read (GET /rest/api/3/user needs Browse users and groups): every search returns only what anyone (anonymous) may see";
+
+/// Sets the application roles read. Where Jira refused them, marks them unreadable
+/// and reads each active account's own products instead (`GET /rest/api/3/user?
+/// expand=applicationRoles`, which needs only *Browse users and groups*), reusing
+/// the `known` answers of the last identity read for accounts it already had (a change of product access is a
+/// change of group membership or of the application access configuration, which the
+/// audit log names and which makes the next identity read a full one).
+async fn set_app_roles(
+    client: &JiraClient,
+    dir: &mut Directory,
+    roles: Option<Vec<AppRole>>,
+    known: &HashMap<String, Vec<String>>,
+) {
+    let Some(roles) = roles else {
+        dir.application_roles.clear();
+        dir.application_roles_unreadable = true;
+        dir.warnings.push(APP_ROLES_UNREADABLE.to_string());
+        read_product_keys(client, dir, known).await;
+        return;
+    };
+    dir.application_roles = roles;
+    dir.application_roles_unreadable = false;
+}
+
+/// The per-account products a directory read with unreadable application roles.
+fn known_product_keys(dir: &Directory) -> HashMap<String, Vec<String>> {
+    if !dir.application_roles_unreadable {
+        return HashMap::new();
+    }
+    dir.users
+        .iter()
+        .filter_map(|u| Some((u.account_id.clone(), u.product_keys.clone()?)))
+        .collect()
+}
+
+/// Fills [`DirUser::product_keys`] for every active account that is not a customer
+/// (customers never hold product access). A refused call (401, 403) ends the walk and
+/// leaves everyone without product access; an account Jira no longer knows (404)
+/// holds none; any other failure leaves that account without it and is reported.
+async fn read_product_keys(
+    client: &JiraClient,
+    dir: &mut Directory,
+    known: &HashMap<String, Vec<String>>,
+) {
+    let mut wanted = Vec::new();
+    for u in dir.users.iter_mut() {
+        u.product_keys = None;
+        if !u.active || u.account_type == "customer" {
+            continue;
         }
-        None => {
-            dir.application_roles.clear();
-            dir.application_roles_unreadable = true;
-            dir.warnings.push(APP_ROLES_UNREADABLE.to_string());
+        match known.get(&u.account_id) {
+            Some(keys) => u.product_keys = Some(keys.clone()),
+            None => wanted.push(u.account_id.clone()),
         }
+    }
+    let mut answers = client.users_application_roles(&wanted).await;
+    let refused = answers
+        .values()
+        .any(|r| matches!(r.as_ref().err().and_then(|e| e.status()), Some(401 | 403)));
+    if refused {
+        tracing::warn!("{PRODUCT_ACCESS_UNREADABLE}");
+        for u in dir.users.iter_mut() {
+            u.product_keys = None;
+        }
+        dir.warnings.push(PRODUCT_ACCESS_UNREADABLE.to_string());
+        return;
+    }
+    let mut failed = Vec::new();
+    for u in dir.users.iter_mut() {
+        match answers.remove(&u.account_id) {
+            None => {}
+            Some(Ok(keys)) => u.product_keys = Some(keys),
+            Some(Err(e)) if e.status() == Some(404) => u.product_keys = Some(Vec::new()),
+            Some(Err(e)) => {
+                tracing::warn!(account_id = %u.account_id, error = %e, "the account's product access cannot be read: it sees only what anyone may see until the next sync");
+                failed.push(u.account_id.clone());
+            }
+        }
+    }
+    if !failed.is_empty() {
+        dir.warnings.push(format!(
+            "the product access of {} account(s) cannot be read ({}{}): they see only what anyone (anonymous) may see until a sync reads it",
+            failed.len(),
+            failed.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+            if failed.len() > 5 { ", …" } else { "" }
+        ));
     }
 }
 
@@ -400,7 +483,7 @@ pub async fn fetch_directory_with(
         });
     }
     let app_roles = read_app_roles(client).await?;
-    set_app_roles(&mut dir, app_roles);
+    set_app_roles(client, &mut dir, app_roles, &HashMap::new()).await;
     let projects = client
         .projects()
         .await

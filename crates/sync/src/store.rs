@@ -518,6 +518,11 @@ impl StateStore {
                     .iter()
                     .filter_map(|p| p.access_level.clone().map(|l| (p.id.clone(), l)))
                     .collect(),
+                product_keys: dir
+                    .users
+                    .iter()
+                    .filter_map(|u| u.product_keys.clone().map(|k| (u.account_id.clone(), k)))
+                    .collect(),
             };
             perm.execute(params!["access", json(&access)?])
                 .map_err(self.err())?;
@@ -572,6 +577,7 @@ impl StateStore {
                     display_name: r.get(2)?,
                     active: r.get(3)?,
                     account_type: r.get(4)?,
+                    product_keys: None,
                 })
             })
             .map_err(self.err())?
@@ -635,6 +641,9 @@ impl StateStore {
         for p in &mut dir.projects {
             p.access_level = access.access_levels.get(&p.id).cloned();
         }
+        for u in &mut dir.users {
+            u.product_keys = access.product_keys.get(&u.account_id).cloned();
+        }
         Ok(Some(dir))
     }
 }
@@ -648,6 +657,9 @@ struct AccessFacts {
     warnings: Vec<String>,
     /// Project id → team-managed access level.
     access_levels: BTreeMap<String, String>,
+    /// Account id → products Jira says the account holds (read only when the
+    /// application roles are unreadable; see `DirUser::product_keys`).
+    product_keys: BTreeMap<String, Vec<String>>,
 }
 
 #[cfg(test)]
@@ -717,7 +729,9 @@ mod tests {
                 display_name: "A".into(),
                 active: true,
                 account_type: "atlassian".into(),
+                product_keys: Some(vec!["jira-software".into()]),
             }],
+            application_roles_unreadable: true,
             groups: vec![DirGroup {
                 group_id: "g1".into(),
                 name: "eng".into(),

@@ -87,7 +87,13 @@ pub(crate) async fn read_team_managed_access(
     if read_admins {
         dir.jira_admins = if any_private {
             match list_admins(client, dir).await {
-                Ok(admins) => admins,
+                Ok(mut admins) => {
+                    // Accounts Jira itself named administrators while probing count too.
+                    admins.extend(probe_admins);
+                    admins.sort();
+                    admins.dedup();
+                    admins
+                }
                 Err(e) => {
                     dir.warnings.push(format!(
                         "the Jira administrators could not be listed ({e}): they find private team-managed projects only through their roles"
@@ -261,6 +267,13 @@ async fn list_admins(
             .filter(|(_, admin)| *admin)
             .map(|(a, _)| a),
     );
+    // The connector itself, always: Administer Jira may come to an account without a
+    // group (an organization admin, "Manage product permissions", Atlassian support),
+    // and the connector is the account most likely to be one.
+    let me = client.myself().await?.account_id;
+    if !admins.contains(&me) && is_admin(client, &me).await? {
+        admins.push(me);
+    }
     admins.sort();
     Ok(admins)
 }

@@ -132,6 +132,7 @@ async fn responses_match_openapi_schemas() {
     let cases: Vec<(&str, String)> = vec![
         ("/rest/api/3/myself", "/rest/api/3/myself".into()),
         ("/rest/api/3/users/search", "/rest/api/3/users/search?maxResults=1000".into()),
+        ("/rest/api/3/user", format!("/rest/api/3/user?accountId={}&expand=groups,applicationRoles", ws.users[1].account_id)),
         ("/rest/api/3/user/bulk", format!("/rest/api/3/user/bulk?accountId={}&accountId={}", ws.users[1].account_id, ws.users[8].account_id)),
         ("/rest/api/3/group/bulk", "/rest/api/3/group/bulk?maxResults=50".into()),
         ("/rest/api/3/group/member", format!("/rest/api/3/group/member?groupId={eng_group}&includeInactiveUsers=true")),
