@@ -556,18 +556,17 @@ impl Serialize for Fields<'_> {
                         m.serialize_entry(key, &IssueLinkOut { base, issue: p })?
                     }
                 }
-                "subtasks" => {
-                    if !issue.is_subtask() {
-                        let list: Vec<IssueLinkOut> = family
-                            .children
-                            .get(issue.id.as_str())
-                            .into_iter()
-                            .flatten()
-                            .map(|c| IssueLinkOut { base, issue: c })
-                            .collect();
-                        m.serialize_entry(key, &list)?
-                    }
+                "subtasks" if !issue.is_subtask() => {
+                    let list: Vec<IssueLinkOut> = family
+                        .children
+                        .get(issue.id.as_str())
+                        .into_iter()
+                        .flatten()
+                        .map(|c| IssueLinkOut { base, issue: c })
+                        .collect();
+                    m.serialize_entry(key, &list)?
                 }
+                "subtasks" => {}
                 "project" => {
                     let v = match ws.project(&issue.project_id) {
                         Some(p) => json!({
