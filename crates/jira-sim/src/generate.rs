@@ -1954,7 +1954,7 @@ fn add_subtasks(
             let mut comments = Vec::new();
             let mut t = add_ms(created, rng.gen_range(60_000..3_600_000));
             for _ in 0..rng.gen_range(0..=2) {
-                let text: &str = pick(rng, &SUBTASK_COMMENTS);
+                let text = *pick(rng, &SUBTASK_COMMENTS);
                 let body = AdfDoc::from_text(text);
                 comments.push(Comment {
                     id: next_id.to_string(),
