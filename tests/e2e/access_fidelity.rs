@@ -105,6 +105,15 @@ fn no_leaks_for_anyone(site: &SimSite, terms: &[&str]) -> (usize, usize) {
     (got_total, expected_total)
 }
 
+/// How many `GET /rest/api/3/user` calls (one account's products each) the site saw.
+fn user_calls(site: &SimSite) -> usize {
+    site.handle
+        .request_log()
+        .iter()
+        .filter(|r| r.path == "/rest/api/3/user")
+        .count()
+}
+
 async fn sync(site: &SimSite) -> sync::SyncReport {
     site.sync_cleanly(&site.config, None).await
 }
@@ -279,12 +288,7 @@ async fn unreadable_application_roles_do_not_stop_the_sync_and_fail_closed() {
     // `expand=applicationRoles`: Browse users and groups only): everyone agrees.
     assert!(agrees_for_everyone(&site, jira_sim::MARKER_IN_DESCRIPTION) > 0);
     agrees_for_everyone(&site, jira_sim::MARKER_IN_COMMENT);
-    let per_account = site
-        .handle
-        .request_log()
-        .iter()
-        .filter(|r| r.path == "/rest/api/3/user")
-        .count();
+    let per_account = user_calls(&site);
     assert!(per_account > 0, "per-account product access was read");
 
     let check = sync::check::run_check(&site.config).await.unwrap();
@@ -308,19 +312,9 @@ async fn unreadable_application_roles_do_not_stop_the_sync_and_fail_closed() {
 
     // A second sync reuses the answers: no call per account again (`check` above
     // read the directory afresh, as it always does).
-    let per_account = site
-        .handle
-        .request_log()
-        .iter()
-        .filter(|r| r.path == "/rest/api/3/user")
-        .count();
+    let per_account = user_calls(&site);
     sync(&site).await;
-    let again = site
-        .handle
-        .request_log()
-        .iter()
-        .filter(|r| r.path == "/rest/api/3/user")
-        .count();
+    let again = user_calls(&site);
     assert_eq!(again, per_account, "known accounts are not asked again");
 
     // Readable again: the next sync grants what Jira grants.
