@@ -178,6 +178,10 @@ enum Command {
         #[command(subcommand)]
         action: ApiKeyAction,
     },
+    /// The attachment extraction worker (started by jira-index itself; reads requests
+    /// on stdin, answers on stdout).
+    #[command(hide = true)]
+    ExtractWorker,
 }
 
 #[derive(Subcommand)]
@@ -283,6 +287,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Command::ExtractWorker = cli.command {
+        return extractor::serve_stdio().context("extraction worker");
+    }
+    // Attachments are extracted in child processes of this same binary, so that a
+    // parser that crashes costs one file and not the process.
+    if let Ok(exe) = std::env::current_exe() {
+        extractor::set_worker_command(exe, vec!["extract-worker".into()]);
+    }
     let level = match cli.verbose {
         // qdrant-edge warns about process-wide flags it never needs embedded: quiet it.
         0 => "warn,qdrant_edge=error",
@@ -533,6 +545,7 @@ fn main() -> Result<()> {
             runtime.block_on(serve::mcp::serve_stdio(tools))?;
             Ok(())
         }
+        Command::ExtractWorker => unreachable!("handled before the runtime starts"),
         Command::ApiKey {
             action:
                 ApiKeyAction::New {

@@ -1,6 +1,7 @@
 //! Attachment text for the index: decides whether a file is downloaded (size limit,
 //! file types), downloads it through `jira-cloud`, extracts its text with
-//! `content::extract` (format sniffed from the bytes) and keeps the result in the data
+//! `content::extract`, run by `extractor` in a worker process (format sniffed from the
+//! bytes; a parser that hangs or crashes costs that file only) and keeps the result in the data
 //! directory's attachment cache, so a file is downloaded and extracted once in its
 //! life: Jira attachments never change (a new upload is a new id).
 //!
@@ -201,11 +202,10 @@ pub async fn attachment_text(
     };
     let size = bytes.len() as u64;
     let (file, lim) = (name.clone(), limits.clone());
-    let extracted = tokio::task::spawn_blocking(move || content::extract(&bytes, &file, &lim))
+    let extracted = tokio::task::spawn_blocking(move || extractor::extract(&bytes, &file, &lim))
         .await
         .unwrap_or_else(|e| {
-            Err(content::ExtractError::Corrupt {
-                format: "unknown",
+            Err(content::ExtractError::Crashed {
                 detail: format!("extraction task failed: {e}"),
             })
         });

@@ -18,7 +18,7 @@ pub(crate) fn extract(
         .allow_width_overflow()
         .string_from_read(html.as_bytes(), WIDTH)
         .map_err(|e| ExtractError::Corrupt {
-            format: "html",
+            format: "html".into(),
             detail: e.to_string(),
         })?;
     deadline.check()?;

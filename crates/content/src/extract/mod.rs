@@ -17,6 +17,7 @@ mod pdf;
 mod sniff;
 mod text;
 
+use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ pub use sniff::FileKind;
 /// Per-file limits. Defaults: 50 MiB input, 1,000,000 output characters, 10 s, and
 /// for zip-based formats 10,000 entries, 256 MiB uncompressed, ratio 200 per large
 /// entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExtractLimits {
     /// Larger inputs are refused with [`ExtractError::TooLarge`].
     pub max_input_bytes: usize,
@@ -56,14 +57,14 @@ impl Default for ExtractLimits {
 }
 
 /// Pixel size of an image, read from its header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageInfo {
     pub width: u32,
     pub height: u32,
 }
 
 /// The text of one attachment and what was learnt about it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Extracted {
     /// The sniffed format.
     pub kind: FileKind,
@@ -78,25 +79,29 @@ pub struct Extracted {
 }
 
 /// Why a file gave no text.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ExtractError {
     #[error(
         "{what} is {size} bytes, over the limit of {limit} bytes; raise the limit or skip the file"
     )]
     TooLarge {
-        what: &'static str,
+        what: Cow<'static, str>,
         size: u64,
         limit: u64,
     },
     #[error("corrupt {format} file: {detail}")]
     Corrupt {
-        format: &'static str,
+        format: Cow<'static, str>,
         detail: String,
     },
     #[error("no text extraction for {kind} files")]
     Unsupported { kind: String },
     #[error("extraction took longer than {0:?}; raise the timeout or skip the file")]
     Timeout(Duration),
+    /// The parser took its process down (a stack overflow, an abort); only the
+    /// isolating extractor (the `extractor` crate) reports this, from the outside.
+    #[error("the parser crashed on this file: {detail}")]
+    Crashed { detail: String },
 }
 
 /// Extracts the text of `bytes`, choosing the format by sniffing the bytes; the
@@ -108,7 +113,7 @@ pub fn extract(
 ) -> Result<Extracted, ExtractError> {
     if bytes.len() > limits.max_input_bytes {
         return Err(ExtractError::TooLarge {
-            what: "the file",
+            what: "the file".into(),
             size: bytes.len() as u64,
             limit: limits.max_input_bytes as u64,
         });
@@ -125,7 +130,7 @@ pub fn extract(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "parser panicked".to_string());
             Err(ExtractError::Corrupt {
-                format: "unknown",
+                format: "unknown".into(),
                 detail: format!("parser panicked: {detail}"),
             })
         }

@@ -29,7 +29,7 @@ pub(crate) fn extract(
     let format = kind.as_str();
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ExtractError::Corrupt {
-            format,
+            format: format.into(),
             detail: format!("unreadable zip archive: {e}"),
         })?;
     let mut budget = check_bomb(&mut archive, limits, format)?;
@@ -100,7 +100,7 @@ fn check_bomb(
 ) -> Result<u64, ExtractError> {
     if archive.len() > limits.max_archive_entries {
         return Err(ExtractError::TooLarge {
-            what: "the number of archive entries",
+            what: "the number of archive entries".into(),
             size: archive.len() as u64,
             limit: limits.max_archive_entries as u64,
         });
@@ -109,7 +109,7 @@ fn check_bomb(
     let mut total_compressed: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|e| ExtractError::Corrupt {
-            format,
+            format: format.into(),
             detail: format!("unreadable archive entry {i}: {e}"),
         })?;
         let size = entry.size();
@@ -118,7 +118,7 @@ fn check_bomb(
         total_compressed = total_compressed.saturating_add(compressed);
         if size > RATIO_FLOOR_BYTES && size / compressed > limits.max_compression_ratio {
             return Err(ExtractError::TooLarge {
-                what: "the compression ratio of an archive entry",
+                what: "the compression ratio of an archive entry".into(),
                 size: size / compressed,
                 limit: limits.max_compression_ratio,
             });
@@ -126,7 +126,7 @@ fn check_bomb(
     }
     if total > limits.max_archive_uncompressed_bytes {
         return Err(ExtractError::TooLarge {
-            what: "the uncompressed size of the archive in bytes",
+            what: "the uncompressed size of the archive in bytes".into(),
             size: total,
             limit: limits.max_archive_uncompressed_bytes,
         });
@@ -135,7 +135,7 @@ fn check_bomb(
         && total / total_compressed.max(1) > limits.max_compression_ratio
     {
         return Err(ExtractError::TooLarge {
-            what: "the compression ratio of the archive",
+            what: "the compression ratio of the archive".into(),
             size: total / total_compressed.max(1),
             limit: limits.max_compression_ratio,
         });
@@ -155,7 +155,7 @@ fn read_part(
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(e) => {
             return Err(ExtractError::Corrupt {
-                format,
+                format: format.into(),
                 detail: format!("{name}: {e}"),
             });
         }
@@ -165,12 +165,12 @@ fn read_part(
         .take(budget.saturating_add(1))
         .read_to_end(&mut data)
         .map_err(|e| ExtractError::Corrupt {
-            format,
+            format: format.into(),
             detail: format!("{name}: {e}"),
         })? as u64;
     if read > *budget {
         return Err(ExtractError::TooLarge {
-            what: "the uncompressed size of the archive in bytes",
+            what: "the uncompressed size of the archive in bytes".into(),
             size: read,
             limit: *budget,
         });
@@ -216,7 +216,10 @@ pub(crate) fn walk(
 ) -> Result<(), ExtractError> {
     let mut reader = Reader::from_str(xml);
     reader.config_mut().check_end_names = false;
-    let corrupt = |e: String| ExtractError::Corrupt { format, detail: e };
+    let corrupt = |e: String| ExtractError::Corrupt {
+        format: format.into(),
+        detail: e,
+    };
     let mut events = 0u32;
     loop {
         events = events.wrapping_add(1);

@@ -59,7 +59,7 @@ pub(crate) fn extract(
 
 fn corrupt(detail: String) -> ExtractError {
     ExtractError::Corrupt {
-        format: "pdf",
+        format: "pdf".into(),
         detail,
     }
 }

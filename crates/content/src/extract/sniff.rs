@@ -8,7 +8,7 @@ use std::io::Cursor;
 use super::{ExtractError, ExtractLimits, ImageInfo};
 
 /// A file format, as sniffed from the bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum FileKind {
     Pdf,
     Docx,
@@ -140,14 +140,14 @@ fn sniff_zip(bytes: &[u8], limits: &ExtractLimits) -> Result<FileKind, ExtractEr
         Ok(a) => a,
         Err(e) => {
             return Err(ExtractError::Corrupt {
-                format: guess_zip_format(bytes),
+                format: guess_zip_format(bytes).into(),
                 detail: format!("unreadable zip archive: {e}"),
             });
         }
     };
     if archive.len() > limits.max_archive_entries {
         return Err(ExtractError::TooLarge {
-            what: "the number of archive entries",
+            what: "the number of archive entries".into(),
             size: archive.len() as u64,
             limit: limits.max_archive_entries as u64,
         });
