@@ -308,3 +308,24 @@ fn deeply_nested_html_does_not_crash() {
         ),
     }
 }
+
+#[test]
+fn text_inside_form_xobjects_is_read_where_drawn() {
+    let bytes = files::pdf_with_form("pagetext", Some("formtext"));
+    let x = extract(&bytes, "form.pdf", &ExtractLimits::default()).unwrap();
+    for word in ["pagetext", "form", "formtext"] {
+        assert!(x.text.contains(word), "{word} in {:?}", x.text);
+    }
+}
+
+#[test]
+fn a_form_that_draws_itself_is_corrupt() {
+    let bytes = files::pdf_with_form("pagetext", None);
+    match extract(&bytes, "loop.pdf", &ExtractLimits::default()) {
+        Err(ExtractError::Corrupt { format, detail }) => {
+            assert_eq!(format, "pdf");
+            assert!(detail.contains("draws itself"), "{detail}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}

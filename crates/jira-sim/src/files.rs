@@ -97,6 +97,101 @@ pub fn corrupt_pdf(pages: &[String]) -> Vec<u8> {
     out
 }
 
+/// A one-page PDF whose page shows `text` and then draws the Form XObject `/X0`, a
+/// form with no resources of its own that draws `/X0` again, so it draws itself
+/// forever (inheriting the page's resources, ISO 32000-1 §8.10.1). With `nested` set,
+/// the form instead draws a second form that shows `nested` text: a valid file.
+pub fn pdf_with_form(text: &str, nested: Option<&str>) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font",
+        "Subtype" => "Type1",
+        "BaseFont" => "Helvetica",
+    });
+    let show = |t: &str, y: i64| {
+        let ops = vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 11.into()]),
+            Operation::new("Td", vec![56.into(), y.into()]),
+            Operation::new("Tj", vec![Object::string_literal(t)]),
+            Operation::new("ET", vec![]),
+        ];
+        ops
+    };
+    let form = |ops: Vec<Operation>, resources: Option<lopdf::Dictionary>| {
+        let mut dict = dictionary! {
+            "Type" => "XObject",
+            "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        };
+        if let Some(r) = resources {
+            dict.set("Resources", r);
+        }
+        let bytes = Content { operations: ops }.encode().unwrap_or_default();
+        Stream::new(dict, bytes)
+    };
+    let draw = |name: &str| Operation::new("Do", vec![Object::Name(name.as_bytes().to_vec())]);
+    let form_id = match nested {
+        None => doc.add_object(form(vec![draw("X0")], None)),
+        Some(inner_text) => {
+            let inner = doc.add_object(form(show(inner_text, 600), None));
+            let mut ops = show("form", 650);
+            ops.push(draw("X1"));
+            doc.add_object(form(
+                ops,
+                Some(dictionary! {
+                    "Font" => dictionary! { "F1" => font_id },
+                    "XObject" => dictionary! { "X1" => inner },
+                }),
+            ))
+        }
+    };
+    let mut ops = show(text, 780);
+    ops.push(draw("X0"));
+    let content_id = doc.add_object(Stream::new(
+        dictionary! {},
+        Content { operations: ops }.encode().unwrap_or_default(),
+    ));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "Contents" => content_id,
+        "Resources" => dictionary! {
+            "Font" => dictionary! { "F1" => font_id },
+            "XObject" => dictionary! { "X0" => form_id },
+        },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages",
+            "Kids" => vec![page_id.into()],
+            "Count" => 1,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! {
+        "Type" => "Catalog",
+        "Pages" => pages_id,
+    });
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    let _ = doc.save_to(&mut out);
+    out
+}
+
+/// HTML with `open` repeated `depth` times around `text`, then `close` as often:
+/// hostile nesting (e.g. `<div>` 200,000 deep) for the extraction limits.
+pub fn html_nested(depth: usize, open: &str, close: &str, text: &str) -> Vec<u8> {
+    let mut s = String::from("<html><body>");
+    s.push_str(&open.repeat(depth));
+    s.push_str(&escape_xml(text));
+    s.push_str(&close.repeat(depth));
+    s.push_str("</body></html>");
+    s.into_bytes()
+}
+
 /// An HTML page with `title`, one `<p>` per line of `body_text`, and a script and a
 /// style block whose contents must never reach the index.
 pub fn html(title: &str, body_text: &str) -> Vec<u8> {
