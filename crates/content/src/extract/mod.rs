@@ -2,7 +2,7 @@
 //! ([`sniff`]), never by trusting the file name, which only breaks ties between text
 //! kinds (CSV, JSON, Markdown, logs, source code). Each format has its own module:
 //! [`pdf`] (lopdf, text in page order), [`ooxml`] (DOCX/XLSX/PPTX via zip + quick-xml,
-//! with zip-bomb limits), [`html`] (html2text, scripts and styles dropped) and [`text`]
+//! with zip-bomb limits), [`odf`] (ODT/ODS/ODP), [`html`] (html2text, scripts and styles dropped) and [`text`]
 //! (plain text kinds and XML). Images give no text, only metadata.
 //!
 //! Hostile input is expected: every input is bounded in size, time and output length
@@ -12,10 +12,12 @@
 //! key and file name when they report an error, and still index the attachment by name.
 
 mod html;
+mod odf;
 mod ooxml;
 mod pdf;
 mod sniff;
 mod text;
+mod zipped;
 
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -156,6 +158,9 @@ fn extract_unguarded(
         FileKind::Pdf => out.pages = Some(pdf::extract(bytes, &mut sink, deadline)?),
         FileKind::Docx | FileKind::Xlsx | FileKind::Pptx => {
             out.pages = ooxml::extract(bytes, kind, limits, &mut sink, deadline)?;
+        }
+        FileKind::Odt | FileKind::Ods | FileKind::Odp => {
+            out.pages = odf::extract(bytes, kind, limits, &mut sink, deadline)?;
         }
         FileKind::Html => html::extract(bytes, &mut sink, deadline)?,
         FileKind::Png | FileKind::Jpeg | FileKind::Gif | FileKind::Webp => {

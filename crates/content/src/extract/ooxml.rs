@@ -1,22 +1,21 @@
-//! DOCX, XLSX and PPTX: zip archives of XML parts. The archive's central directory is
-//! checked against the zip-bomb limits (entry count, declared uncompressed total,
-//! compression ratio) before any part is inflated, and every read is capped again in
-//! case the directory lies. Text is taken from the parts in reading order: the Word
-//! body then notes, each sheet's rows (cells tab-separated), each slide in order.
+//! DOCX, XLSX and PPTX: zip archives of XML parts ([`super::zipped`] guards the
+//! archive). The parts are found the way Office finds them, through the package's
+//! relationships (ECMA-376 Part 2, Open Packaging Conventions), in reading order:
+//!
+//! - Word: the main document, then its footnotes, endnotes, headers, footers and
+//!   comments. Text boxes are read once: `mc:Fallback` copies of an
+//!   `mc:AlternateContent` choice (ECMA-376 Part 3) are skipped.
+//! - Excel: the sheets in workbook (tab) order, rows with cells tab-separated; the
+//!   cached value of formula cells; each sheet's cell comments and threaded comments.
+//! - PowerPoint: the slides in presentation order, each followed by its speaker notes;
+//!   group shapes and tables are read like any shape.
+//!
+//! Packages without relationships fall back to the conventional part names.
 
-use std::borrow::Cow;
-use std::io::{Cursor, Read};
-
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
-
+use super::zipped::{self, Archive, Node, Rel, local, numbered_parts, read_part, targets, walk};
 use super::{Deadline, ExtractError, ExtractLimits, FileKind, TextSink};
 
-/// Entries smaller than this are not held to the compression-ratio limit: small XML
-/// parts legitimately compress very well.
-const RATIO_FLOOR_BYTES: u64 = 1024 * 1024;
-
-type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+const OFFICE_DOCUMENT: &str = "officeDocument";
 
 /// Extracts the text of an Office Open XML file; returns the sheet or slide count.
 pub(crate) fn extract(
@@ -27,246 +26,212 @@ pub(crate) fn extract(
     deadline: &Deadline,
 ) -> Result<Option<u32>, ExtractError> {
     let format = kind.as_str();
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ExtractError::Corrupt {
-            format: format.into(),
-            detail: format!("unreadable zip archive: {e}"),
-        })?;
-    let mut budget = check_bomb(&mut archive, limits, format)?;
-    let mut part =
-        |archive: &mut Archive<'_>, name: &str| read_part(archive, name, &mut budget, format);
+    let (mut archive, budget) = zipped::open(bytes, limits, format)?;
+    let mut pkg = Package {
+        archive: &mut archive,
+        budget,
+        format,
+        deadline,
+    };
+    let fallback = match kind {
+        FileKind::Docx => "word/document.xml",
+        FileKind::Xlsx => "xl/workbook.xml",
+        FileKind::Pptx => "ppt/presentation.xml",
+        _ => {
+            return Err(ExtractError::Unsupported {
+                kind: kind.to_string(),
+            });
+        }
+    };
+    let root = pkg.rels("")?;
+    let main = targets(&root, OFFICE_DOCUMENT)
+        .next()
+        .unwrap_or(fallback)
+        .to_string();
     match kind {
-        FileKind::Docx => {
-            for name in [
-                "word/document.xml",
-                "word/footnotes.xml",
-                "word/endnotes.xml",
-                "word/comments.xml",
-            ] {
-                if let Some(xml) = part(&mut archive, name)? {
-                    sink.paragraph_break();
-                    flowing_text(&xml, format, sink, deadline)?;
-                }
-            }
-            Ok(None)
-        }
-        FileKind::Pptx => {
-            let slides = numbered_parts(&archive, "ppt/slides/slide");
-            for name in &slides {
-                deadline.check()?;
-                if sink.is_full() {
-                    break;
-                }
-                if let Some(xml) = part(&mut archive, name)? {
-                    sink.paragraph_break();
-                    flowing_text(&xml, format, sink, deadline)?;
-                }
-            }
-            Ok(Some(count(slides.len())))
-        }
-        FileKind::Xlsx => {
-            let shared = match part(&mut archive, "xl/sharedStrings.xml")? {
-                Some(xml) => shared_strings(&xml, deadline)?,
-                None => Vec::new(),
-            };
-            let sheets = numbered_parts(&archive, "xl/worksheets/sheet");
-            for name in &sheets {
-                deadline.check()?;
-                if sink.is_full() {
-                    break;
-                }
-                if let Some(xml) = part(&mut archive, name)? {
-                    sink.paragraph_break();
-                    sheet_text(&xml, &shared, sink, deadline)?;
-                }
-            }
-            Ok(Some(count(sheets.len())))
-        }
-        _ => Err(ExtractError::Unsupported {
-            kind: kind.to_string(),
-        }),
+        FileKind::Docx => docx(&mut pkg, &main, sink).map(|()| None),
+        FileKind::Xlsx => xlsx(&mut pkg, &main, sink).map(|n| Some(count(n))),
+        _ => pptx(&mut pkg, &main, sink).map(|n| Some(count(n))),
     }
+}
+
+/// An open package and what reading it may still cost.
+struct Package<'p, 'a> {
+    archive: &'p mut Archive<'a>,
+    budget: u64,
+    format: &'static str,
+    deadline: &'p Deadline,
+}
+
+impl Package<'_, '_> {
+    fn part(&mut self, name: &str) -> Result<Option<String>, ExtractError> {
+        self.deadline.check()?;
+        read_part(self.archive, name, &mut self.budget, self.format)
+    }
+
+    fn rels(&mut self, part: &str) -> Result<Vec<Rel>, ExtractError> {
+        zipped::relationships(
+            self.archive,
+            part,
+            &mut self.budget,
+            self.format,
+            self.deadline,
+        )
+    }
+
+    /// Appends the flowing text of `name`, if present, as a paragraph.
+    fn flowing(&mut self, name: &str, sink: &mut TextSink) -> Result<(), ExtractError> {
+        if sink.is_full() {
+            return Ok(());
+        }
+        if let Some(xml) = self.part(name)? {
+            sink.paragraph_break();
+            flowing_text(&xml, self.format, sink, self.deadline)?;
+        }
+        Ok(())
+    }
+}
+
+fn docx(pkg: &mut Package<'_, '_>, main: &str, sink: &mut TextSink) -> Result<(), ExtractError> {
+    let rels = pkg.rels(main)?;
+    pkg.flowing(main, sink)?;
+    let mut parts: Vec<String> = Vec::new();
+    for kind in ["footnotes", "endnotes", "header", "footer", "comments"] {
+        parts.extend(targets(&rels, kind).map(str::to_string));
+    }
+    if rels.is_empty() {
+        parts.extend(["word/footnotes.xml", "word/endnotes.xml"].map(String::from));
+        parts.extend(numbered_parts(pkg.archive, "word/header"));
+        parts.extend(numbered_parts(pkg.archive, "word/footer"));
+        parts.push("word/comments.xml".into());
+    }
+    for part in dedup(parts) {
+        pkg.flowing(&part, sink)?;
+    }
+    Ok(())
+}
+
+fn xlsx(pkg: &mut Package<'_, '_>, main: &str, sink: &mut TextSink) -> Result<usize, ExtractError> {
+    let rels = pkg.rels(main)?;
+    let shared = match targets(&rels, "sharedStrings").next().map(str::to_string) {
+        Some(name) => pkg.part(&name)?,
+        None => pkg.part("xl/sharedStrings.xml")?,
+    };
+    let shared = match shared {
+        Some(xml) => shared_strings(&xml, pkg.deadline)?,
+        None => Vec::new(),
+    };
+    let mut sheets = match pkg.part(main)? {
+        Some(xml) => sheet_order(&xml, &rels, pkg.deadline)?,
+        None => Vec::new(),
+    };
+    if sheets.is_empty() {
+        sheets = numbered_parts(pkg.archive, "xl/worksheets/sheet");
+    }
+    for name in &sheets {
+        if sink.is_full() {
+            break;
+        }
+        if let Some(xml) = pkg.part(name)? {
+            sink.paragraph_break();
+            sheet_text(&xml, &shared, sink, pkg.deadline)?;
+        }
+        let sheet_rels = pkg.rels(name)?;
+        let comments: Vec<String> = targets(&sheet_rels, "comments")
+            .chain(targets(&sheet_rels, "threadedComment"))
+            .map(str::to_string)
+            .collect();
+        for part in comments {
+            pkg.flowing(&part, sink)?;
+        }
+    }
+    Ok(sheets.len())
+}
+
+fn pptx(pkg: &mut Package<'_, '_>, main: &str, sink: &mut TextSink) -> Result<usize, ExtractError> {
+    let rels = pkg.rels(main)?;
+    let mut slides = match pkg.part(main)? {
+        Some(xml) => id_list_order(&xml, b"sldId", &rels, pkg.deadline)?,
+        None => Vec::new(),
+    };
+    if slides.is_empty() {
+        slides = numbered_parts(pkg.archive, "ppt/slides/slide");
+    }
+    for name in &slides {
+        if sink.is_full() {
+            break;
+        }
+        pkg.flowing(name, sink)?;
+        let slide_rels = pkg.rels(name)?;
+        let notes: Vec<String> = targets(&slide_rels, "notesSlide")
+            .map(str::to_string)
+            .collect();
+        for part in notes {
+            pkg.flowing(&part, sink)?;
+        }
+    }
+    Ok(slides.len())
+}
+
+/// The sheets of a workbook part in tab order (`<sheet r:id>`).
+fn sheet_order(xml: &str, rels: &[Rel], deadline: &Deadline) -> Result<Vec<String>, ExtractError> {
+    id_list_order(xml, b"sheet", rels, deadline)
+}
+
+/// The parts named, in document order, by the `r:id` of each `element` in `xml`.
+fn id_list_order(
+    xml: &str,
+    element: &[u8],
+    rels: &[Rel],
+    deadline: &Deadline,
+) -> Result<Vec<String>, ExtractError> {
+    let by_id: std::collections::HashMap<&str, &str> = rels
+        .iter()
+        .map(|r| (r.id.as_str(), r.target.as_str()))
+        .collect();
+    let ids = rel_ids(xml, element, deadline)?;
+    Ok(dedup(
+        ids.iter()
+            .filter_map(|id| by_id.get(id.as_str()).map(|t| t.to_string()))
+            .collect(),
+    ))
+}
+
+/// The `r:id` attributes of each `element`, in document order.
+fn rel_ids(xml: &str, element: &[u8], deadline: &Deadline) -> Result<Vec<String>, ExtractError> {
+    let mut ids = Vec::new();
+    walk(xml, "office", deadline, |node| {
+        if let Node::Open(e) = node
+            && local(e) == element
+        {
+            let id = e.attributes().flatten().find(|a| {
+                let key = a.key.as_ref();
+                key.ends_with(b":id") && !key.starts_with(b"xmlns")
+            });
+            if let Some(v) = id.and_then(|a| a.unescape_value().ok()) {
+                ids.push(v.into_owned());
+            }
+        }
+        Ok(true)
+    })?;
+    Ok(ids)
+}
+
+fn dedup(names: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .filter(|n| seen.insert(n.clone()))
+        .collect()
 }
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Refuses archives over the limits; returns how many uncompressed bytes may be read.
-fn check_bomb(
-    archive: &mut Archive<'_>,
-    limits: &ExtractLimits,
-    format: &'static str,
-) -> Result<u64, ExtractError> {
-    if archive.len() > limits.max_archive_entries {
-        return Err(ExtractError::TooLarge {
-            what: "the number of archive entries".into(),
-            size: archive.len() as u64,
-            limit: limits.max_archive_entries as u64,
-        });
-    }
-    let mut total: u64 = 0;
-    let mut total_compressed: u64 = 0;
-    for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(|e| ExtractError::Corrupt {
-            format: format.into(),
-            detail: format!("unreadable archive entry {i}: {e}"),
-        })?;
-        let size = entry.size();
-        let compressed = entry.compressed_size().max(1);
-        total = total.saturating_add(size);
-        total_compressed = total_compressed.saturating_add(compressed);
-        if size > RATIO_FLOOR_BYTES && size / compressed > limits.max_compression_ratio {
-            return Err(ExtractError::TooLarge {
-                what: "the compression ratio of an archive entry".into(),
-                size: size / compressed,
-                limit: limits.max_compression_ratio,
-            });
-        }
-    }
-    if total > limits.max_archive_uncompressed_bytes {
-        return Err(ExtractError::TooLarge {
-            what: "the uncompressed size of the archive in bytes".into(),
-            size: total,
-            limit: limits.max_archive_uncompressed_bytes,
-        });
-    }
-    if total > 16 * RATIO_FLOOR_BYTES
-        && total / total_compressed.max(1) > limits.max_compression_ratio
-    {
-        return Err(ExtractError::TooLarge {
-            what: "the compression ratio of the archive".into(),
-            size: total / total_compressed.max(1),
-            limit: limits.max_compression_ratio,
-        });
-    }
-    Ok(limits.max_archive_uncompressed_bytes)
-}
-
-/// Reads one part as text, charging its bytes to `budget`; `None` when absent.
-fn read_part(
-    archive: &mut Archive<'_>,
-    name: &str,
-    budget: &mut u64,
-    format: &'static str,
-) -> Result<Option<String>, ExtractError> {
-    let entry = match archive.by_name(name) {
-        Ok(entry) => entry,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => {
-            return Err(ExtractError::Corrupt {
-                format: format.into(),
-                detail: format!("{name}: {e}"),
-            });
-        }
-    };
-    let mut data = Vec::new();
-    let read = entry
-        .take(budget.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| ExtractError::Corrupt {
-            format: format.into(),
-            detail: format!("{name}: {e}"),
-        })? as u64;
-    if read > *budget {
-        return Err(ExtractError::TooLarge {
-            what: "the uncompressed size of the archive in bytes".into(),
-            size: read,
-            limit: *budget,
-        });
-    }
-    *budget -= read;
-    Ok(Some(match String::from_utf8(data) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }))
-}
-
-/// Names `prefix<N>.xml`, ordered by N.
-fn numbered_parts(archive: &Archive<'_>, prefix: &str) -> Vec<String> {
-    let mut parts: Vec<(u64, String)> = archive
-        .file_names()
-        .filter_map(|name| {
-            let n = name
-                .strip_prefix(prefix)?
-                .strip_suffix(".xml")?
-                .parse()
-                .ok()?;
-            Some((n, name.to_string()))
-        })
-        .collect();
-    parts.sort();
-    parts.into_iter().map(|(_, name)| name).collect()
-}
-
-/// One XML event, reduced to what text extraction needs.
-pub(crate) enum Node<'a, 'b> {
-    Open(&'b BytesStart<'a>),
-    Close(&'b [u8]),
-    Text(Cow<'a, str>),
-}
-
-/// Walks `xml`, calling `on` for every element start/end and text run (entities
-/// resolved); checks the deadline every 4096 events.
-pub(crate) fn walk(
-    xml: &str,
-    format: &'static str,
-    deadline: &Deadline,
-    mut on: impl FnMut(Node<'_, '_>) -> Result<bool, ExtractError>,
-) -> Result<(), ExtractError> {
-    let mut reader = Reader::from_str(xml);
-    reader.config_mut().check_end_names = false;
-    let corrupt = |e: String| ExtractError::Corrupt {
-        format: format.into(),
-        detail: e,
-    };
-    let mut events = 0u32;
-    loop {
-        events = events.wrapping_add(1);
-        if events.is_multiple_of(4096) {
-            deadline.check()?;
-        }
-        let event = reader
-            .read_event()
-            .map_err(|e| corrupt(format!("XML at byte {}: {e}", reader.buffer_position())))?;
-        let go_on = match event {
-            Event::Start(e) => on(Node::Open(&e))?,
-            Event::Empty(e) => on(Node::Open(&e))? && on(Node::Close(e.local_name().into_inner()))?,
-            Event::End(e) => on(Node::Close(e.local_name().into_inner()))?,
-            Event::Text(t) => on(Node::Text(t.decode().map_err(|e| corrupt(e.to_string()))?))?,
-            Event::CData(t) => on(Node::Text(t.decode().map_err(|e| corrupt(e.to_string()))?))?,
-            Event::GeneralRef(r) => {
-                let resolved = if r.is_char_ref() {
-                    r.resolve_char_ref()
-                        .ok()
-                        .flatten()
-                        .map(|c| Cow::Owned(c.to_string()))
-                } else {
-                    r.decode()
-                        .ok()
-                        .and_then(|name| quick_xml::escape::resolve_xml_entity(&name))
-                        .map(Cow::Borrowed)
-                };
-                match resolved {
-                    Some(text) => on(Node::Text(text))?,
-                    None => true,
-                }
-            }
-            Event::Eof => return Ok(()),
-            _ => true,
-        };
-        if !go_on {
-            return Ok(());
-        }
-    }
-}
-
-fn local(e: &BytesStart<'_>) -> Vec<u8> {
-    e.local_name().into_inner().to_vec()
-}
-
 /// WordprocessingML and DrawingML text: runs inside `<t>`, a line per paragraph,
-/// tabs and breaks kept.
+/// tabs and breaks kept; the `mc:Fallback` of an `mc:AlternateContent` whose
+/// `mc:Choice` was read is skipped (Word writes a text box twice: DrawingML and VML).
 fn flowing_text(
     xml: &str,
     format: &'static str,
@@ -274,21 +239,48 @@ fn flowing_text(
     deadline: &Deadline,
 ) -> Result<(), ExtractError> {
     let mut in_text = 0usize;
+    // Per open AlternateContent: whether a Choice has been seen.
+    let mut alternates: Vec<bool> = Vec::new();
+    // Depth inside a skipped Fallback.
+    let mut skipping = 0usize;
     walk(xml, format, deadline, |node| {
         match node {
-            Node::Open(e) => match local(e).as_slice() {
-                b"t" => in_text += 1,
-                b"tab" => sink.push_char('\t'),
-                b"br" | b"cr" => sink.push_char('\n'),
-                _ => {}
-            },
-            Node::Close(name) => match name {
-                b"t" => in_text = in_text.saturating_sub(1),
-                b"p" => sink.newline(),
-                b"tc" => sink.push_char('\t'),
-                _ => {}
-            },
-            Node::Text(t) if in_text > 0 => sink.push(&t),
+            Node::Open(e) => {
+                let name = local(e);
+                if skipping > 0 {
+                    skipping += 1;
+                    return Ok(true);
+                }
+                match name.as_slice() {
+                    b"AlternateContent" => alternates.push(false),
+                    b"Choice" => {
+                        if let Some(seen) = alternates.last_mut() {
+                            *seen = true;
+                        }
+                    }
+                    b"Fallback" if alternates.last() == Some(&true) => skipping = 1,
+                    b"t" => in_text += 1,
+                    b"tab" => sink.push_char('\t'),
+                    b"br" | b"cr" => sink.push_char('\n'),
+                    _ => {}
+                }
+            }
+            Node::Close(name) => {
+                if skipping > 0 {
+                    skipping -= 1;
+                    return Ok(true);
+                }
+                match name {
+                    b"AlternateContent" => {
+                        alternates.pop();
+                    }
+                    b"t" => in_text = in_text.saturating_sub(1),
+                    b"p" => sink.newline(),
+                    b"tc" => sink.push_char('\t'),
+                    _ => {}
+                }
+            }
+            Node::Text(t) if in_text > 0 && skipping == 0 => sink.push(&t),
             Node::Text(_) => {}
         }
         Ok(!sink.is_full())

@@ -14,6 +14,9 @@ pub enum FileKind {
     Docx,
     Xlsx,
     Pptx,
+    Odt,
+    Ods,
+    Odp,
     Html,
     Xml,
     Json,
@@ -36,6 +39,9 @@ impl FileKind {
             FileKind::Docx => "docx",
             FileKind::Xlsx => "xlsx",
             FileKind::Pptx => "pptx",
+            FileKind::Odt => "odt",
+            FileKind::Ods => "ods",
+            FileKind::Odp => "odp",
             FileKind::Html => "html",
             FileKind::Xml => "xml",
             FileKind::Json => "json",
@@ -153,6 +159,9 @@ fn sniff_zip(bytes: &[u8], limits: &ExtractLimits) -> Result<FileKind, ExtractEr
         });
     }
     let has = |name: &str| archive.index_for_name(name).is_some();
+    if has("mimetype") && has("content.xml") {
+        return opendocument(archive);
+    }
     if !has("[Content_Types].xml") {
         return Err(unsupported("zip archive"));
     }
@@ -164,6 +173,22 @@ fn sniff_zip(bytes: &[u8], limits: &ExtractLimits) -> Result<FileKind, ExtractEr
         Ok(FileKind::Pptx)
     } else {
         Err(unsupported("Office Open XML package (not docx/xlsx/pptx)"))
+    }
+}
+
+/// An OpenDocument package by its `mimetype` entry (OpenDocument 1.3 Part 2 §3.3).
+fn opendocument(mut archive: zip::ZipArchive<Cursor<&[u8]>>) -> Result<FileKind, ExtractError> {
+    let mut mime = String::new();
+    if let Ok(entry) = archive.by_name("mimetype") {
+        let _ = std::io::Read::read_to_string(&mut std::io::Read::take(entry, 128), &mut mime);
+    }
+    let mime = mime.trim();
+    let kind = mime.strip_prefix("application/vnd.oasis.opendocument.");
+    match kind.map(|k| k.strip_suffix("-template").unwrap_or(k)) {
+        Some("text") => Ok(FileKind::Odt),
+        Some("spreadsheet") => Ok(FileKind::Ods),
+        Some("presentation") => Ok(FileKind::Odp),
+        _ => Err(unsupported(&format!("OpenDocument package ({mime})"))),
     }
 }
 
@@ -181,7 +206,10 @@ fn guess_zip_format(bytes: &[u8]) -> &'static str {
         let mut data = Vec::new();
         let _ = std::io::Read::read_to_end(&mut std::io::Read::take(entry, PEEK), &mut data);
         for (needle, format) in [
-            (&b"wordprocessingml"[..], "docx"),
+            (&b"opendocument.text"[..], "odt"),
+            (b"opendocument.spreadsheet", "ods"),
+            (b"opendocument.presentation", "odp"),
+            (b"wordprocessingml", "docx"),
             (b"spreadsheetml", "xlsx"),
             (b"presentationml", "pptx"),
             (b"word/", "docx"),

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::ooxml::{Node, walk};
+use super::zipped::{Node, walk};
 use super::{Deadline, ExtractError, FileKind, TextSink};
 
 /// Characters pushed between deadline checks.
