@@ -11,7 +11,7 @@ use index::{ChunkKind, SearchFilters, SearchMode};
 use jira_index_tests::start_site;
 use jira_sim::generate::GenConfig;
 use jira_sim::model::MARKER_IN_ATTACHMENT;
-use jira_sim::model::{AttachmentKind, Workspace};
+use jira_sim::model::{Attachment, AttachmentKind, Workspace};
 
 fn content_requests(site: &jira_index_tests::SimSite) -> Vec<String> {
     site.handle
@@ -226,4 +226,159 @@ async fn indexing_switches_and_type_filter() {
         );
     }
     assert!(off.chunk_count < report.chunk_count);
+}
+
+/// Hostile attachments while `serve` runs (issue: extraction under a hard limit):
+/// HTML nested 200,000 deep keeps the HTML parser busy inside one call the soft
+/// deadline cannot interrupt, and a PDF whose form draws itself. Each costs its own
+/// file, reported with the issue key and file name; the server stays up, and the
+/// issue, its other attachment and the two files' names are all searchable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_attachments_cost_one_file_each_while_serve_runs() {
+    assert!(
+        extractor::global().is_isolated(),
+        "no extraction worker beside the test binary ({:?}); `cargo build -p extractor`",
+        extractor::global().mode()
+    );
+    let mut ws = jira_sim::generate(&GenConfig::skeleton(2));
+    let (issue_key, author, created) = {
+        let issue = &ws.issues[0];
+        (
+            issue.key.clone(),
+            issue.reporter_account_id.clone().unwrap_or_default(),
+            issue.created,
+        )
+    };
+    let hostile = |id: &str, name: &str, kind: AttachmentKind, bytes: Vec<u8>| {
+        let mut a = Attachment::new(
+            id.into(),
+            name.into(),
+            author.clone(),
+            created,
+            kind,
+            String::new(),
+        );
+        a.size = bytes.len() as u64;
+        a.data = Some(bytes.into());
+        a
+    };
+    let nested = jira_sim::files::html_nested(200_000, "<div>", "</div>", "nestedword");
+    let looping = jira_sim::files::pdf_with_form("loopword", None);
+    ws.issues[0].attachments = vec![
+        hostile("990001", "hostilenest.html", AttachmentKind::Html, nested),
+        hostile("990002", "selfdrawing.pdf", AttachmentKind::Pdf, looping),
+        Attachment::new(
+            "990003".into(),
+            "goodneighbour.txt".into(),
+            author.clone(),
+            created,
+            AttachmentKind::Text,
+            "neighbourtoken survives its hostile neighbours".into(),
+        ),
+    ];
+    let reader = ws
+        .users
+        .iter()
+        .find(|u| u.email_visible && ws.visible_issue_keys(&u.account_id).contains(&issue_key))
+        .expect("someone who may open the issue")
+        .email
+        .clone();
+    let summary_word = ws.issues[0]
+        .summary
+        .split_whitespace()
+        .max_by_key(|w| w.len())
+        .unwrap()
+        .to_lowercase();
+    let tmp = tempfile::tempdir().unwrap();
+    let key = "hostile-admin-key-0123456789";
+    let toml = format!(
+        "[serve]\nsync_interval_minutes = 0\n\n[[serve.api_keys]]\nname = \"ops\"\nsha256 = \"{}\"\nscopes = [\"admin\", \"impersonate\"]\n",
+        serve::auth::key_hash(key)
+    );
+    let site = jira_index_tests::start_workspace(ws, &tmp.path().join("data"), false, &toml)
+        .await
+        .unwrap();
+    let server = serve::start(site.config.clone(), None, Some(([127, 0, 0, 1], 0).into()))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+    let search = |query: &str| {
+        let req = http
+            .post(format!("{base}/v1/search"))
+            .bearer_auth(key)
+            .json(
+                &serde_json::json!({"query": query, "as": reader, "limit": 50, "mode": "keyword"}),
+            );
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            (
+                status,
+                res.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    // The startup sync: the nested HTML meets the hard kill (10 s timeout + grace).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (status, _) = search("x").await;
+        if status == reqwest::StatusCode::OK {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "startup sync never finished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let status: serde_json::Value = http
+        .get(format!("{base}/v1/status"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let errors: Vec<String> = status["status"]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["errors"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e.as_str().map(str::to_string))
+        .collect();
+    let reported = |name: &str, why: &[&str]| {
+        errors.iter().any(|e| {
+            e.contains(&issue_key) && e.contains(name) && why.iter().any(|w| e.contains(w))
+        })
+    };
+    assert!(
+        reported("hostilenest.html", &["longer than", "crashed"]),
+        "{errors:#?}"
+    );
+    assert!(
+        reported("selfdrawing.pdf", &["draws itself", "crashed"]),
+        "{errors:#?}"
+    );
+    for (query, what) in [
+        ("neighbourtoken", "the other attachment's text"),
+        ("hostilenest", "the HTML file by name"),
+        ("selfdrawing", "the PDF by name"),
+        (summary_word.as_str(), "the issue itself"),
+    ] {
+        let (status, body) = search(query).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        let keys: Vec<&str> = body["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|h| h["issue_key"].as_str())
+            .collect();
+        assert!(
+            keys.contains(&issue_key.as_str()),
+            "{what} ({query}): {body}"
+        );
+    }
+    server.shutdown().await.unwrap();
 }
