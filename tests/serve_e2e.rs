@@ -27,6 +27,7 @@ fn serve_toml() -> String {
     format!(
         r#"[serve]
 sync_interval_minutes = 0
+metrics_public = true
 webhook_secret_env = "SERVE_E2E_WEBHOOK_SECRET"
 
 [[serve.api_keys]]

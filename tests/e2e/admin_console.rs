@@ -90,7 +90,63 @@ async fn admin_console_end_to_end() {
         !set_cookie.contains(ADMIN_KEY),
         "the key never goes to the browser"
     );
+    assert!(!set_cookie.contains("Secure"), "plain http on loopback");
     let cookie = set_cookie.split(';').next().unwrap().to_string();
+    // Behind a proxy that terminates TLS, the cookie is Secure.
+    let res = http
+        .post(format!("{base}/admin/login"))
+        .header("x-forwarded-proto", "https")
+        .form(&[("key", ADMIN_KEY)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+    );
+    // Pages may not be framed, and run only their own script.
+    let res = http
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+        "{csp}"
+    );
+    // A state-changing request another site's page makes with the admin's cookie is
+    // refused, and starts nothing.
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "null"),
+    ] {
+        let res = http
+            .post(format!("{base}/admin/sync"))
+            .header(COOKIE, &cookie)
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    }
+    for (name, value) in [("origin", base.as_str()), ("sec-fetch-site", "same-origin")] {
+        let same = http
+            .post(format!("{base}/admin/login"))
+            .header(name, value)
+            .form(&[("key", ADMIN_KEY)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            same.status(),
+            StatusCode::SEE_OTHER,
+            "same-origin forms work ({name})"
+        );
+    }
     let get = |path: String| {
         let (http, cookie) = (http.clone(), cookie.clone());
         async move {
@@ -222,6 +278,37 @@ async fn admin_console_end_to_end() {
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains(want), "{key}: {page}");
     }
+
+    // The admin scope alone shows the console but acts as nobody: searching or
+    // explaining as a person needs impersonate, as on the API.
+    for path in [
+        format!("{base}/admin/people?as={email}&q=payment"),
+        format!("{base}/admin/explain?as={email}&key={allowed}"),
+    ] {
+        let res = http
+            .get(&path)
+            .bearer_auth(crate::AUDITOR_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("impersonate") && !page.contains("Searched as"),
+            "{page}"
+        );
+    }
+    let res = http
+        .get(format!("{base}/admin/people"))
+        .bearer_auth(crate::AUDITOR_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the identity table is for admins"
+    );
 
     // The search playground, as that person.
     let (status, page) = get(format!("{base}/admin/people?as={}&q=payment", email)).await;

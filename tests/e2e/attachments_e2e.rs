@@ -382,3 +382,56 @@ async fn hostile_attachments_cost_one_file_each_while_serve_runs() {
     }
     server.shutdown().await.unwrap();
 }
+
+/// Everything in the data directory is owner-only after a sync (the index, the
+/// attachment text cache and the state hold Jira content): directories 0700, files
+/// 0600 — a directory someone made 0755 with a 0644 file in it included.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_directory_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(data.join("notes.txt"), "left by hand").unwrap();
+    std::fs::set_permissions(
+        data.join("notes.txt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let site = start_site(&GenConfig::skeleton(3), &data, false)
+        .await
+        .unwrap();
+    sync::run_sync(&site.config, None, &Default::default())
+        .await
+        .unwrap();
+    let mut loose = Vec::new();
+    let mut entries = 0;
+    let mut stack = vec![data.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            entries += 1;
+            if meta.permissions().mode() & 0o077 != 0 {
+                loose.push(format!(
+                    "{:o} {}",
+                    meta.permissions().mode(),
+                    entry.path().display()
+                ));
+            }
+            if meta.is_dir() {
+                stack.push(entry.path());
+            }
+        }
+    }
+    let root = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(root, 0o700, "data directory mode {root:o}");
+    assert!(entries > 10, "a synced index has files");
+    assert!(
+        loose.is_empty(),
+        "readable by others:\n{}",
+        loose.join("\n")
+    );
+}

@@ -16,17 +16,27 @@ mod identity_sync;
 mod incremental_sync;
 mod qdrant_server_e2e;
 mod search_quality;
+mod serve_limits;
 mod skeleton_e2e;
 mod verify_access;
 mod visibility_property;
 
+/// An admin key without `impersonate`: sees the console, may not act as anyone.
+const AUDITOR_KEY: &str = "console-auditor-key-0123456789abcdef";
+/// A key with the `metrics` scope only.
+const SCRAPER_KEY: &str = "console-scraper-key-0123456789abcdef";
+
 /// The `[serve]` table of the admin console tests: syncs on demand only, an `alice` key
-/// that searches as alice@example.com and an `ops` key with the admin scope.
+/// that searches as alice@example.com, an `ops` key with the admin and impersonate
+/// scopes, an `auditor` key with the admin scope only ([`AUDITOR_KEY`]) and a
+/// `scraper` key with the metrics scope ([`SCRAPER_KEY`]).
 fn admin_serve_toml(alice_key: &str, admin_key: &str) -> String {
     let hash = serve::auth::key_hash;
     format!(
-        "[serve]\nsync_interval_minutes = 0\n\n[[serve.api_keys]]\nname = \"alice\"\nsha256 = \"{}\"\nemail = \"alice@example.com\"\n\n[[serve.api_keys]]\nname = \"ops\"\nsha256 = \"{}\"\nscopes = [\"admin\"]\n",
+        "[serve]\nsync_interval_minutes = 0\n\n[[serve.api_keys]]\nname = \"alice\"\nsha256 = \"{}\"\nemail = \"alice@example.com\"\n\n[[serve.api_keys]]\nname = \"ops\"\nsha256 = \"{}\"\nscopes = [\"admin\", \"impersonate\"]\n\n[[serve.api_keys]]\nname = \"auditor\"\nsha256 = \"{}\"\nscopes = [\"admin\"]\n\n[[serve.api_keys]]\nname = \"scraper\"\nsha256 = \"{}\"\nscopes = [\"metrics\"]\n",
         hash(alice_key),
-        hash(admin_key)
+        hash(admin_key),
+        hash(AUDITOR_KEY),
+        hash(SCRAPER_KEY)
     )
 }

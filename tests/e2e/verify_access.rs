@@ -361,8 +361,23 @@ async fn verify_over_http_metrics_and_console() {
     assert_eq!(first["account_id"], account.as_str());
     assert!(lost.contains(first["issue_key"].as_str().unwrap()));
 
+    // Not public by default; the metrics scope suffices.
+    let res = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth(ALICE_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "a search key is no scraper"
+    );
     let metrics = http
         .get(format!("{base}/metrics"))
+        .bearer_auth(crate::SCRAPER_KEY)
         .send()
         .await
         .unwrap()

@@ -195,7 +195,7 @@ enum ApiKeyAction {
         /// The person the key searches as.
         #[arg(long)]
         email: Option<String>,
-        /// Scopes: search, impersonate, admin (repeatable; default search).
+        /// Scopes: search, impersonate, admin, metrics (repeatable; default search).
         #[arg(long = "scope", value_enum)]
         scopes: Vec<KeyScope>,
     },
@@ -214,6 +214,7 @@ enum KeyScope {
     Search,
     Impersonate,
     Admin,
+    Metrics,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -564,6 +565,7 @@ fn main() -> Result<()> {
                         KeyScope::Search => "search",
                         KeyScope::Impersonate => "impersonate",
                         KeyScope::Admin => "admin",
+                        KeyScope::Metrics => "metrics",
                     })
                     .collect()
             };

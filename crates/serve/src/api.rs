@@ -289,14 +289,17 @@ pub async fn stop_sync(
     }
 }
 
-/// `GET /metrics`: public unless `serve.metrics_public = false` (then admin keys).
+/// `GET /metrics`: keys with the `metrics` or `admin` scope, or anyone when
+/// `serve.metrics_public = true`.
 pub async fn metrics(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     if !state.cfg().serve.metrics_public {
         let caller = state.auth.authenticate(&headers)?;
-        require(&caller, Scope::Admin)?;
+        if !caller.has(Scope::Metrics) {
+            require(&caller, Scope::Admin)?;
+        }
     }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

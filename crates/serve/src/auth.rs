@@ -147,15 +147,14 @@ impl Authenticator {
                 .ok_or_else(|| AuthError::Unauthorized("unknown API key".into()));
         }
         if let Some(proxy) = &self.proxy
-            && let Some(secret) = headers.get(proxy.secret_header.as_str())
+            && headers.contains_key(proxy.secret_header.as_str())
         {
+            let secret = single_ascii(headers, &proxy.secret_header)?.unwrap_or_default();
             let given: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
             if !bool::from(given.ct_eq(&proxy.secret_hash)) {
                 return Err(AuthError::Unauthorized("wrong proxy secret".into()));
             }
-            let email = headers
-                .get(proxy.email_header.as_str())
-                .and_then(|v| v.to_str().ok())
+            let email = single_ascii(headers, &proxy.email_header)?
                 .map(str::trim)
                 .filter(|e| e.contains('@'))
                 .ok_or_else(|| {
@@ -174,6 +173,24 @@ impl Authenticator {
             "send an API key (Authorization: Bearer <key>)".into(),
         ))
     }
+}
+
+/// The one value of a trusted-proxy header: refused when it comes more than once
+/// (a client could add its own next to the proxy's) or is not printable ASCII.
+fn single_ascii<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, AuthError> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(AuthError::Unauthorized(format!(
+            "{name} was sent more than once"
+        )));
+    }
+    first
+        .to_str()
+        .map(Some)
+        .map_err(|_| AuthError::Unauthorized(format!("{name} is not printable ASCII")))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -277,6 +294,33 @@ mod tests {
                 matches!(a.authenticate(&h), Err(AuthError::Unauthorized(_))),
                 "{h:?}"
             );
+        }
+    }
+
+    #[test]
+    fn repeated_or_non_ascii_proxy_headers_are_refused() {
+        let a = auth();
+        let secret = "proxy-secret-0123456789";
+        let mut twice_email = headers(&[("x-proxy-secret", secret)]);
+        twice_email.append("x-forwarded-email", "bob@example.com".parse().unwrap());
+        twice_email.append("x-forwarded-email", "carol@example.com".parse().unwrap());
+        let mut twice_secret = headers(&[("x-forwarded-email", "bob@example.com")]);
+        twice_secret.append("x-proxy-secret", secret.parse().unwrap());
+        twice_secret.append("x-proxy-secret", "other".parse().unwrap());
+        let mut non_ascii = headers(&[("x-proxy-secret", secret)]);
+        non_ascii.insert(
+            "x-forwarded-email",
+            http::HeaderValue::from_bytes(b"b\xc3\xb6b@example.com").unwrap(),
+        );
+        for (h, why) in [
+            (twice_email, "more than once"),
+            (twice_secret, "more than once"),
+            (non_ascii, "ASCII"),
+        ] {
+            match a.authenticate(&h) {
+                Err(AuthError::Unauthorized(m)) => assert!(m.contains(why), "{m}"),
+                other => panic!("{h:?}: {other:?}"),
+            }
         }
     }
 

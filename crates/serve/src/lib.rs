@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod listen;
 pub mod mcp;
 pub mod metrics;
 pub mod runner;
@@ -97,6 +98,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             move || Ok(JiraTools::new(searcher.clone(), None)),
             Default::default(),
             StreamableHttpServerConfig::default()
+                .with_allowed_hosts(mcp_allowed_hosts(&state.cfg().serve))
                 .with_cancellation_token(state.cancel.child_token()),
         );
     let authed = Router::new()
@@ -117,6 +119,30 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .layer(from_fn_with_state(state.clone(), api::track))
         .with_state(state)
+}
+
+/// The `Host` values `/mcp` answers (rmcp refuses others, against DNS rebinding):
+/// loopback, the host of `serve.listen` (unless it is a wildcard address), the host of
+/// `serve.public_url`, and `serve.mcp_allowed_hosts`.
+pub fn mcp_allowed_hosts(cfg: &sync::serve_config::ServeConfig) -> Vec<String> {
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).into();
+    if let Ok(addr) = cfg.listen.parse::<SocketAddr>()
+        && !addr.ip().is_unspecified()
+    {
+        hosts.push(addr.ip().to_string());
+    }
+    if let Some(host) = cfg
+        .public_url
+        .as_deref()
+        .and_then(|u| u.split_once("://"))
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(rest))
+        .filter(|h| !h.is_empty())
+    {
+        hosts.push(host.to_string());
+    }
+    hosts.extend(cfg.mcp_allowed_hosts.iter().cloned());
+    hosts.dedup();
+    hosts
 }
 
 /// A running server.
@@ -158,7 +184,7 @@ pub async fn start(
     let cfg = Arc::new(cfg);
     let proxy_secret = cfg.serve.proxy_secret().map_err(ServeError::Config)?;
     let webhook_secret = cfg.serve.webhook_secret().map_err(ServeError::Config)?;
-    sync::state::DataDir::new(&cfg.data.dir).ensure()?;
+    sync::pipeline::secure_data_dir(&sync::state::DataDir::new(&cfg.data.dir))?;
     let index_cfg = cfg.clone();
     let index = Arc::new(
         tokio::task::spawn_blocking(move || sync::state::open_index(&index_cfg, embedder))
@@ -224,13 +250,12 @@ pub async fn start(
     if !synced && runner.try_start(Trigger::Startup).is_err() {
         tracing::warn!("the first sync could not start");
     }
-    let app = router(state.clone());
+    let serve_cfg = cfg.serve.clone();
+    let app = listen::limited(router(state.clone()), &serve_cfg);
     let shutdown = cancel.clone();
     let task = tokio::spawn(async move {
         tracing::info!(%addr, "serving");
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await;
+        let served = listen::serve(listener, app, &serve_cfg, shutdown).await;
         worker.abort();
         scheduler.abort();
         runner.drain(SHUTDOWN_GRACE).await;
@@ -245,4 +270,32 @@ pub async fn start(
         cancel,
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mcp_answers_loopback_the_listen_host_and_the_public_host() {
+        let mut cfg = sync::serve_config::ServeConfig {
+            listen: "0.0.0.0:8080".into(),
+            ..Default::default()
+        };
+        assert_eq!(mcp_allowed_hosts(&cfg), ["localhost", "127.0.0.1", "::1"]);
+        cfg.listen = "10.1.2.3:8080".into();
+        cfg.public_url = Some("https://search.example.com/jira".into());
+        cfg.mcp_allowed_hosts = vec!["search.internal:8443".into()];
+        assert_eq!(
+            mcp_allowed_hosts(&cfg),
+            [
+                "localhost",
+                "127.0.0.1",
+                "::1",
+                "10.1.2.3",
+                "search.example.com",
+                "search.internal:8443"
+            ]
+        );
+    }
 }

@@ -245,6 +245,16 @@ sync_interval_minutes = 60 # hourly
 
     #[test]
     fn the_committed_schema_is_the_generated_one() {
+        // `UPDATE_SCHEMAS=1 cargo test -p sync schema` rewrites the committed file.
+        if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../schemas/config.schema.json"
+            );
+            let text = serde_json::to_string_pretty(&schema()).unwrap() + "\n";
+            std::fs::write(path, text).unwrap();
+            return;
+        }
         let committed: serde_json::Value =
             serde_json::from_str(include_str!("../../../schemas/config.schema.json")).unwrap();
         assert_eq!(

@@ -569,6 +569,19 @@ async fn sync_directory(
     Ok(outcome)
 }
 
+/// Makes the data directory owner-only, saying how many entries were loosened.
+pub fn secure_data_dir(data: &DataDir) -> Result<(), SyncError> {
+    let fixed = data.secure()?;
+    if fixed > 0 {
+        tracing::warn!(
+            dir = %data.root().display(),
+            fixed,
+            "the data directory was readable by others: made owner-only (directories 0700, files 0600)"
+        );
+    }
+    Ok(())
+}
+
 /// Syncs identity only, always in full: users, groups and members, roles, grants and
 /// security levels (what `sync --identity-only` and identity webhooks run).
 /// Touches no chunk: group, role and scheme changes take effect in searches through
@@ -624,7 +637,7 @@ pub async fn run_sync_into(
     opts: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
     let data = DataDir::new(&cfg.data.dir);
-    data.ensure()?;
+    secure_data_dir(&data)?;
     let store = StateStore::open(&data)?;
     forget_recovered(&index, &store)?;
     let client = jira_client(cfg)?;
@@ -1007,6 +1020,10 @@ pub async fn run_sync_into(
     })
     .await
     .map_err(|e| SyncError::Internal(e.to_string()))??;
+    // The index libraries create their files with the process umask.
+    if let Err(e) = data.secure() {
+        tracing::warn!(error = %e, "could not make the data directory owner-only");
+    }
     Ok(SyncReport { run, chunk_count })
 }
 

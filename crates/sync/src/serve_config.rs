@@ -14,8 +14,11 @@ pub enum Scope {
     /// Search and read issues as any named person (enterprise search front ends
     /// that act for their logged-in employee).
     Impersonate,
-    /// Status, run history, manual sync, metrics of the index.
+    /// Status, run history, manual sync, the console, metrics of the index. Searching
+    /// as someone else still needs `impersonate`, in the console too.
     Admin,
+    /// `GET /metrics` only (a Prometheus scraper).
+    Metrics,
 }
 
 /// One API key. The key itself is never stored: `sha256` is the hex SHA-256 of it
@@ -67,13 +70,31 @@ pub struct ServeConfig {
     pub listen: String,
     /// Minutes between scheduled syncs; 0 turns the schedule off.
     pub sync_interval_minutes: u64,
-    /// Whether `GET /metrics` answers without credentials (counters only, no content).
+    /// Whether `GET /metrics` answers without credentials (counters only, no
+    /// content). Default false: a key with the `metrics` (or `admin`) scope.
     pub metrics_public: bool,
     /// Environment variable holding the secret of Jira's webhook; without it,
     /// `POST /webhooks/jira` is refused (unverified webhooks are never applied).
     pub webhook_secret_env: Option<String>,
     pub api_keys: Vec<ApiKeyConfig>,
     pub trusted_proxy: Option<TrustedProxyConfig>,
+    /// The URL people and proxies reach this server at (e.g.
+    /// `https://search.example.com`): an https URL makes the console's cookie
+    /// `Secure`.
+    pub public_url: Option<String>,
+    /// More `Host` names `/mcp` answers to, beside loopback, the `listen` host and
+    /// the `public_url` host (e.g. `["search.internal:8443"]`).
+    pub mcp_allowed_hosts: Vec<String>,
+    /// Seconds a client has to send its request headers before it is dropped.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request body may take to arrive, and an answer to be ready (then 408).
+    pub request_timeout_secs: u64,
+    /// Open connections at most; more are closed at once.
+    pub max_connections: usize,
+    /// Requests in progress at most; more wait their turn.
+    pub max_concurrent_requests: usize,
+    /// Largest request body accepted (then 413).
+    pub max_body_bytes: usize,
 }
 
 impl Default for ServeConfig {
@@ -81,10 +102,17 @@ impl Default for ServeConfig {
         Self {
             listen: "127.0.0.1:8080".into(),
             sync_interval_minutes: 60,
-            metrics_public: true,
+            metrics_public: false,
             webhook_secret_env: None,
             api_keys: Vec::new(),
             trusted_proxy: None,
+            public_url: None,
+            mcp_allowed_hosts: Vec::new(),
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 60,
+            max_connections: 1024,
+            max_concurrent_requests: 256,
+            max_body_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -96,6 +124,13 @@ impl ServeConfig {
             return Err(format!(
                 "serve.listen = {:?}: must be an address and port, e.g. \"127.0.0.1:8080\"",
                 self.listen
+            ));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!(
+                "serve.public_url = {url:?}: must be an http(s) URL, e.g. \"https://search.example.com\""
             ));
         }
         let mut names = std::collections::HashSet::new();

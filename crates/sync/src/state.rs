@@ -46,12 +46,76 @@ impl DataDir {
     pub fn unmatched_callers_file(&self) -> PathBuf {
         self.root.join("unmatched-callers.json")
     }
+    /// Creates the data directory, owner-only (0700), if it is missing; tightens the
+    /// directory itself when others may enter it. Cheap: see [`DataDir::secure`] for
+    /// the whole tree.
     pub fn ensure(&self) -> Result<(), SyncError> {
-        std::fs::create_dir_all(&self.root).map_err(|source| SyncError::Io {
+        let io = |source| SyncError::Io {
             path: self.root.display().to_string(),
             source,
-        })
+        };
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&self.root).map_err(io)?;
+        #[cfg(unix)]
+        tighten(&self.root, true).map_err(io)?;
+        Ok(())
     }
+
+    /// Makes everything under the data directory owner-only: directories 0700, files
+    /// 0600 (the index, vectors, attachment text cache and state hold Jira content
+    /// that only the people Jira lets see it may read). Returns how many entries were
+    /// tightened; symbolic links are not followed. Run at start-up and after a sync
+    /// (the index libraries create files with the process umask).
+    pub fn secure(&self) -> Result<usize, SyncError> {
+        self.ensure()?;
+        #[cfg(unix)]
+        {
+            let mut fixed = 0usize;
+            let mut stack = vec![self.root.clone()];
+            while let Some(dir) = stack.pop() {
+                let io = |source| SyncError::Io {
+                    path: dir.display().to_string(),
+                    source,
+                };
+                if tighten(&dir, true).map_err(io)? {
+                    fixed += 1;
+                }
+                for entry in std::fs::read_dir(&dir).map_err(io)? {
+                    let entry = entry.map_err(io)?;
+                    let kind = entry.file_type().map_err(io)?;
+                    if kind.is_dir() {
+                        stack.push(entry.path());
+                    } else if kind.is_file() && tighten(&entry.path(), false).map_err(io)? {
+                        fixed += 1;
+                    }
+                }
+            }
+            Ok(fixed)
+        }
+        #[cfg(not(unix))]
+        Ok(0)
+    }
+}
+
+/// Removes group and other permission bits (keeping the owner's, plus owner rwx on
+/// directories); `true` when the mode changed.
+#[cfg(unix)]
+fn tighten(path: &Path, dir: bool) -> std::io::Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::symlink_metadata(path)?.permissions().mode();
+    let want = if dir {
+        (mode & 0o700) | 0o700
+    } else {
+        (mode & 0o700) | 0o600
+    } & 0o7777;
+    if mode & 0o7777 == want {
+        return Ok(false);
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(want))?;
+    Ok(true)
 }
 
 /// What the index holds for one issue.
@@ -245,7 +309,9 @@ pub fn open_index(
     cfg: &crate::Config,
     embedder: Option<std::sync::Arc<index::Embedder>>,
 ) -> Result<index::SearchIndex, SyncError> {
-    let dir = DataDir::new(&cfg.data.dir).index_dir();
+    let data = DataDir::new(&cfg.data.dir);
+    data.ensure()?;
+    let dir = data.index_dir();
     match (cfg.vectors.server()?, &embedder) {
         (Some(server), Some(e)) => {
             let store = index::QdrantServerStore::connect(&server, e.dim())?;

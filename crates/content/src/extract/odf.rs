@@ -86,7 +86,7 @@ fn text_of(
     let mut units = Units::default();
     walk(xml, format, deadline, |node| {
         if let Node::Open(e) = &node {
-            match local(e).as_slice() {
+            match local(e) {
                 b"table" if flow.top_level_table() => units.sheets += 1,
                 b"page" => {
                     units.pages += 1;
@@ -176,7 +176,7 @@ impl Flow {
                     self.skip += 1;
                     return;
                 }
-                match local(e).as_slice() {
+                match local(e) {
                     // Authors and dates of comments sit outside their paragraphs,
                     // so they are never text.
                     b"note-citation" | b"tracked-changes" => self.skip = 1,

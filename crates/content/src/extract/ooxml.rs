@@ -251,7 +251,7 @@ fn flowing_text(
                     skipping += 1;
                     return Ok(true);
                 }
-                match name.as_slice() {
+                match name {
                     b"AlternateContent" => alternates.push(false),
                     b"Choice" => {
                         if let Some(seen) = alternates.last_mut() {
@@ -294,7 +294,7 @@ fn shared_strings(xml: &str, deadline: &Deadline) -> Result<Vec<String>, Extract
     let (mut in_text, mut in_phonetic) = (0usize, 0usize);
     walk(xml, "xlsx", deadline, |node| {
         match node {
-            Node::Open(e) => match local(e).as_slice() {
+            Node::Open(e) => match local(e) {
                 b"si" => current.clear(),
                 b"t" => in_text += 1,
                 b"rPh" => in_phonetic += 1,
@@ -327,7 +327,7 @@ fn sheet_text(
     let mut first_cell = true;
     walk(xml, "xlsx", deadline, |node| {
         match node {
-            Node::Open(e) => match local(e).as_slice() {
+            Node::Open(e) => match local(e) {
                 b"row" => first_cell = true,
                 b"c" => {
                     cell_type = e

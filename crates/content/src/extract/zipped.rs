@@ -56,6 +56,10 @@ pub(crate) fn relationships(
     } else {
         format!("{dir}/_rels/{name}.rels")
     };
+    // Most parts have no relationships: a name lookup, no read.
+    if archive.index_for_name(&rels_name).is_none() {
+        return Ok(Vec::new());
+    }
     let Some(xml) = read_part(archive, &rels_name, budget, format)? else {
         return Ok(Vec::new());
     };
@@ -64,16 +68,20 @@ pub(crate) fn relationships(
         if let Node::Open(e) = node
             && e.local_name().into_inner() == b"Relationship"
         {
-            let attr = |key: &[u8]| {
-                e.try_get_attribute(key)
-                    .ok()
-                    .flatten()
-                    .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
-            };
-            let external = attr(b"TargetMode").is_some_and(|m| m == "External");
-            if let (Some(id), Some(kind), Some(target), false) =
-                (attr(b"Id"), attr(b"Type"), attr(b"Target"), external)
-            {
+            let (mut id, mut kind, mut target, mut external) = (None, None, None, false);
+            for a in e.attributes().flatten() {
+                let Ok(value) = a.unescape_value() else {
+                    continue;
+                };
+                match a.key.local_name().into_inner() {
+                    b"Id" => id = Some(value.into_owned()),
+                    b"Type" => kind = Some(value.into_owned()),
+                    b"Target" => target = Some(value),
+                    b"TargetMode" => external = value == "External",
+                    _ => {}
+                }
+            }
+            if let (Some(id), Some(kind), Some(target), false) = (id, kind, target, external) {
                 out.push(Rel {
                     id,
                     kind,
@@ -88,6 +96,17 @@ pub(crate) fn relationships(
 
 /// The part named by `target` relative to `dir` (`/abs`, `../up`, `./here`).
 fn resolve(dir: &str, target: &str) -> String {
+    let plain = !target.starts_with('/')
+        && !target
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
+    if plain {
+        return if dir.is_empty() {
+            target.to_string()
+        } else {
+            format!("{dir}/{target}")
+        };
+    }
     let mut segments: Vec<&str> = if target.starts_with('/') {
         Vec::new()
     } else {
@@ -180,7 +199,10 @@ pub(crate) fn read_part(
             });
         }
     };
-    let mut data = Vec::new();
+    // Sized from the declared size (capped: the directory may lie), so the read is
+    // one pass, not a probe and a series of doublings.
+    let declared = entry.size().min(*budget).min(64 * 1024 * 1024);
+    let mut data = Vec::with_capacity(usize::try_from(declared).unwrap_or(0) + 1);
     let read = entry
         .take(budget.saturating_add(1))
         .read_to_end(&mut data)
@@ -281,6 +303,8 @@ pub(crate) fn walk(
     }
 }
 
-pub(crate) fn local(e: &BytesStart<'_>) -> Vec<u8> {
-    e.local_name().into_inner().to_vec()
+/// The element's name without its namespace prefix (borrowed, no allocation: this runs
+/// for every element of every part).
+pub(crate) fn local<'e>(e: &'e BytesStart<'_>) -> &'e [u8] {
+    e.local_name().into_inner()
 }

@@ -97,6 +97,71 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(guarded)
         .route("/admin/login", get(login_page).post(login))
         .route("/admin/htmx.min.js", get(htmx))
+        .layer(axum::middleware::from_fn(same_origin))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+/// The console's pages may run only our own script and style, may not be framed, and
+/// send no referrer to other sites (OWASP secure headers).
+const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Not `no-referrer`: browsers then send `Origin: null` on our own forms.
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+/// Refuses a state-changing request that a browser says comes from another site
+/// (`Sec-Fetch-Site`), or whose `Origin` is not this server's `Host`: the session
+/// cookie must not let another page act for the admin (cross-site request forgery).
+/// Requests without either header are not from a browser's cross-site form.
+async fn same_origin(req: Request, next: Next) -> Response {
+    if matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return next.run(req).await;
+    }
+    if let Some(reason) = cross_site(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), reason, "cross-site console request refused");
+        let mut res = html(pages::refused(&format!(
+            "This request came from another site ({reason}); the console only accepts its own forms."
+        )));
+        *res.status_mut() = StatusCode::FORBIDDEN;
+        return res;
+    }
+    next.run(req).await
+}
+
+/// Why a request is cross-site, if it is.
+fn cross_site(headers: &HeaderMap) -> Option<String> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // Browsers that send Sec-Fetch-Site say it best; Origin is the fallback.
+    if let Some(site) = text("sec-fetch-site") {
+        return (!matches!(site, "same-origin" | "none"))
+            .then(|| format!("Sec-Fetch-Site: {site}"));
+    }
+    let origin = text("origin")?;
+    let host = text("host").unwrap_or_default();
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+        .unwrap_or(origin);
+    if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
+        return Some(format!("Origin {origin} is not {host}"));
+    }
+    None
 }
 
 fn html(markup: Markup) -> Response {
@@ -182,7 +247,23 @@ struct LoginForm {
     key: String,
 }
 
-async fn login(State(state): State<Arc<AppState>>, Form(form): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<Arc<AppState>>,
+    request_headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    // `Secure` when the browser reaches us over https: a proxy that terminates TLS
+    // says so in X-Forwarded-Proto, or serve.public_url is https.
+    let https = request_headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+        || state
+            .cfg()
+            .serve
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
     let mut headers = HeaderMap::new();
     let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", form.key.trim())) else {
         return unauthorized_login("that is not an API key");
@@ -193,8 +274,9 @@ async fn login(State(state): State<Arc<AppState>>, Form(form): Form<LoginForm>) 
             tracing::info!(key = %caller.name, "admin console login");
             let token = state.admin_sessions.create(caller);
             let cookie = format!(
-                "{COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}",
-                SESSION_TTL.as_secs()
+                "{COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                SESSION_TTL.as_secs(),
+                if https { "; Secure" } else { "" }
             );
             let mut res = Redirect::to("/admin").into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -503,15 +585,35 @@ struct PeopleQuery {
     q: String,
 }
 
-async fn people(State(state): State<Arc<AppState>>, Query(q): Query<PeopleQuery>) -> Response {
+/// The console acts for another person only as the API does: with `impersonate`
+/// (or as the caller's own identity with `search`); else a 403 page.
+fn acting_as(caller: &Caller, email: &str) -> Result<String, Box<Response>> {
+    caller.acting_as(Some(email)).map_err(|e| {
+        let mut res = html(pages::refused(&format!(
+            "{e}. The console's admin scope shows the index's state; searching or explaining as a person needs a key with the impersonate scope."
+        )));
+        *res.status_mut() = StatusCode::FORBIDDEN;
+        Box::new(res)
+    })
+}
+
+async fn people(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<PeopleQuery>,
+) -> Response {
     let Some(searcher) = state.searcher.get() else {
         return html(pages::error("the index is not synced yet"));
     };
     let results = if q.as_email.trim().is_empty() || q.q.trim().is_empty() {
         None
     } else {
+        let email = match acting_as(&caller, &q.as_email) {
+            Ok(e) => e,
+            Err(res) => return *res,
+        };
         let s = searcher.clone();
-        let (email, query) = (q.as_email.clone(), q.q.clone());
+        let query = q.q.clone();
         match blocking(move || {
             s.search_as(
                 &email,
@@ -551,15 +653,23 @@ struct ExplainQuery {
     key: String,
 }
 
-async fn explain(State(state): State<Arc<AppState>>, Query(q): Query<ExplainQuery>) -> Response {
+async fn explain(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<ExplainQuery>,
+) -> Response {
     let Some(searcher) = state.searcher.get() else {
         return html(pages::error("the index is not synced yet"));
     };
     let outcome = if q.as_email.trim().is_empty() || q.key.trim().is_empty() {
         None
     } else {
+        let email = match acting_as(&caller, &q.as_email) {
+            Ok(e) => e,
+            Err(res) => return *res,
+        };
         let s = searcher.clone();
-        let (email, key) = (q.as_email.trim().to_string(), q.key.clone());
+        let key = q.key.clone();
         match blocking(move || s.explain_access(&email, &key)).await {
             Ok(r) => Some(r),
             Err(res) => return res,

@@ -35,6 +35,9 @@ pre{white-space:pre-wrap;background:var(--bg);padding:.6rem;border-radius:4px;fo
 .kpis{display:flex;flex-wrap:wrap;gap:1.5rem}.kpis div{font-size:.85rem;color:var(--muted)}.kpis b{display:block;font-size:1.3rem;color:var(--fg)}
 "#;
 
+/// The largest attachment size limit the console accepts (4 GiB).
+const MAX_ATTACHMENT_MIB: u64 = 4096;
+
 /// The page frame: navigation, htmx (served by us, no CDN), the content.
 pub fn layout(title: &str, content: Markup) -> Markup {
     html! {
@@ -412,7 +415,14 @@ impl FilterForm {
                     self.attachment_max_mib
                 )
             })?;
-            cfg.indexing.attachment_max_bytes = mib * 1024 * 1024;
+            cfg.indexing.attachment_max_bytes = mib
+                .checked_mul(1024 * 1024)
+                .filter(|_| (1..=MAX_ATTACHMENT_MIB).contains(&mib))
+                .ok_or_else(|| {
+                    format!(
+                        "attachment size limit: {mib} MiB is outside 1..={MAX_ATTACHMENT_MIB} MiB"
+                    )
+                })?;
         }
         cfg.indexing.attachment_types = self
             .attachment_types
@@ -780,6 +790,22 @@ mod tests {
         assert!(!cfg.indexing.issues && cfg.indexing.comments && !cfg.indexing.attachments);
         assert_eq!(cfg.indexing.attachment_max_bytes, 10 * 1024 * 1024);
         assert_eq!(cfg.indexing.attachment_types, ["pdf", "docx"]);
+        for (mib, fits) in [
+            ("0", false),
+            ("4096", true),
+            ("4097", false),
+            ("18446744073709551615", false),
+        ] {
+            let f = FilterForm {
+                attachment_max_mib: mib.into(),
+                ..form.clone()
+            };
+            let got = f.apply(&mut cfg);
+            assert_eq!(got.is_ok(), fits, "{mib} MiB: {got:?}");
+            if !fits {
+                assert!(got.unwrap_err().contains("attachment size limit"));
+            }
+        }
         let bad = FilterForm {
             created_from: "yesterday".into(),
             ..form.clone()
