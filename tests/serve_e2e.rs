@@ -343,6 +343,32 @@ async fn serve_api_auth_webhooks_mcp_restart() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "unsigned webhook");
     site.handle.add_webhook(&hook, WEBHOOK_SECRET);
+    // Jira retries a delivery with the same X-Atlassian-Webhook-Identifier: applied
+    // once.
+    let retried = serde_json::to_vec(
+        &json!({"webhookEvent": "jira:issue_updated", "issue": {"id": shown.id}}),
+    )
+    .unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let res = api
+            .http
+            .post(&hook)
+            .header("content-type", "application/json")
+            .header(
+                "x-hub-signature",
+                jira_sim::webhooks::sign(WEBHOOK_SECRET, &retried),
+            )
+            .header("x-atlassian-webhook-identifier", "retried-delivery-1")
+            .body(retried.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        answers.push(res.json::<Value>().await.unwrap());
+    }
+    assert_eq!(answers[0]["queued"], true, "{answers:?}");
+    assert_eq!(answers[1]["duplicate"], true, "{answers:?}");
 
     // A new comment with a fresh word: searchable by alice within 5 s.
     site.handle
@@ -617,6 +643,29 @@ async fn mcp_over_http(base: &str, ws: &Workspace) {
     assert!(!err, "{texts:?}");
     let issue: Value = serde_json::from_str(&texts[1]).unwrap();
     assert_eq!(issue["issue_key"], json!(some_visible));
+    // Every field people write in Jira is marked untrusted; only ids, keys, URLs and
+    // times are not.
+    let plain: Vec<&String> = issue
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with("untrusted_"))
+        .collect();
+    for k in &plain {
+        assert!(
+            [
+                "issue_key",
+                "project_key",
+                "url",
+                "updated",
+                "comments",
+                "attachments"
+            ]
+            .contains(&k.as_str()),
+            "{k} is not marked untrusted: {issue}"
+        );
+    }
+    assert!(issue.get("untrusted_status").is_some() && issue.get("untrusted_labels").is_some());
 
     let (err, texts) = call("list_jira_projects", json!({})).await;
     assert!(!err, "{texts:?}");

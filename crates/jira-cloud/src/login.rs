@@ -85,10 +85,16 @@ pub fn authorize_url(
     )
 }
 
+/// How long one connection to the callback listener may take to send its request.
+const CALLBACK_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Waits on `listener` for the browser's redirect to `/callback?code=…&state=…`;
-/// answers it with a short page and returns the code. A wrong `state` or an `error`
-/// parameter is an error; other requests (e.g. `/favicon.ico`) are answered 404 and
-/// ignored.
+/// answers it with a short page and returns the code. The `state` is checked first:
+/// a callback with a wrong or missing state (stale, or forged by another page) is
+/// answered 400 and ignored — it can neither end the login nor report an error — and
+/// only a callback with the right state may carry the `error` that ends it. A
+/// connection that sends nothing within 5 s is dropped; other requests (e.g.
+/// `/favicon.ico`) are answered 404 and ignored.
 pub async fn receive_code(
     listener: &TcpListener,
     state: &str,
@@ -100,7 +106,10 @@ pub async fn receive_code(
                 detail: format!("OAuth callback listener failed: {e}"),
             })?;
             let mut buf = vec![0u8; 8192];
-            let n = stream.read(&mut buf).await.unwrap_or(0);
+            let n = match tokio::time::timeout(CALLBACK_READ_TIMEOUT, stream.read(&mut buf)).await {
+                Ok(Ok(n)) => n,
+                _ => continue,
+            };
             let head = String::from_utf8_lossy(&buf[..n]).to_string();
             let target = head
                 .lines()
@@ -125,44 +134,54 @@ pub async fn receive_code(
                     .find(|(key, _)| key == k)
                     .map(|(_, v)| v.clone())
             };
-            let (status, page, outcome) = if let Some(err) = get("error") {
-                (
-                    "400 Bad Request",
-                    "Authorization was refused. You can close this tab.",
-                    Err(JiraError::Config {
-                        detail: format!("the authorization was refused: {err}"),
-                    }),
-                )
-            } else if get("state").as_deref() != Some(state) {
+            let (status, page, outcome) = if get("state").as_deref() != Some(state) {
+                tracing::warn!(
+                    "OAuth callback with a wrong state ignored (a stale or forged redirect)"
+                );
                 (
                     "400 Bad Request",
                     "This answer does not belong to this login. You can close this tab.",
-                    Err(JiraError::Config {
-                        detail: "OAuth callback with a wrong state parameter (a stale or forged redirect)".into(),
-                    }),
+                    None,
+                )
+            } else if let Some(err) = get("error") {
+                let why = get("error_description").unwrap_or_default();
+                (
+                    "400 Bad Request",
+                    "Authorization was refused. You can close this tab.",
+                    Some(Err(JiraError::Config {
+                        detail: format!(
+                            "the authorization was refused: {} {}",
+                            printable(&err),
+                            printable(&why)
+                        ),
+                    })),
                 )
             } else if let Some(code) = get("code") {
                 (
                     "200 OK",
                     "jira-index is authorized. You can close this tab.",
-                    Ok(code),
+                    Some(Ok(code)),
                 )
             } else {
                 (
                     "400 Bad Request",
                     "No authorization code. You can close this tab.",
-                    Err(JiraError::Config {
+                    Some(Err(JiraError::Config {
                         detail: "OAuth callback without a code".into(),
-                    }),
+                    })),
                 )
             };
+            // The page is one of the fixed texts above: nothing from the request is
+            // echoed into it.
             let body = format!("<!doctype html><title>jira-index</title><p>{page}</p>");
             let reply = format!(
                 "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             let _ = stream.write_all(reply.as_bytes()).await;
-            return outcome;
+            if let Some(outcome) = outcome {
+                return outcome;
+            }
         }
     };
     tokio::time::timeout(timeout, wait)
@@ -173,6 +192,13 @@ pub async fn receive_code(
                 timeout.as_secs()
             ),
         })?
+}
+
+/// `text` as it may be shown on a terminal: control characters (escape sequences
+/// included) escaped, at most 200 characters.
+fn printable(text: &str) -> String {
+    let escaped: String = text.chars().flat_map(char::escape_default).collect();
+    escaped.chars().take(200).collect()
 }
 
 #[derive(Deserialize)]
@@ -298,5 +324,56 @@ mod tests {
         assert!(url.starts_with("https://auth.atlassian.com/authorize?audience=api.atlassian.com&client_id=cid&scope=read%3Ajira-work+read%3Ajira-user+offline_access"));
         assert!(url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback"));
         assert!(url.ends_with("&state=st&response_type=code&prompt=consent"));
+    }
+
+    async fn callback(addr: std::net::SocketAddr, query: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(format!("GET /callback?{query} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out).await;
+        out
+    }
+
+    #[tokio::test]
+    async fn a_forged_or_stale_callback_cannot_end_the_login() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let waiting = tokio::spawn(async move {
+            receive_code(&listener, "right-state", Duration::from_secs(30)).await
+        });
+        // A connection that sends nothing does not hold the listener.
+        let _silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let forged = callback(addr, "error=access_denied&state=forged").await;
+        assert!(forged.starts_with("HTTP/1.1 400"), "{forged}");
+        let stateless = callback(addr, "error=access_denied").await;
+        assert!(stateless.starts_with("HTTP/1.1 400"), "{stateless}");
+        let ok = callback(addr, "code=the-code&state=right-state").await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        assert_eq!(waiting.await.unwrap().unwrap(), "the-code");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_reported_escaped_and_never_echoed_into_the_page() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let waiting =
+            tokio::spawn(
+                async move { receive_code(&listener, "st", Duration::from_secs(30)).await },
+            );
+        let page = callback(
+            addr,
+            "state=st&error=%1b%5b31mdenied%3cscript%3e&error_description=%0aspoofed",
+        )
+        .await;
+        assert!(
+            page.starts_with("HTTP/1.1 400") && !page.contains("script"),
+            "{page}"
+        );
+        let err = waiting.await.unwrap().unwrap_err().to_string();
+        assert!(!err.contains('\u{1b}') && !err.contains('\n'), "{err:?}");
+        assert!(err.contains("\\u{1b}[31mdenied<script>"), "{err}");
     }
 }

@@ -70,6 +70,14 @@ impl Transport {
                 detail: format!("base_url {trimmed:?} must be an http(s) URL"),
             });
         }
+        // Credentials travel with every request: in clear only to this machine.
+        if base.scheme() == "http" && !is_loopback(&base) {
+            return Err(JiraError::Config {
+                detail: format!(
+                    "base_url {trimmed:?}: http:// is refused for hosts other than this machine (credentials would travel in clear); use https://"
+                ),
+            });
+        }
         if base.query().is_some() || base.fragment().is_some() {
             return Err(JiraError::Config {
                 detail: format!("base_url {trimmed:?} must not carry a query or fragment"),
@@ -88,17 +96,30 @@ impl Transport {
                 });
             }
         };
+        let site_host = base.host_str().unwrap_or_default().to_ascii_lowercase();
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(30)))
             .user_agent(concat!("jira-index/", env!("CARGO_PKG_VERSION")))
             // reqwest drops `Authorization` on a redirect to another host; refuse
             // https → http downgrades too, so credentials never travel in clear.
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            // Redirects are followed only to the site itself and to Atlassian's media
+            // hosts (where attachment content lives), never elsewhere.
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 let downgrade = attempt.url().scheme() == "http"
                     && attempt.previous().iter().any(|u| u.scheme() == "https");
+                let host = attempt
+                    .url()
+                    .host_str()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
                 if downgrade {
                     attempt.error("refusing a redirect from https to http")
+                } else if !redirect_host_allowed(&host, &site_host) {
+                    let why = format!(
+                        "refusing a redirect to {host}: not the site or Atlassian's media host"
+                    );
+                    attempt.error(why)
                 } else if attempt.previous().len() > MAX_REDIRECTS {
                     attempt.error("too many redirects")
                 } else {
@@ -186,10 +207,15 @@ impl Transport {
         url: &Url,
         body: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, JiraError> {
-        Ok(self
-            .execute_limited(method, url, body, "application/json", None)
+        self.execute_limited(method, url, body, "application/json", Some(MAX_JSON_BYTES))
             .await?
-            .unwrap_or_default())
+            .ok_or_else(|| JiraError::Decode {
+                url: url.to_string(),
+                detail: format!(
+                    "the answer is larger than {} MiB; not read",
+                    MAX_JSON_BYTES / (1024 * 1024)
+                ),
+            })
     }
 
     /// [`Transport::execute`] with an `Accept` value and a limit on the size of a 2xx
@@ -364,6 +390,35 @@ impl Transport {
     }
 }
 
+/// The largest JSON answer read (a page of issues with every field is a few MiB).
+pub(crate) const MAX_JSON_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Whether `url`'s host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Redirect targets: the site's own host, and Atlassian's media hosts
+/// (`api.media.atlassian.com`, where Jira Cloud redirects attachment downloads). A
+/// site on this machine (a stand-in for Jira) may redirect to this machine too.
+fn redirect_host_allowed(host: &str, site_host: &str) -> bool {
+    let local = |h: &str| {
+        h.eq_ignore_ascii_case("localhost")
+            || h.trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    host == site_host
+        || host == "api.media.atlassian.com"
+        || host.ends_with(".media.atlassian.com")
+        || (local(site_host) && local(host))
+}
+
 /// Reads a body up to `limit` bytes; `None` when it is larger.
 async fn read_body(
     mut resp: reqwest::Response,
@@ -464,9 +519,90 @@ mod tests {
 
     #[test]
     fn bad_base_urls_are_refused() {
-        for bad in ["not a url", "ftp://x", "https://x/?a=b", "mailto:a@b.c"] {
+        for bad in [
+            "not a url",
+            "ftp://x",
+            "https://x/?a=b",
+            "mailto:a@b.c",
+            "http://acme.atlassian.net",
+            "http://10.0.0.5:8080",
+        ] {
             let r = Transport::new(ClientConfig::new(bad, Auth::basic("a", "b")));
             assert!(matches!(r, Err(JiraError::Config { .. })), "{bad}");
         }
+        for good in [
+            "https://acme.atlassian.net",
+            "http://127.0.0.1:8080",
+            "http://localhost:9000",
+            "http://[::1]:9000",
+        ] {
+            assert!(
+                Transport::new(ClientConfig::new(good, Auth::basic("a", "b"))).is_ok(),
+                "{good}"
+            );
+        }
+    }
+
+    #[test]
+    fn redirects_go_only_to_the_site_and_atlassian_media() {
+        let site = "acme.atlassian.net";
+        assert!(redirect_host_allowed("acme.atlassian.net", site));
+        assert!(redirect_host_allowed("api.media.atlassian.com", site));
+        assert!(!redirect_host_allowed("evil.example", site));
+        assert!(!redirect_host_allowed("other.atlassian.net", site));
+        assert!(!redirect_host_allowed(
+            "media.atlassian.com.evil.example",
+            site
+        ));
+        assert!(!redirect_host_allowed("localhost", site));
+        // A stand-in on this machine serves its files from this machine.
+        assert!(redirect_host_allowed("localhost", "127.0.0.1"));
+        assert!(!redirect_host_allowed("evil.example", "127.0.0.1"));
+    }
+
+    /// A one-shot HTTP server on loopback answering every connection with `reply`.
+    async fn serve_once(reply: String) -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(reply.as_bytes()).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_redirect_elsewhere_and_an_oversize_answer_are_errors() {
+        let cfg_for = |addr: std::net::SocketAddr| {
+            let mut c = ClientConfig::new(format!("http://{addr}"), Auth::basic("a", "b"));
+            c.max_retries = 0;
+            Transport::new(c).unwrap()
+        };
+        let away = serve_once(
+            "HTTP/1.1 302 Found\r\nLocation: http://steal.example/x\r\nContent-Length: 0\r\n\r\n"
+                .into(),
+        )
+        .await;
+        let t = cfg_for(away);
+        let err = t
+            .get_json::<serde_json::Value>(&["myself"], &[])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("redirect"), "{err}");
+        let huge = serve_once(format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{}}",
+            MAX_JSON_BYTES + 1
+        ))
+        .await;
+        let t = cfg_for(huge);
+        let err = t
+            .get_json::<serde_json::Value>(&["myself"], &[])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
     }
 }

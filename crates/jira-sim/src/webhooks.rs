@@ -46,6 +46,8 @@ pub(crate) struct Webhooks {
     targets: Mutex<Vec<WebhookTarget>>,
     log: Arc<Mutex<Vec<Delivery>>>,
     client: reqwest::Client,
+    /// The next delivery id (`X-Atlassian-Webhook-Identifier`).
+    next_id: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Webhooks {
@@ -72,6 +74,7 @@ impl Webhooks {
         }
         let client = self.client.clone();
         let log = self.log.clone();
+        let next_id = self.next_id.clone();
         tokio::spawn(async move {
             for event in events {
                 let body = serde_json::to_vec(&event).unwrap_or_default();
@@ -80,9 +83,12 @@ impl Webhooks {
                     .unwrap_or_default()
                     .to_string();
                 for t in &targets {
+                    // One id per delivery, as Jira's X-Atlassian-Webhook-Identifier.
+                    let id = next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let status = client
                         .post(&t.url)
                         .header("content-type", "application/json")
+                        .header("x-atlassian-webhook-identifier", format!("sim-{id}"))
                         .header("x-hub-signature", sign(&t.secret, &body))
                         .body(body.clone())
                         .send()

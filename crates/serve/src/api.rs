@@ -336,6 +336,19 @@ pub async fn webhook(
             "webhook signature missing or wrong (X-Hub-Signature: sha256=...)",
         ));
     }
+    // After the signature: an unsigned request cannot fill the table.
+    if let Some(id) = headers
+        .get("x-atlassian-webhook-identifier")
+        .and_then(|v| v.to_str().ok())
+        && !state.webhook_ids.first(id)
+    {
+        count("unknown", "duplicate");
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "queued": false, "duplicate": true })),
+        )
+            .into_response());
+    }
     let payload: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("not JSON: {e}")))?;
     let (event, hint) =

@@ -74,6 +74,8 @@ pub struct AppState {
     pub admin_sessions: admin::Sessions,
     /// verify-access: one run at a time, the last report.
     pub verify: verify::VerifyState,
+    /// Webhook deliveries already applied (Jira retries one delivery with its id).
+    pub webhook_ids: webhooks::Seen,
 }
 
 impl AppState {
@@ -224,6 +226,7 @@ pub async fn start(
         cancel: cancel.clone(),
         admin_sessions: admin::Sessions::default(),
         verify: verify::VerifyState::default(),
+        webhook_ids: webhooks::Seen::default(),
     });
 
     let addr_text = listen

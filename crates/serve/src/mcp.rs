@@ -203,10 +203,12 @@ impl JiraTools {
                 "issue_key": v.issue_key,
                 "project_key": v.project_key,
                 "url": v.url,
-                "status": v.status,
-                "priority": v.priority,
-                "assignee": v.assignee,
-                "labels": v.labels,
+                // Status and priority names, assignee names and labels are written
+                // by Jira users and admins too: untrusted like the text.
+                "untrusted_status": v.status,
+                "untrusted_priority": v.priority,
+                "untrusted_assignee": v.assignee,
+                "untrusted_labels": v.labels,
                 "updated": v.updated,
                 "untrusted_title": v.title,
                 "untrusted_description": v.description,

@@ -198,3 +198,51 @@ mod tests {
         assert!(parse(&json!({"webhookEvent": "jira:issue_updated"})).is_err());
     }
 }
+
+/// Delivery ids already taken (`X-Atlassian-Webhook-Identifier`, the same on Jira's
+/// retries of one delivery, per Atlassian's webhook documentation), the last
+/// [`Seen::CAPACITY`] kept.
+#[derive(Default)]
+pub struct Seen {
+    inner: std::sync::Mutex<(
+        std::collections::HashSet<String>,
+        std::collections::VecDeque<String>,
+    )>,
+}
+
+impl Seen {
+    pub const CAPACITY: usize = 10_000;
+
+    /// `true` the first time `id` is seen.
+    pub fn first(&self, id: &str) -> bool {
+        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (set, order) = &mut *guard;
+        if set.contains(id) {
+            return false;
+        }
+        if order.len() == Self::CAPACITY
+            && let Some(old) = order.pop_front()
+        {
+            set.remove(&old);
+        }
+        set.insert(id.to_string());
+        order.push_back(id.to_string());
+        true
+    }
+}
+
+#[cfg(test)]
+mod seen_tests {
+    use super::Seen;
+
+    #[test]
+    fn a_delivery_id_counts_once_and_old_ids_are_forgotten() {
+        let seen = Seen::default();
+        assert!(seen.first("a"));
+        assert!(!seen.first("a"));
+        for i in 0..Seen::CAPACITY {
+            assert!(seen.first(&i.to_string()));
+        }
+        assert!(seen.first("a"), "forgotten after CAPACITY newer ids");
+    }
+}
