@@ -204,7 +204,8 @@ fn rel_ids(xml: &str, element: &[u8], deadline: &Deadline) -> Result<Vec<String>
         if let Node::Open(e) = node
             && local(e) == element
         {
-            let id = e.attributes().flatten().find(|a| {
+            // Unchecked: the duplicate check is quadratic (RUSTSEC-2026-0194).
+            let id = e.attributes().with_checks(false).flatten().find(|a| {
                 let key = a.key.as_ref();
                 key.ends_with(b":id") && !key.starts_with(b"xmlns")
             });

@@ -69,7 +69,9 @@ pub(crate) fn relationships(
             && e.local_name().into_inner() == b"Relationship"
         {
             let (mut id, mut kind, mut target, mut external) = (None, None, None, false);
-            for a in e.attributes().flatten() {
+            // No duplicate-name check: it is quadratic in the attributes of one tag
+            // (RUSTSEC-2026-0194), and a repeated name does no harm here.
+            for a in e.attributes().with_checks(false).flatten() {
                 let Ok(value) = a.unescape_value() else {
                     continue;
                 };
