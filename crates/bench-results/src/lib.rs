@@ -1,11 +1,25 @@
 //! Benchmark figures for `target/bench-results/<bench>.json`: each figure with its
 //! unit, the commit (and whether the tree was dirty), the machine (CPU model, cores,
 //! OS) and the time of the run. Benchmarks print their figures and call
-//! [`Results::write`] at the end.
+//! [`Results::write`] at the end; [`time`] gives the median of repeated runs.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
+
+/// Runs `f` once to warm up, then `runs` times; the median duration.
+pub fn time<F: FnMut()>(runs: usize, mut f: F) -> std::time::Duration {
+    f();
+    let mut took: Vec<std::time::Duration> = (0..runs.max(1))
+        .map(|_| {
+            let t = std::time::Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    took.sort();
+    took[took.len() / 2]
+}
 
 /// The figures of one benchmark run.
 #[derive(Default)]

@@ -16,7 +16,7 @@
 //! the machine, to `target/bench-results/content-throughput.json`.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use content::{ExtractLimits, adf_to_markdown, extract};
 use jira_sim::{GenConfig, files, generate};
@@ -24,22 +24,8 @@ use serde_json::{Value, json};
 
 const RUNS: usize = 15;
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn time<F: FnMut()>(mut f: F) -> Duration {
-    f(); // warm-up
-    median(
-        (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
+fn time<F: FnMut()>(f: F) -> Duration {
+    bench_results::time(RUNS, f)
 }
 
 fn mb_per_s(bytes: usize, d: Duration) -> f64 {

@@ -9,29 +9,15 @@
 //! ```
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use content::ExtractLimits;
 use extractor::{Extractor, Mode};
 
 const RUNS: usize = 15;
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn time<F: FnMut()>(mut f: F) -> Duration {
-    f();
-    median(
-        (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
+fn time<F: FnMut()>(f: F) -> Duration {
+    bench_results::time(RUNS, f)
 }
 
 fn main() {
