@@ -204,12 +204,15 @@ fn rel_ids(xml: &str, element: &[u8], deadline: &Deadline) -> Result<Vec<String>
         if let Node::Open(e) = node
             && local(e) == element
         {
-            // Unchecked: the duplicate check is quadratic (RUSTSEC-2026-0194).
+            // Unchecked: a repeated name does no harm, and the check was quadratic
+            // before quick-xml 0.41 (RUSTSEC-2026-0194).
             let id = e.attributes().with_checks(false).flatten().find(|a| {
                 let key = a.key.as_ref();
                 key.ends_with(b":id") && !key.starts_with(b"xmlns")
             });
-            if let Some(v) = id.and_then(|a| a.unescape_value().ok()) {
+            if let Some(v) =
+                id.and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
+            {
                 ids.push(v.into_owned());
             }
         }

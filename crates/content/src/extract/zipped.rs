@@ -69,10 +69,10 @@ pub(crate) fn relationships(
             && e.local_name().into_inner() == b"Relationship"
         {
             let (mut id, mut kind, mut target, mut external) = (None, None, None, false);
-            // No duplicate-name check: it is quadratic in the attributes of one tag
-            // (RUSTSEC-2026-0194), and a repeated name does no harm here.
+            // No duplicate-name check: it was quadratic in the attributes of one tag
+            // before quick-xml 0.41 (RUSTSEC-2026-0194), and a repeated name does no harm.
             for a in e.attributes().with_checks(false).flatten() {
-                let Ok(value) = a.unescape_value() else {
+                let Ok(value) = a.normalized_value(quick_xml::XmlVersion::Implicit1_0) else {
                     continue;
                 };
                 match a.key.local_name().into_inner() {
