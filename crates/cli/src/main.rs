@@ -313,6 +313,39 @@ fn main() -> Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let json = cli.command.json_output();
+    let result = run(cli, &runtime);
+    if let Err(e) = &result
+        && json
+    {
+        // `--json` asked for machine-readable output: errors too, with the same
+        // stable codes as the HTTP API and MCP.
+        output::print_error_json(e);
+        std::process::exit(1);
+    }
+    result
+}
+
+impl Command {
+    /// Whether the command was asked for JSON output.
+    fn json_output(&self) -> bool {
+        match self {
+            Command::Sync { json, .. }
+            | Command::Search { json, .. }
+            | Command::Explain { json, .. }
+            | Command::VerifyAccess { json, .. }
+            | Command::Check { json }
+            | Command::Status { json } => *json,
+            Command::Filters {
+                action: FiltersAction::Preview { json, .. },
+            } => *json,
+            _ => false,
+        }
+    }
+}
+
+/// Runs the command.
+fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> Result<()> {
     match cli.command {
         Command::Demo {
             query,

@@ -341,3 +341,27 @@ pub fn progress_json() -> sync::progress::ProgressSink {
         }
     })
 }
+
+/// An error as `{"error": "...", "code": "..."}` on stdout (for `--json`): the code is
+/// the first one found along the error's causes, `internal` when none has one.
+pub fn print_error_json(e: &anyhow::Error) {
+    let body = error_codes::ErrorBody::new(error_code(e), format!("{e:#}"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&body.to_json()).unwrap_or_default()
+    );
+}
+
+/// The stable code of an error from the library crates.
+pub fn error_code(e: &anyhow::Error) -> error_codes::ErrorCode {
+    use error_codes::ErrorCode;
+    for cause in e.chain() {
+        if let Some(s) = cause.downcast_ref::<sync::SyncError>() {
+            return s.code();
+        }
+        if cause.downcast_ref::<jira_cloud::JiraError>().is_some() {
+            return ErrorCode::JiraFailed;
+        }
+    }
+    ErrorCode::Internal
+}

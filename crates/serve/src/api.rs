@@ -1,17 +1,19 @@
 //! The HTTP API: search and read issues as a person, status and sync control for
 //! admins, Prometheus metrics, and Jira's webhooks. Requests under `/v1` and `/mcp`
 //! pass the authentication middleware first; answers are JSON, errors
-//! `{"error": "..."}`.
+//! `{"error": "...", "code": "..."}` with a stable code from `error-codes`.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use error_codes::{ErrorBody, ErrorCode};
 use index::{SearchFilters, SearchMode};
 use serde::Deserialize;
 use serde_json::json;
@@ -25,44 +27,107 @@ use crate::webhooks;
 /// Most hits one search returns.
 pub const MAX_LIMIT: usize = 100;
 
-/// An error answer.
+/// An error answer: `{"error": "...", "code": "..."}` with the status the code
+/// carries ([`ErrorCode::http_status`]). Internal failures are logged under an
+/// `error_ref` and answered with a generic message: no internal text reaches a client.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    message: String,
+    body: ErrorBody,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    /// An answer with `code` and a message meant for the client.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
-            message: message.into(),
+            body: ErrorBody::new(code, message),
+        }
+    }
+
+    /// An internal failure: `detail` goes to the log only.
+    pub fn internal(detail: &dyn std::fmt::Display) -> Self {
+        let error_ref = error_ref();
+        tracing::error!(error_ref = %error_ref, error = %detail, "request failed");
+        let mut body = ErrorBody::new(ErrorCode::Internal, ErrorCode::INTERNAL_MESSAGE);
+        body.error_ref = Some(error_ref);
+        Self { body }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.body.code
+    }
+
+    /// The body as JSON.
+    pub fn body_json(&self) -> serde_json::Value {
+        self.body.to_json()
+    }
+
+    /// The status the answer carries.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.body.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The message for people, with the log reference when there is one.
+    pub fn message(&self) -> String {
+        match &self.body.error_ref {
+            Some(r) => format!("{} (error_ref {r})", self.body.error),
+            None => self.body.error.clone(),
         }
     }
 }
 
+/// A short random reference that ties a client's error answer to the log line.
+pub fn error_ref() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().r#gen::<u64>())
+}
+
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        let status = match e {
-            AuthError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AuthError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        let code = match e {
+            AuthError::Unauthorized(_) => ErrorCode::Unauthorized,
+            AuthError::Forbidden(_) => ErrorCode::Forbidden,
+            AuthError::BadRequest(_) => ErrorCode::InvalidRequest,
         };
-        Self::new(status, e.to_string())
+        Self::new(code, e.to_string())
     }
 }
 
 impl From<sync::SyncError> for ApiError {
     fn from(e: sync::SyncError) -> Self {
-        tracing::error!(error = %e, "request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        Self::from_ref(&e)
+    }
+}
+
+impl ApiError {
+    /// The answer for a failed sync or search: its code, and text only where it is
+    /// about what the client or the admin asked for (not synced, the config); Jira's
+    /// and internal failures are logged under an `error_ref`.
+    pub fn from_ref(e: &sync::SyncError) -> Self {
+        match e.code() {
+            ErrorCode::NotSynced => Self::new(ErrorCode::NotSynced, NOT_SYNCED),
+            ErrorCode::InvalidConfig => Self::new(ErrorCode::InvalidConfig, e.to_string()),
+            ErrorCode::JiraFailed => {
+                let error_ref = error_ref();
+                tracing::warn!(error_ref = %error_ref, error = %e, "a Jira call failed");
+                let mut body = ErrorBody::new(
+                    ErrorCode::JiraFailed,
+                    "Jira refused or failed a request this needed; the server log has the details",
+                );
+                body.error_ref = Some(error_ref);
+                Self { body }
+            }
+            _ => Self::internal(e),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res = (self.status, Json(json!({ "error": self.message }))).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        let status = self.status();
+        let mut res = (status, Json(self.body.to_json())).into_response();
+        if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"jira-index\""),
@@ -70,6 +135,24 @@ impl IntoResponse for ApiError {
         }
         res
     }
+}
+
+/// What a request before the first sync is told.
+const NOT_SYNCED: &str = "the index is not synced yet; the first sync is running";
+
+/// A rejected JSON body: 413 when it is over the limit, 400 otherwise, with axum's
+/// description of what is wrong with it.
+fn bad_json(e: JsonRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(ErrorCode::PayloadTooLarge, e.body_text())
+    } else {
+        ApiError::new(ErrorCode::InvalidRequest, e.body_text())
+    }
+}
+
+/// A rejected query string.
+fn bad_query(e: QueryRejection) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRequest, e.body_text())
 }
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -123,12 +206,10 @@ pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next)
 }
 
 fn searcher(state: &AppState) -> ApiResult<Arc<sync::Searcher>> {
-    state.searcher.get().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the index is not synced yet; the first sync is running",
-        )
-    })
+    state
+        .searcher
+        .get()
+        .ok_or_else(|| ApiError::new(ErrorCode::NotSynced, NOT_SYNCED))
 }
 
 fn require(caller: &Caller, scope: Scope) -> ApiResult<()> {
@@ -136,7 +217,7 @@ fn require(caller: &Caller, scope: Scope) -> ApiResult<()> {
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
             format!("{} lacks the {scope:?} scope", caller.name).to_lowercase(),
         ))
     }
@@ -147,7 +228,7 @@ async fn blocking<T: Send + 'static>(
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| ApiError::internal(&e))?
         .map_err(ApiError::from)
 }
 
@@ -172,9 +253,9 @@ pub struct SearchBody {
 pub async fn search(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    body: Result<Json<SearchBody>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<SearchBody>, JsonRejection>,
 ) -> ApiResult<Response> {
-    let Json(body) = body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Json(body) = body.map_err(bad_json)?;
     let email = caller.acting_as(body.as_email.as_deref())?;
     let searcher = searcher(&state)?;
     let has_vectors = searcher.index().embedder().is_some();
@@ -185,7 +266,7 @@ pub async fn search(
     });
     if mode != SearchMode::Keyword && !has_vectors {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+            ErrorCode::VectorSearchOff,
             "vector search is off on this server (embedding.enabled = false): use mode keyword",
         ));
     }
@@ -207,9 +288,11 @@ pub struct AsQuery {
 pub async fn issue(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    Path(key): Path<String>,
-    Query(q): Query<AsQuery>,
+    key: Result<Path<String>, PathRejection>,
+    query: Result<Query<AsQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Path(key) = key.map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.body_text()))?;
+    let Query(q) = query.map_err(bad_query)?;
     let email = caller.acting_as(q.as_email.as_deref())?;
     let searcher = searcher(&state)?;
     let key = key.trim().to_ascii_uppercase();
@@ -217,7 +300,7 @@ pub async fn issue(
     match blocking(move || searcher.issue_as(&email, &lookup)).await? {
         Some(view) => Ok(Json(view).into_response()),
         None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
             format!("{key}: no such issue"),
         )),
     }
@@ -227,8 +310,9 @@ pub async fn issue(
 pub async fn projects(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    Query(q): Query<AsQuery>,
+    query: Result<Query<AsQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Query(q) = query.map_err(bad_query)?;
     let email = caller.acting_as(q.as_email.as_deref())?;
     let searcher = searcher(&state)?;
     let list = blocking(move || searcher.projects_as(&email)).await?;
@@ -262,7 +346,11 @@ pub async fn start_sync(
         Ok(_) => Ok((StatusCode::ACCEPTED, Json(json!({ "started": true }))).into_response()),
         Err(busy) => Ok((
             StatusCode::CONFLICT,
-            Json(json!({ "error": busy.to_string(), "current_run": busy.current })),
+            Json(json!({
+                "error": busy.to_string(),
+                "code": ErrorCode::SyncRunning,
+                "current_run": busy.current,
+            })),
         )
             .into_response()),
     }
@@ -283,7 +371,7 @@ pub async fn stop_sync(
             .into_response()),
         None => Ok((
             StatusCode::CONFLICT,
-            Json(json!({ "error": "no sync is running" })),
+            Json(ErrorBody::new(ErrorCode::NoSyncRunning, "no sync is running").to_json()),
         )
             .into_response()),
     }
@@ -324,7 +412,7 @@ pub async fn webhook(
     let Some(secret) = &state.webhook_secret else {
         count("unknown", "not_configured");
         return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
+            ErrorCode::NotConfigured,
             "webhooks are not configured (serve.webhook_secret_env)",
         ));
     };
@@ -332,7 +420,7 @@ pub async fn webhook(
     if !webhooks::verify(secret, &body, signature) {
         count("unknown", "bad_signature");
         return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
+            ErrorCode::BadSignature,
             "webhook signature missing or wrong (X-Hub-Signature: sha256=...)",
         ));
     }
@@ -350,19 +438,16 @@ pub async fn webhook(
             .into_response());
     }
     let payload: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("not JSON: {e}")))?;
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("not JSON: {e}")))?;
     let (event, hint) =
-        webhooks::parse(&payload).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))?;
+        webhooks::parse(&payload).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
     let Some(hint) = hint else {
         count(&event, "ignored");
         return Ok((StatusCode::ACCEPTED, Json(json!({ "queued": false }))).into_response());
     };
     if state.hints.send(hint).await.is_err() {
         count(&event, "dropped");
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting down",
-        ));
+        return Err(ApiError::new(ErrorCode::ShuttingDown, "shutting down"));
     }
     count(&event, "queued");
     Ok((StatusCode::ACCEPTED, Json(json!({ "queued": true }))).into_response())
@@ -385,10 +470,10 @@ pub struct VerifyQuery {
 pub async fn verify(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    query: Result<Query<VerifyQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<VerifyQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     require(&caller, Scope::Admin)?;
-    let Query(q) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Query(q) = query.map_err(bad_query)?;
     let opts = sync::verify::VerifyOptions {
         max_calls: q.max_calls,
         people: q.people,
@@ -400,15 +485,100 @@ pub async fn verify(
     match crate::verify::run(&state, &opts).await {
         Ok(report) => Ok(Json(&*report).into_response()),
         Err(e) => {
-            let status = match &e {
-                VerifyFailure::NotSynced => StatusCode::SERVICE_UNAVAILABLE,
-                VerifyFailure::Busy => StatusCode::CONFLICT,
-                VerifyFailure::Invalid(_) => StatusCode::BAD_REQUEST,
-                VerifyFailure::Sync(sync::SyncError::Jira { .. }) => StatusCode::BAD_GATEWAY,
-                VerifyFailure::Sync(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            };
             tracing::warn!(error = %e, "verify-access failed");
-            Err(ApiError::new(status, e.to_string()))
+            Err(match e {
+                VerifyFailure::NotSynced => ApiError::new(ErrorCode::NotSynced, e.to_string()),
+                VerifyFailure::Busy => ApiError::new(ErrorCode::SyncRunning, e.to_string()),
+                VerifyFailure::Invalid(_) => {
+                    ApiError::new(ErrorCode::InvalidRequest, e.to_string())
+                }
+                VerifyFailure::Sync(e) => ApiError::from(e),
+            })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(e: ApiError) -> (StatusCode, serde_json::Value) {
+        let res = e.into_response();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn an_internal_failure_answers_a_code_and_a_ref_never_its_text() {
+        let e = sync::SyncError::CorruptState {
+            path: "/var/lib/jira-index/secret-dir/state.json".into(),
+            detail: "expected value at line 1".into(),
+        };
+        let (status, body) = answer(ApiError::from(e)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["code"], "internal");
+        let text = body.to_string();
+        assert!(!text.contains("secret-dir"), "{text}");
+        assert!(!text.contains("line 1"), "{text}");
+        assert_eq!(body["error_ref"].as_str().unwrap().len(), 16);
+    }
+
+    #[tokio::test]
+    async fn a_jira_failure_is_502_without_jiras_text() {
+        let e = sync::SyncError::Jira {
+            stage: "checking permissions".into(),
+            source: jira_cloud_error(),
+        };
+        let (status, body) = answer(ApiError::from(e)).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY);
+        assert_eq!(body["code"], "jira_failed");
+        assert!(!body.to_string().contains("tok-secret"), "{body}");
+    }
+
+    fn jira_cloud_error() -> jira_cloud::JiraError {
+        jira_cloud::JiraError::Decode {
+            url: "https://site.atlassian.net/rest/api/3/myself?tok-secret".into(),
+            detail: "expected value".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn client_errors_keep_their_message_and_status_and_401_asks_for_bearer() {
+        let (status, body) =
+            answer(ApiError::new(ErrorCode::NotFound, "ENG-1: no such issue")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            body,
+            json!({"error": "ENG-1: no such issue", "code": "not_found"})
+        );
+        let res = ApiError::from(AuthError::Unauthorized("send a key".into())).into_response();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(res.headers().contains_key(header::WWW_AUTHENTICATE));
+        let (_, body) = answer(ApiError::from(sync::SyncError::NotSynced {
+            path: "/data".into(),
+        }))
+        .await;
+        assert_eq!(body["code"], "not_synced");
+        assert!(!body.to_string().contains("/data"));
+    }
+
+    /// `schemas/serve-openapi.json` lists exactly the codes the server can send.
+    #[test]
+    fn the_openapi_document_lists_every_error_code() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../schemas/serve-openapi.json")).unwrap();
+        let listed: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let ours: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, ours);
+        let required = &doc["components"]["schemas"]["Error"]["required"];
+        assert_eq!(required, &json!(["error", "code"]));
     }
 }

@@ -18,6 +18,9 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, schemars, tool, tool_handler, t
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use error_codes::ErrorCode;
+
+use crate::api::ApiError;
 use crate::auth::Caller;
 use crate::runner::SearcherSlot;
 
@@ -73,7 +76,7 @@ impl JiraTools {
         }
     }
 
-    fn who(&self, ctx: &RequestContext<RoleServer>) -> Result<String, String> {
+    fn who(&self, ctx: &RequestContext<RoleServer>) -> Result<String, ApiError> {
         if let Some(e) = &self.fixed_email {
             return Ok(e.clone());
         }
@@ -81,18 +84,21 @@ impl JiraTools {
             .extensions
             .get::<http::request::Parts>()
             .and_then(|p| p.extensions.get::<Caller>())
-            .ok_or("no authenticated caller")?;
-        caller.acting_as(None).map_err(|e| e.to_string())
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "no authenticated caller"))?;
+        Ok(caller.acting_as(None)?)
     }
 
     /// Who the call is for, and the searcher to answer it with.
     fn prepare(
         &self,
         ctx: &RequestContext<RoleServer>,
-    ) -> Result<(String, Arc<sync::Searcher>), String> {
+    ) -> Result<(String, Arc<sync::Searcher>), ApiError> {
         let email = self.who(ctx)?;
         let searcher = self.searcher.get().ok_or_else(|| {
-            "the index is not synced yet; try again after the first sync".to_string()
+            ApiError::new(
+                ErrorCode::NotSynced,
+                "the index is not synced yet; try again after the first sync",
+            )
         })?;
         Ok((email, searcher))
     }
@@ -106,19 +112,22 @@ fn done(value: Value) -> Result<CallToolResult, ErrorData> {
     ]))
 }
 
-fn failed(message: impl Into<String>) -> Result<CallToolResult, ErrorData> {
-    Ok(CallToolResult::error(vec![ContentBlock::text(
-        message.into(),
-    )]))
+/// A tool error: the message as text, and `{"error", "code"}` (the HTTP API's error
+/// body, same codes) as structured content. Internal text stays in the log.
+fn failed(answer: ApiError) -> Result<CallToolResult, ErrorData> {
+    let mut result = CallToolResult::error(vec![ContentBlock::text(answer.message())]);
+    result.structured_content = Some(answer.body_json());
+    Ok(result)
 }
 
 /// Runs blocking index work off the async threads.
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+    f: impl FnOnce() -> Result<T, sync::SyncError> + Send + 'static,
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(ApiError::from)
 }
 
 #[tool_router]
@@ -140,8 +149,9 @@ impl JiraTools {
             match ChunkKind::parse(k) {
                 Some(kind) => kinds.push(kind),
                 None => {
-                    return failed(format!(
-                        "kinds: {k:?} is not one of issue, comment, attachment"
+                    return failed(ApiError::new(
+                        ErrorCode::InvalidRequest,
+                        format!("kinds: {k:?} is not one of issue, comment, attachment"),
                     ));
                 }
             }
@@ -158,12 +168,8 @@ impl JiraTools {
             SearchMode::Keyword
         };
         let query = args.query;
-        let result = blocking(move || {
-            searcher
-                .search_as(&email, &query, limit, mode, filters)
-                .map_err(|e| e.to_string())
-        })
-        .await;
+        let result =
+            blocking(move || searcher.search_as(&email, &query, limit, mode, filters)).await;
         match result {
             Ok(outcome) => done(json!({
                 "results": outcome.hits.iter().map(|h| json!({
@@ -174,7 +180,7 @@ impl JiraTools {
                     "untrusted_snippet": h.snippet,
                 })).collect::<Vec<_>>(),
             })),
-            Err(e) => failed(format!("search failed: {e}")),
+            Err(e) => failed(e),
         }
     }
 
@@ -192,12 +198,7 @@ impl JiraTools {
         };
         let key = args.key.trim().to_ascii_uppercase();
         let lookup = key.clone();
-        let result = blocking(move || {
-            searcher
-                .issue_as(&email, &lookup)
-                .map_err(|e| e.to_string())
-        })
-        .await;
+        let result = blocking(move || searcher.issue_as(&email, &lookup)).await;
         match result {
             Ok(Some(v)) => done(json!({
                 "issue_key": v.issue_key,
@@ -215,8 +216,11 @@ impl JiraTools {
                 "comments": v.comments.iter().map(|c| json!({"id": c.id, "url": c.url, "untrusted_text": c.text})).collect::<Vec<_>>(),
                 "attachments": v.attachments.iter().map(|a| json!({"id": a.id, "url": a.url, "untrusted_text": a.text})).collect::<Vec<_>>(),
             })),
-            Ok(None) => failed(format!("{key}: not found")),
-            Err(e) => failed(format!("reading {key} failed: {e}")),
+            Ok(None) => failed(ApiError::new(
+                ErrorCode::NotFound,
+                format!("{key}: not found"),
+            )),
+            Err(e) => failed(e),
         }
     }
 
@@ -232,7 +236,7 @@ impl JiraTools {
             Ok(ready) => ready,
             Err(e) => return failed(e),
         };
-        match blocking(move || searcher.projects_as(&email).map_err(|e| e.to_string())).await {
+        match blocking(move || searcher.projects_as(&email)).await {
             Ok(projects) => done(json!({
                 "projects": projects.iter().map(|p| json!({
                     "key": p.key,
@@ -240,7 +244,7 @@ impl JiraTools {
                     "issues": p.issues,
                 })).collect::<Vec<_>>(),
             })),
-            Err(e) => failed(format!("listing projects failed: {e}")),
+            Err(e) => failed(e),
         }
     }
 }

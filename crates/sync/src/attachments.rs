@@ -103,7 +103,8 @@ impl AttachmentCache {
             path: path.display().to_string(),
             source,
         };
-        let bytes = serde_json::to_vec(entry).map_err(|e| SyncError::Internal(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(entry).map_err(SyncError::encode("an attachment cache entry"))?;
         match std::fs::write(&path, &bytes) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 std::fs::create_dir_all(&self.dir).map_err(io)?;

@@ -66,12 +66,48 @@ pub enum SyncError {
     /// The data directory holds no synced data yet.
     #[error("no synced data in {path}: run `jira-index sync` (or `jira-index demo`) first")]
     NotSynced { path: String },
-    /// An internal task failed.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A worker task panicked or was cancelled.
+    #[error("the {task} task failed: {source}")]
+    Task {
+        task: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// State could not be encoded as JSON.
+    #[error("encoding {what} failed: {source}")]
+    Encode {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl SyncError {
+    /// The stable code a client sees for this error (HTTP API, MCP, `--json`).
+    pub fn code(&self) -> error_codes::ErrorCode {
+        use error_codes::ErrorCode;
+        match self {
+            SyncError::Config { .. } => ErrorCode::InvalidConfig,
+            SyncError::Jira { .. } => ErrorCode::JiraFailed,
+            SyncError::NotSynced { .. } => ErrorCode::NotSynced,
+            SyncError::Index(_)
+            | SyncError::Io { .. }
+            | SyncError::CorruptState { .. }
+            | SyncError::Task { .. }
+            | SyncError::Encode { .. } => ErrorCode::Internal,
+        }
+    }
+
+    /// For `map_err` on a joined task: the task named `task` failed.
+    pub(crate) fn task(task: &'static str) -> impl FnOnce(tokio::task::JoinError) -> Self {
+        move |source| SyncError::Task { task, source }
+    }
+
+    /// For `map_err` on JSON encoding of `what`.
+    pub(crate) fn encode(what: &'static str) -> impl FnOnce(serde_json::Error) -> Self {
+        move |source| SyncError::Encode { what, source }
+    }
+
     pub(crate) fn jira(stage: impl Into<String>, source: jira_cloud::JiraError) -> Self {
         SyncError::Jira {
             stage: stage.into(),

@@ -550,7 +550,7 @@ async fn sync_directory(
     )
     .await?;
     let bytes =
-        serde_json::to_vec(&outcome.directory).map_err(|e| SyncError::Internal(e.to_string()))?;
+        serde_json::to_vec(&outcome.directory).map_err(SyncError::encode("the directory"))?;
     let path = data.directory_file();
     if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
         write_json_atomic(&path, &outcome.directory)?;
@@ -623,7 +623,7 @@ pub async fn run_sync(
     let index = Arc::new(
         tokio::task::spawn_blocking(move || crate::state::open_index(&index_cfg, embedder))
             .await
-            .map_err(|e| SyncError::Internal(e.to_string()))??,
+            .map_err(SyncError::task("open index"))??,
     );
     run_sync_into(cfg, index, opts).await
 }
@@ -904,9 +904,7 @@ pub async fn run_sync_into(
             break;
         }
     }
-    embedding
-        .await
-        .map_err(|e| SyncError::Internal(e.to_string()))??;
+    embedding.await.map_err(SyncError::task("embedding"))??;
     let Documented {
         seen,
         attachment_ids,
@@ -914,13 +912,9 @@ pub async fn run_sync_into(
         unchanged,
         errors: doc_errors,
         failed_projects: failed_doc_projects,
-    } = documenter
-        .await
-        .map_err(|e| SyncError::Internal(e.to_string()))?;
+    } = documenter.await.map_err(SyncError::task("documents"))?;
     run.attachments = counts;
-    let fetched = fetcher
-        .await
-        .map_err(|e| SyncError::Internal(e.to_string()))?;
+    let fetched = fetcher.await.map_err(SyncError::task("fetch"))?;
     let failed_projects = fetched.failed.clone();
     run.issues_seen = seen.len();
     run.issues_unchanged = unchanged;
@@ -1019,7 +1013,7 @@ pub async fn run_sync_into(
         reader.chunk_count()
     })
     .await
-    .map_err(|e| SyncError::Internal(e.to_string()))??;
+    .map_err(SyncError::task("chunk count"))??;
     // The index libraries create their files with the process umask.
     if let Err(e) = data.secure() {
         tracing::warn!(error = %e, "could not make the data directory owner-only");

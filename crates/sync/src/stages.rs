@@ -291,7 +291,7 @@ pub(crate) async fn embed_batch(
         model.embed(&refs)
     })
     .await
-    .map_err(|e| SyncError::Internal(e.to_string()))??;
+    .map_err(SyncError::task("embed batch"))??;
     Ok(Some(out))
 }
 
@@ -330,7 +330,7 @@ pub(crate) async fn write_uncommitted(
         Ok(batch)
     })
     .await
-    .map_err(|e| SyncError::Internal(e.to_string()))?
+    .map_err(SyncError::task("batch write"))?
 }
 
 /// Commits what was written (vectors flushed first, then the keyword index).
@@ -338,7 +338,7 @@ pub(crate) async fn commit_index(index: &Arc<SearchIndex>) -> Result<(), SyncErr
     let writer = index.clone();
     tokio::task::spawn_blocking(move || writer.commit())
         .await
-        .map_err(|e| SyncError::Internal(e.to_string()))?
+        .map_err(SyncError::task("index commit"))?
         .map_err(SyncError::from)
 }
 
@@ -361,7 +361,7 @@ pub(crate) async fn delete_issues(
         Ok(())
     })
     .await
-    .map_err(|e| SyncError::Internal(e.to_string()))?
+    .map_err(SyncError::task("delete write"))?
 }
 
 /// Records written issues in the state (after their commit).

@@ -228,7 +228,7 @@ pub struct Checkpoint {
 /// Writes `value` as JSON to `path` atomically and durably (fsync of the file and its
 /// directory).
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), SyncError> {
-    let bytes = serde_json::to_vec(value).map_err(|e| SyncError::Internal(e.to_string()))?;
+    let bytes = serde_json::to_vec(value).map_err(SyncError::encode("a state file"))?;
     write_bytes_atomic(path, &bytes, None)
 }
 

@@ -92,7 +92,7 @@ fn db_err(path: &str) -> impl Fn(rusqlite::Error) -> SyncError + '_ {
 }
 
 fn json<T: Serialize>(v: &T) -> Result<String, SyncError> {
-    serde_json::to_string(v).map_err(|e| SyncError::Internal(e.to_string()))
+    serde_json::to_string(v).map_err(SyncError::encode("a stored value"))
 }
 
 impl StateStore {

@@ -665,7 +665,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, SyncError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| SyncError::Internal(format!("verify-access task: {e}")))?
+        .map_err(SyncError::task("verify-access"))?
 }
 
 fn now_ms() -> i64 {

@@ -321,14 +321,15 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, Response> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(error_page(&e.to_string())),
-        Err(e) => Err(error_page(&e.to_string())),
+        Ok(Err(e)) => Err(error_page(crate::api::ApiError::from(e))),
+        Err(e) => Err(error_page(crate::api::ApiError::internal(&e))),
     }
 }
 
-fn error_page(message: &str) -> Response {
-    let mut res = html(pages::error(message));
-    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+/// An error page: the code's message and log reference, never internal text.
+fn error_page(answer: crate::api::ApiError) -> Response {
+    let mut res = html(pages::error(&answer.message()));
+    *res.status_mut() = answer.status();
     res
 }
 
@@ -422,7 +423,7 @@ async fn check(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respon
     let report = sync::check::run_check(&state.cfg()).await;
     let fragment = match &report {
         Ok(r) => pages::check_report(r),
-        Err(e) => pages::error_fragment(&e.to_string()),
+        Err(e) => pages::error_fragment(&crate::api::ApiError::from_ref(e).message()),
     };
     if headers.contains_key("hx-request") {
         html(fragment)
@@ -490,8 +491,8 @@ async fn save_filters(
                 .unwrap_or_default();
             match tokio::task::spawn_blocking(move || live.save(candidate, &who)).await {
                 Ok(Ok(changes)) => pages::saved(&changes, &file),
-                Ok(Err(e)) => pages::error_fragment(&e.to_string()),
-                Err(e) => pages::error_fragment(&e.to_string()),
+                Ok(Err(e)) => pages::error_fragment(&crate::api::ApiError::from(e).message()),
+                Err(e) => pages::error_fragment(&crate::api::ApiError::internal(&e).message()),
             }
         }
     };
@@ -548,7 +549,7 @@ async fn filters_preview(
     }
     let fragment = match sync::preview::preview_filters(&state.cfg(), &candidate).await {
         Ok(p) => pages::preview(&p),
-        Err(e) => pages::error_fragment(&e.to_string()),
+        Err(e) => pages::error_fragment(&crate::api::ApiError::from_ref(&e).message()),
     };
     if headers.contains_key("hx-request") {
         html(fragment)

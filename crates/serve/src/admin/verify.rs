@@ -71,13 +71,16 @@ pub(super) async fn run(
         Err(e) => (StatusCode::BAD_REQUEST, pages::error_fragment(&e)),
         Ok(opts) => match crate::verify::run(&state, &opts).await {
             Ok(r) => (StatusCode::OK, report(&r)),
+            Err(VerifyFailure::Sync(e)) => {
+                // Internal text goes to the log; the page gets the code's message.
+                let answer = crate::api::ApiError::from(e);
+                (answer.status(), pages::error_fragment(&answer.message()))
+            }
             Err(e) => {
                 let status = match &e {
                     VerifyFailure::Busy => StatusCode::CONFLICT,
-                    VerifyFailure::Invalid(_) => StatusCode::BAD_REQUEST,
                     VerifyFailure::NotSynced => StatusCode::SERVICE_UNAVAILABLE,
-                    VerifyFailure::Sync(sync::SyncError::Jira { .. }) => StatusCode::BAD_GATEWAY,
-                    VerifyFailure::Sync(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ => StatusCode::BAD_REQUEST,
                 };
                 (status, pages::error_fragment(&e.to_string()))
             }
