@@ -16,7 +16,12 @@ EXAMPLES=${ST_MAX_EXAMPLES:-40}
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 
 if [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/schemathesis" --version | grep -q "$ST_VERSION"; then
-  python3 -m venv "$VENV"
+  if ! python3 -m venv "$VENV" 2>/dev/null; then
+    S=; [ "$(id -u)" = 0 ] || S="sudo -n"
+    $S apt-get install -y -qq python3-venv >/dev/null 2>&1 \
+      || { $S apt-get update -qq && $S apt-get install -y -qq python3-venv; }
+    rm -rf "$VENV"; python3 -m venv "$VENV"
+  fi
   "$VENV/bin/pip" install -q "schemathesis==$ST_VERSION"
 fi
 [ -x "$BIN" ] || cargo build -q --bin jira-index
