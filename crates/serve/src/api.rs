@@ -45,16 +45,42 @@ impl ApiError {
 
     /// An internal failure: `detail` goes to the log only.
     pub fn internal(detail: &dyn std::fmt::Display) -> Self {
-        let error_ref = error_ref();
-        tracing::error!(error_ref = %error_ref, error = %detail, "request failed");
-        let mut body = ErrorBody::new(ErrorCode::Internal, ErrorCode::INTERNAL_MESSAGE);
-        body.error_ref = Some(error_ref);
+        let answer = Self::referred(ErrorCode::Internal, ErrorCode::INTERNAL_MESSAGE);
+        let error_ref = answer.body.error_ref.as_deref().unwrap_or_default();
+        tracing::error!(error_ref, error = %detail, "request failed");
+        answer
+    }
+
+    /// An answer with a fresh `error_ref`, under which the caller logs the details.
+    fn referred(code: ErrorCode, message: &str) -> Self {
+        let mut body = ErrorBody::new(code, message);
+        body.error_ref = Some(error_ref());
         Self { body }
     }
 
-    /// The stable code.
-    pub fn code(&self) -> ErrorCode {
-        self.body.code
+    /// The answer before the first sync.
+    pub fn not_synced() -> Self {
+        Self::new(ErrorCode::NotSynced, NOT_SYNCED)
+    }
+
+    /// The answer for a failed sync or search: its code, and text only where it is
+    /// about what the client or the admin asked for (not synced, the config); Jira's
+    /// and internal failures are logged under an `error_ref`.
+    pub fn from_ref(e: &sync::SyncError) -> Self {
+        match e.code() {
+            ErrorCode::NotSynced => Self::not_synced(),
+            ErrorCode::InvalidConfig => Self::new(ErrorCode::InvalidConfig, e.to_string()),
+            ErrorCode::JiraFailed => {
+                let answer = Self::referred(
+                    ErrorCode::JiraFailed,
+                    "Jira refused or failed a request this needed; the server log has the details",
+                );
+                let error_ref = answer.body.error_ref.as_deref().unwrap_or_default();
+                tracing::warn!(error_ref, error = %e, "a Jira call failed");
+                answer
+            }
+            _ => Self::internal(e),
+        }
     }
 
     /// The body as JSON.
@@ -97,29 +123,6 @@ impl From<AuthError> for ApiError {
 impl From<sync::SyncError> for ApiError {
     fn from(e: sync::SyncError) -> Self {
         Self::from_ref(&e)
-    }
-}
-
-impl ApiError {
-    /// The answer for a failed sync or search: its code, and text only where it is
-    /// about what the client or the admin asked for (not synced, the config); Jira's
-    /// and internal failures are logged under an `error_ref`.
-    pub fn from_ref(e: &sync::SyncError) -> Self {
-        match e.code() {
-            ErrorCode::NotSynced => Self::new(ErrorCode::NotSynced, NOT_SYNCED),
-            ErrorCode::InvalidConfig => Self::new(ErrorCode::InvalidConfig, e.to_string()),
-            ErrorCode::JiraFailed => {
-                let error_ref = error_ref();
-                tracing::warn!(error_ref = %error_ref, error = %e, "a Jira call failed");
-                let mut body = ErrorBody::new(
-                    ErrorCode::JiraFailed,
-                    "Jira refused or failed a request this needed; the server log has the details",
-                );
-                body.error_ref = Some(error_ref);
-                Self { body }
-            }
-            _ => Self::internal(e),
-        }
     }
 }
 
@@ -206,10 +209,7 @@ pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next)
 }
 
 fn searcher(state: &AppState) -> ApiResult<Arc<sync::Searcher>> {
-    state
-        .searcher
-        .get()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotSynced, NOT_SYNCED))
+    state.searcher.get().ok_or_else(ApiError::not_synced)
 }
 
 fn require(caller: &Caller, scope: Scope) -> ApiResult<()> {
@@ -223,7 +223,8 @@ fn require(caller: &Caller, scope: Scope) -> ApiResult<()> {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs blocking index work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, sync::SyncError> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use error_codes::ErrorCode;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, blocking};
 use crate::auth::Caller;
 use crate::runner::SearcherSlot;
 
@@ -94,12 +94,7 @@ impl JiraTools {
         ctx: &RequestContext<RoleServer>,
     ) -> Result<(String, Arc<sync::Searcher>), ApiError> {
         let email = self.who(ctx)?;
-        let searcher = self.searcher.get().ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotSynced,
-                "the index is not synced yet; try again after the first sync",
-            )
-        })?;
+        let searcher = self.searcher.get().ok_or_else(ApiError::not_synced)?;
         Ok((email, searcher))
     }
 }
@@ -118,16 +113,6 @@ fn failed(answer: ApiError) -> Result<CallToolResult, ErrorData> {
     let mut result = CallToolResult::error(vec![ContentBlock::text(answer.message())]);
     result.structured_content = Some(answer.body_json());
     Ok(result)
-}
-
-/// Runs blocking index work off the async threads.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, sync::SyncError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(ApiError::from)
 }
 
 #[tool_router]
