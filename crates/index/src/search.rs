@@ -84,7 +84,9 @@ impl SearchIndex {
     pub fn open(dir: &Path, embedder: Option<Arc<Embedder>>) -> Result<Self, IndexError> {
         let vectors_dir = dir.join("vectors");
         let vectors: Option<Box<dyn VectorStore>> = match &embedder {
-            Some(e) => Some(Box::new(EdgeStore::open(&vectors_dir, e.dim())?)),
+            Some(e) => Some(Box::new(
+                EdgeStore::open(&vectors_dir, e.dim())?.with_model(e.model().id()),
+            )),
             None if vectors_dir.join("edge_config.json").exists() => {
                 match EdgeStore::open(&vectors_dir, crate::EMBEDDING_DIM) {
                     Ok(store) => Some(Box::new(store)),

@@ -27,13 +27,14 @@ use crate::vector::VectorStore;
 use crate::{ChunkDoc, IndexError, SearchFilters};
 
 /// Payload fields with a keyword index (as in the embedded store).
-const INDEXED_FIELDS: [&str; 6] = [
+const INDEXED_FIELDS: [&str; 7] = [
     "issue_id",
     "project_key",
     "kind",
     "acl_project",
     "acl_issue",
     "acl_comment",
+    "model",
 ];
 
 /// Where and how the vectors live on a Qdrant server.
@@ -132,6 +133,9 @@ pub struct QdrantServerStore {
     collection: String,
     dim: usize,
     url: String,
+    /// The embedding model's id: written on every point, and a search only meets the
+    /// points of this model ([`Self::with_model`]).
+    model: Option<String>,
 }
 
 impl QdrantServerStore {
@@ -161,9 +165,18 @@ impl QdrantServerStore {
             collection: cfg.collection.clone(),
             dim,
             url: cfg.url.clone(),
+            model: None,
         };
         store.ensure_collection(cfg)?;
         Ok(store)
+    }
+
+    /// Tags every point written with the embedding model's id and searches only the
+    /// points of that model, so vectors of another model (before a re-embedding sync
+    /// has replaced them) never meet this model's query vectors.
+    pub fn with_model(mut self, model: &str) -> Self {
+        self.model = Some(model.to_string());
+        self
     }
 
     /// Runs a future on the store's runtime and waits for it.
@@ -304,6 +317,9 @@ impl VectorStore for QdrantServerStore {
             payload.insert("acl_project", doc.acl_project.clone());
             payload.insert("acl_issue", doc.acl_issue.clone());
             payload.insert("acl_comment", doc.acl_comment.clone());
+            if let Some(model) = &self.model {
+                payload.insert("model", model.clone());
+            }
             points.push(PointStruct::new(
                 point_uuid(&doc.chunk_id),
                 v.clone(),
@@ -378,6 +394,9 @@ impl VectorStore for QdrantServerStore {
                 "kind",
                 filters.kinds.iter().map(|k| k.as_str().to_string()),
             ));
+        }
+        if let Some(model) = &self.model {
+            conditions.push(any_of("model", [model.clone()]));
         }
         let client = self.client.clone();
         let request = QueryPointsBuilder::new(&self.collection)

@@ -415,6 +415,52 @@ fn filters_and_collapse() {
     assert_ne!(hits[0].issue_id, hits[1].issue_id);
 }
 
+/// Vectors of one embedding model are never compared with another model's query
+/// vector: after `[embedding] model` changes, the vector leg meets only the chunks
+/// the new model has re-embedded (the keyword leg finds the rest).
+#[test]
+fn a_store_searches_only_the_vectors_of_its_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("vectors");
+    let me = tags(&["*", "p:1"]);
+    let any = SearchFilters::default();
+    {
+        let old = EdgeStore::open(&path, EMBEDDING_DIM)
+            .expect("create")
+            .with_model("model-a");
+        let docs = vec![
+            chunk("issue:1:0", "1", "ENG-1", "a", "a"),
+            chunk("issue:2:0", "2", "ENG-2", "b", "b"),
+        ];
+        old.upsert(&docs, &[unit(0), unit(1)]).expect("upsert");
+        assert_eq!(
+            old.search(&unit(0), &me, &any, 10).expect("search").len(),
+            2
+        );
+        old.flush().expect("flush");
+    }
+    let new = EdgeStore::open(&path, EMBEDDING_DIM)
+        .expect("reopen")
+        .with_model("model-b");
+    assert!(
+        new.search(&unit(0), &me, &any, 10)
+            .expect("search")
+            .is_empty()
+    );
+    new.upsert(&[chunk("issue:2:0", "2", "ENG-2", "b", "b")], &[unit(1)])
+        .expect("re-embed one");
+    let hits = new.search(&unit(0), &me, &any, 10).expect("search");
+    assert_eq!(
+        hits.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+        vec!["issue:2:0"]
+    );
+    assert_eq!(
+        new.count().expect("count"),
+        2,
+        "the old vector stays until replaced"
+    );
+}
+
 #[test]
 fn edge_store_roundtrip_acl_delete_reopen() {
     let dir = tempfile::tempdir().expect("tempdir");

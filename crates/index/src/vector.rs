@@ -1,8 +1,8 @@
 //! Vector stores behind one trait. [`EdgeStore`] is qdrant-edge embedded in-process,
 //! on disk at `<dir>/vectors`: point id = UUID v5 of the chunk id, payload = chunk id,
-//! issue id, project key, kind and the three ACL tag lists (keyword payload indexes on
-//! all of them). Searches carry the permission filter as a `must` of three `match any`
-//! conditions.
+//! issue id, project key, kind, the three ACL tag lists and the embedding model's id
+//! (keyword payload indexes on all of them). Searches carry the permission filter as a
+//! `must` of three `match any` conditions, and meet only the points of their model.
 //!
 //! qdrant-edge 0.7.0 quirks handled here: `EdgeShard::flush` and its `Drop` panic when
 //! the WAL lock is held by a concurrent update (so updates and searches share a read
@@ -62,13 +62,14 @@ pub trait VectorStore: Send + Sync {
 }
 
 /// Payload fields with a keyword index.
-const INDEXED_FIELDS: [&str; 6] = [
+const INDEXED_FIELDS: [&str; 7] = [
     "issue_id",
     "project_key",
     "kind",
     "acl_project",
     "acl_issue",
     "acl_comment",
+    "model",
 ];
 
 /// Closed WAL segments above this size make a flush re-open the shard to prune them.
@@ -102,6 +103,9 @@ pub struct EdgeStore {
     _lock: std::fs::File,
     /// `None` only for the moment of a re-open inside [`VectorStore::flush`].
     shard: RwLock<Option<EdgeShard>>,
+    /// The embedding model's id: written on every point, and a search only meets the
+    /// points of this model ([`Self::with_model`]).
+    model: Option<String>,
 }
 
 /// Takes the store's exclusive lock file, failing with [`IndexError::Busy`] when another
@@ -271,11 +275,20 @@ impl EdgeStore {
             options,
             _lock: lock,
             shard: RwLock::new(Some(shard)),
+            model: None,
         };
         if !exists {
             store.flush()?;
         }
         Ok(store)
+    }
+
+    /// Tags every point written with the embedding model's id and searches only the
+    /// points of that model, so vectors of another model (before a re-embedding sync
+    /// has replaced them) never meet this model's query vectors.
+    pub fn with_model(mut self, model: &str) -> Self {
+        self.model = Some(model.to_string());
+        self
     }
 
     fn err(
@@ -380,7 +393,7 @@ impl VectorStore for EdgeStore {
                     self.dim
                 )));
             }
-            let payload = qjson::json!({
+            let mut payload = qjson::json!({
                 "chunk_id": doc.chunk_id,
                 "issue_id": doc.issue_id,
                 "project_key": doc.project_key,
@@ -389,6 +402,9 @@ impl VectorStore for EdgeStore {
                 "acl_issue": doc.acl_issue,
                 "acl_comment": doc.acl_comment,
             });
+            if let Some(model) = &self.model {
+                payload["model"] = qjson::Value::from(model.as_str());
+            }
             points.push(PointStruct::new(point_id(&doc.chunk_id), v.clone(), payload).into());
         }
         let op = UpdateOperation::PointOperation(PointOperations::UpsertPoints(
@@ -445,6 +461,9 @@ impl VectorStore for EdgeStore {
         }
         if !filters.kinds.is_empty() {
             conditions.push(any_of("kind", filters.kinds.iter().map(|k| k.as_str()))?);
+        }
+        if let Some(model) = &self.model {
+            conditions.push(any_of("model", [model.as_str()])?);
         }
         let request = qdrant_edge::SearchRequest {
             query: QueryEnum::Nearest(NamedQuery::default_dense(vector.to_vec())),

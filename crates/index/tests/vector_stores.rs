@@ -157,11 +157,55 @@ fn suite(store: &dyn VectorStore) {
     );
 }
 
+/// Points carry their embedding model and a store searches only its own model's:
+/// after a model change, a chunk is found by vector once it is re-embedded, never
+/// by a vector of the old model. `open(model)` opens the same data as that model.
+fn model_suite(open: &dyn Fn(&str) -> Box<dyn VectorStore>) {
+    let me = tags(&["p:10", "*"]);
+    let all = SearchFilters::default();
+    let a = doc(
+        "issue:1:0",
+        "1",
+        "ENG",
+        ChunkKind::Issue,
+        [&["p:10"], &["*"], &["*"]],
+    );
+    let b = doc(
+        "issue:2:0",
+        "2",
+        "ENG",
+        ChunkKind::Issue,
+        [&["p:10"], &["*"], &["*"]],
+    );
+    {
+        let old = open("model-a");
+        old.upsert(&[a.clone(), b.clone()], &[unit(1), unit(2)])
+            .unwrap();
+        old.flush().unwrap();
+        assert_eq!(ids(&old.search(&unit(1), &me, &all, 10).unwrap()).len(), 2);
+    }
+    let new = open("model-b");
+    assert!(new.search(&unit(1), &me, &all, 10).unwrap().is_empty());
+    new.upsert(std::slice::from_ref(&b), &[unit(2)]).unwrap();
+    assert_eq!(
+        ids(&new.search(&unit(1), &me, &all, 10).unwrap()),
+        vec!["issue:2:0"]
+    );
+    assert_eq!(new.count().unwrap(), 2);
+}
+
 #[test]
 fn edge_store_passes_the_suite() {
     let dir = tempfile::tempdir().unwrap();
     let store = EdgeStore::open(&dir.path().join("vectors"), DIM).unwrap();
     suite(&store);
+}
+
+#[test]
+fn edge_store_searches_only_its_models_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vectors");
+    model_suite(&|model| Box::new(EdgeStore::open(&path, DIM).unwrap().with_model(model)));
 }
 
 /// A Qdrant server (or cluster) started for one test, stopped when dropped.
@@ -240,6 +284,17 @@ fn qdrant_server_passes_the_suite() {
         .err()
         .expect("dimension mismatch");
     assert!(err.to_string().contains("dimensional"), "{err}");
+    // Points of one model only (another collection on the same server: one server per
+    // test process, see `Cluster::start`).
+    let mut cfg = QdrantServerConfig::new(cluster.grpc_url(0));
+    cfg.collection = "models".into();
+    model_suite(&|model| {
+        Box::new(
+            QdrantServerStore::connect(&cfg, DIM)
+                .unwrap()
+                .with_model(model),
+        )
+    });
 }
 
 #[test]
