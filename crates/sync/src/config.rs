@@ -246,6 +246,15 @@ pub struct EmbeddingConfig {
     /// `~/.cache/jira-index`).
     #[serde(default)]
     pub cache_dir: Option<PathBuf>,
+    /// The model (`minilm-l6-v2-qint8`, the default; `minilm-l6-v2-int8-weights`;
+    /// `potion-base-8m`, a static model, much faster and less precise). Changing it
+    /// re-embeds every chunk at the next sync; `preview` says what that costs.
+    #[serde(default)]
+    pub model: index::EmbeddingModel,
+    /// Where an ONNX model runs: `cpu` (default) or `cuda` (ONNX Runtime's CUDA
+    /// execution provider; the CPU, with a warning, when CUDA cannot be used).
+    #[serde(default)]
+    pub device: index::Device,
 }
 
 impl Default for EmbeddingConfig {
@@ -253,6 +262,8 @@ impl Default for EmbeddingConfig {
         Self {
             enabled: true,
             cache_dir: None,
+            model: Default::default(),
+            device: Default::default(),
         }
     }
 }

@@ -421,6 +421,7 @@ fn settings_fingerprint(cfg: &Config, fields: &[String]) -> String {
         "indexing": cfg.indexing,
         "chunking": cfg.chunking,
         "embedding": cfg.embedding.enabled,
+        "model": cfg.embedding.enabled.then_some(cfg.embedding.model),
         "fields": fields,
     })
     .to_string();
@@ -503,8 +504,18 @@ pub fn load_embedder(cfg: &Config) -> Result<Option<Arc<Embedder>>, SyncError> {
         .cache_dir
         .clone()
         .unwrap_or_else(index::default_cache_dir);
-    let assets = index::ensure_assets(&cache)?;
-    Ok(Some(Arc::new(Embedder::load(&assets)?)))
+    let assets = index::ensure_model(&cache, cfg.embedding.model)?;
+    let options = index::EmbedderOptions {
+        device: cfg.embedding.device,
+        ..Default::default()
+    };
+    let embedder = Embedder::load_with(&assets, options)?;
+    tracing::info!(
+        model = %embedder.model(),
+        device = %embedder.device(),
+        "embedder ready"
+    );
+    Ok(Some(Arc::new(embedder)))
 }
 
 /// Issues the index removed while repairing an interrupted write are forgotten in

@@ -52,6 +52,9 @@ pub struct FilterPreview {
     /// The indexing or chunking settings differ from the current ones: every selected
     /// issue is documented again (unchanged chunks keep their ids).
     pub reindex_all: bool,
+    /// The embedding model changes: every chunk is embedded again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_change: Option<ModelChange>,
     /// Estimated requests of the next sync (attachment downloads excluded).
     pub estimated_api_calls: u64,
     /// Estimated duration of the next sync.
@@ -60,8 +63,19 @@ pub struct FilterPreview {
     pub preview_api_calls: u64,
 }
 
-/// Chunks per second a run writes when the history has no better figure.
-const DEFAULT_CHUNKS_PER_SEC_EMBEDDED: f64 = 45.0;
+/// What changing `[embedding] model` costs.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelChange {
+    pub from: String,
+    pub to: String,
+    /// Chunks indexed now, all of which are embedded again.
+    pub chunks_to_embed: usize,
+    /// Their embedding time on the new model, from its reference rate on a 2-core
+    /// CPU (`docs/embedding-models.md`).
+    pub estimated_embed_seconds: f64,
+}
+
+/// Chunks per second a keyword-only run writes when the history has no better figure.
 const DEFAULT_CHUNKS_PER_SEC_KEYWORD: f64 = 2_000.0;
 /// Requests of the identity stage when only light reads are due (users, groups,
 /// projects, application roles, audit log).
@@ -134,10 +148,23 @@ pub async fn preview_filters(
         != serde_json::to_value(&candidate.indexing).ok()
         || serde_json::to_value(&current.chunking).ok()
             != serde_json::to_value(&candidate.chunking).ok()
-        || current.embedding.enabled != candidate.embedding.enabled;
+        || current.embedding.enabled != candidate.embedding.enabled
+        || (candidate.embedding.enabled && current.embedding.model != candidate.embedding.model);
+    let indexed_chunks: usize = state.issues.values().map(|s| s.chunk_ids.len()).sum();
+    let model_change = (candidate.embedding.enabled
+        && current.embedding.enabled
+        && current.embedding.model != candidate.embedding.model)
+        .then(|| ModelChange {
+            from: current.embedding.model.to_string(),
+            to: candidate.embedding.model.to_string(),
+            chunks_to_embed: indexed_chunks,
+            estimated_embed_seconds: indexed_chunks as f64
+                / candidate.embedding.model.reference_chunks_per_sec(),
+        });
 
     let mut out = FilterPreview {
         reindex_all,
+        model_change,
         issues_selected: selected.len(),
         issues_indexed_now: state.issues.len(),
         ..Default::default()
@@ -215,10 +242,16 @@ pub async fn preview_filters(
         .map(|r| r.chunks_written as f64 * 1000.0 / (r.finished_ms - r.started_ms) as f64)
         .next()
         .unwrap_or(if candidate.embedding.enabled {
-            DEFAULT_CHUNKS_PER_SEC_EMBEDDED
+            candidate.embedding.model.reference_chunks_per_sec()
         } else {
             DEFAULT_CHUNKS_PER_SEC_KEYWORD
         });
+    // Past runs' rates are the old model's.
+    let rate = if out.model_change.is_some() {
+        candidate.embedding.model.reference_chunks_per_sec()
+    } else {
+        rate
+    };
     out.estimated_seconds = out.estimated_api_calls as f64 * per_request
         + fetch as f64 * chunks_per_issue / rate.max(1.0);
     out.projects = projects
@@ -269,6 +302,13 @@ impl FilterPreview {
                 ""
             }
         );
+        if let Some(m) = &self.model_change {
+            let _ = writeln!(
+                out,
+                "the embedding model changes from {} to {}: {} chunks are embedded again (about {:.0} s on a 2-core CPU)",
+                m.from, m.to, m.chunks_to_embed, m.estimated_embed_seconds
+            );
+        }
         if self.issues_changed_since_last_sync > 0 {
             let _ = writeln!(
                 out,

@@ -27,6 +27,15 @@ impl TokenCounter for EmbedderCounter {
     }
 }
 
+/// An issue's content hash under an embedding model: the same text embedded by
+/// another model is not the same index content.
+fn with_model(content_hash: &str, model: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(
+        format!("{content_hash}\0{model}").as_bytes(),
+    ))
+}
+
 /// Builds the documents of one issue at a time.
 pub(crate) struct Documenter {
     client: JiraClient,
@@ -42,6 +51,9 @@ pub(crate) struct Documenter {
     /// sub-tasks: learned from every page read, and by `issue/bulkfetch` for parents
     /// not read in this run.
     levels: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+    /// The embedding model's id (`none` without embeddings): part of each issue's
+    /// content hash, so a model change re-embeds every issue.
+    vectors_by: &'static str,
 }
 
 /// One issue's documents and what fetching its attachments did.
@@ -66,6 +78,7 @@ impl Documenter {
             Some(e) => Arc::new(EmbedderCounter(e.clone())),
             None => Arc::new(WordCounter),
         };
+        let vectors_by = embedder.map(|e| e.model().id()).unwrap_or("none");
         let indexing = cfg.indexing.clone();
         let limits = ExtractLimits {
             max_input_bytes: usize::try_from(indexing.attachment_max_bytes).unwrap_or(usize::MAX),
@@ -85,6 +98,7 @@ impl Documenter {
             cache: AttachmentCache::new(&DataDir::new(&cfg.data.dir)),
             limits,
             levels: Default::default(),
+            vectors_by,
         }
     }
 
@@ -241,7 +255,8 @@ impl Documenter {
             chunking: &self.chunking,
             indexing,
         };
-        let docs = build_issue_documents(issue, inherited.as_ref(), &comments, &files, &ctx);
+        let mut docs = build_issue_documents(issue, inherited.as_ref(), &comments, &files, &ctx);
+        docs.content_hash = with_model(&docs.content_hash, self.vectors_by);
         errors.extend(docs.problems.iter().cloned());
         Ok(DocumentedIssue {
             subtask_ids: issue.fields.subtasks.iter().map(|t| t.id.clone()).collect(),

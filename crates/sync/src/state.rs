@@ -314,7 +314,8 @@ pub fn open_index(
     let dir = data.index_dir();
     match (cfg.vectors.server()?, &embedder) {
         (Some(server), Some(e)) => {
-            let store = index::QdrantServerStore::connect(&server, e.dim())?;
+            let store =
+                index::QdrantServerStore::connect(&server, e.dim())?.with_model(e.model().id());
             Ok(index::SearchIndex::with_store(
                 &dir,
                 embedder,
