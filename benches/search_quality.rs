@@ -5,7 +5,9 @@
 //! `cargo bench --bench search_quality` (`SYNC_PRESET=skeleton|small`, default small;
 //! `QUALITY_SCOPE=issues` indexes issue text only; `QUALITY_SWEEP=1` also scores
 //! hybrid under other fusions; `QUALITY_PER_QUERY=1` prints each query's reciprocal
-//! rank per mode)
+//! rank per mode; `EMBED_MODELS=a,b,...` scores each embedding model in turn on the
+//! same site, default: the configured default model). Figures go to
+//! `target/bench-results/search_quality.json`.
 
 use index::Fusion;
 use jira_sim::generate::GenConfig;
@@ -32,7 +34,7 @@ async fn run() -> anyhow::Result<()> {
         Ok("issues") => "[indexing]\ncomments = false\nattachments = false\n",
         _ => "",
     };
-    let site = jira_index_tests::start_workspace(
+    let mut site = jira_index_tests::start_workspace(
         jira_sim::generate::generate(&gen_cfg),
         &tmp.path().join("data"),
         true,
@@ -50,10 +52,37 @@ async fn run() -> anyhow::Result<()> {
             fusions.push(Fusion::Convex { vector_weight });
         }
     }
-    let embedder = sync::pipeline::load_embedder(&site.config)?
-        .ok_or_else(|| anyhow::anyhow!("embedding is disabled in the site config"))?;
-    let report = jira_index_tests::quality::evaluate_site(&site, embedder, &fusions).await?;
-    println!("preset {preset} seed {seed}\n{}", report.table());
+    let models: Vec<index::EmbeddingModel> = match std::env::var("EMBED_MODELS") {
+        Ok(list) => list
+            .split(',')
+            .map(|id| {
+                index::EmbeddingModel::from_id(id.trim())
+                    .ok_or_else(|| anyhow::anyhow!("unknown model {id:?} in EMBED_MODELS"))
+            })
+            .collect::<anyhow::Result<_>>()?,
+        Err(_) => vec![site.config.embedding.model],
+    };
+    let mut results = bench_results::Results::new();
+    let base_dir = site.config.data.dir.clone();
+    let mut last = None;
+    for model in models {
+        site.config.embedding.model = model;
+        site.config.data.dir = base_dir.join(model.id());
+        let embedder = sync::pipeline::load_embedder(&site.config)?
+            .ok_or_else(|| anyhow::anyhow!("embedding is disabled in the site config"))?;
+        let report = jira_index_tests::quality::evaluate_site(&site, embedder, &fusions).await?;
+        println!(
+            "preset {preset} seed {seed} model {model}\n{}",
+            report.table()
+        );
+        for s in &report.scores {
+            let mode = format!("{:?}", s.mode).to_lowercase();
+            results.add(&format!("seed{seed}.{model}.{mode}.mrr"), s.mrr, "");
+        }
+        last = Some(report);
+    }
+    results.write("search_quality", env!("CARGO_MANIFEST_DIR"));
+    let report = last.ok_or_else(|| anyhow::anyhow!("no model to score"))?;
     if std::env::var("QUALITY_PER_QUERY").is_ok_and(|v| v == "1") {
         let [kw, vec, hy] = &report.scores[..] else {
             anyhow::bail!("three modes expected");

@@ -108,3 +108,78 @@ async fn preview_predicts_the_next_sync() {
     assert!(p.issues_to_delete > 0, "{day}: {p:?}");
     check(&base, &base, &dated, "date range").await;
 }
+
+/// Changing `[embedding] model` re-embeds every chunk: the preview says so (with the
+/// new model's estimate), and the next sync rewrites every issue and searches with the
+/// new model's vectors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_change_is_previewed_and_re_embeds_everything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = start_site(&GenConfig::skeleton(7), &tmp.path().join("data"), true)
+        .await
+        .unwrap();
+    let mut first = site.config.clone();
+    first.embedding.model = index::EmbeddingModel::PotionBase8m;
+    let embedder = |cfg: &sync::config::Config| {
+        let cfg = cfg.clone();
+        async move {
+            tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&cfg))
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let report = sync::run_sync(&first, embedder(&first).await, &Default::default())
+        .await
+        .unwrap();
+    let issues = report.run.issues_indexed;
+    assert!(issues > 0);
+    let chunks = sync::state::open_index(&first, None)
+        .unwrap()
+        .chunk_count()
+        .unwrap();
+
+    let same = sync::preview::preview_filters(&first, &first)
+        .await
+        .unwrap();
+    assert!(same.model_change.is_none() && !same.reindex_all);
+
+    let mut second = first.clone();
+    second.embedding.model = index::EmbeddingModel::MinilmL6V2Qint8;
+    let p = sync::preview::preview_filters(&first, &second)
+        .await
+        .unwrap();
+    println!("{}", p.render());
+    let change = p.model_change.as_ref().expect("a model change");
+    assert_eq!(
+        (change.from.as_str(), change.to.as_str()),
+        ("potion-base-8m", "minilm-l6-v2-qint8")
+    );
+    assert_eq!(change.chunks_to_embed, chunks);
+    assert!(change.estimated_embed_seconds > 0.0);
+    assert!(p.reindex_all && p.issues_to_fetch == issues);
+    assert!(p.render().contains("minilm-l6-v2-qint8"));
+
+    let qint8 = embedder(&second).await;
+    let report = sync::run_sync(&second, qint8.clone(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(report.run.issues_indexed, issues, "{:?}", report.run);
+    assert!(report.run.chunks_written > 0, "{:?}", report.run);
+    // The new vectors answer a query embedded by the new model.
+    let searcher = sync::search::Searcher::open(&second, qint8).unwrap();
+    let hits = searcher
+        .search_as(
+            "admin@example.com",
+            "login fails",
+            10,
+            index::SearchMode::Vector,
+            Default::default(),
+        )
+        .unwrap();
+    assert!(!hits.hits.is_empty(), "vector search found nothing");
+    let again = sync::preview::preview_filters(&second, &second)
+        .await
+        .unwrap();
+    assert!(again.model_change.is_none() && again.issues_to_fetch == 0);
+}
