@@ -281,9 +281,29 @@ impl Mutation {
     }
 }
 
+/// Why a mutation body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum MutationBodyError {
+    #[error("invalid JSON: {0}")]
+    Json(serde_json::Error),
+    #[error("mutation {index}: {source}")]
+    Item {
+        index: usize,
+        source: serde_json::Error,
+    },
+}
+
+/// A mutation of a batch that failed (the ones before it were applied).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("mutation {index} failed: {source}")]
+pub struct MutationFailed {
+    pub index: usize,
+    pub source: crate::mutate::MutationError,
+}
+
 /// Parses a body holding one mutation or an array of them.
-pub fn parse_mutations(body: &[u8]) -> Result<Vec<Mutation>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+pub fn parse_mutations(body: &[u8]) -> Result<Vec<Mutation>, MutationBodyError> {
+    let value: Value = serde_json::from_slice(body).map_err(MutationBodyError::Json)?;
     let items = match value {
         Value::Array(items) => items,
         one => vec![one],
@@ -291,7 +311,9 @@ pub fn parse_mutations(body: &[u8]) -> Result<Vec<Mutation>, String> {
     items
         .into_iter()
         .enumerate()
-        .map(|(i, v)| serde_json::from_value(v).map_err(|e| format!("mutation {i}: {e}")))
+        .map(|(index, v)| {
+            serde_json::from_value(v).map_err(|source| MutationBodyError::Item { index, source })
+        })
         .collect()
 }
 
@@ -321,7 +343,11 @@ mod tests {
     fn bad_mutations_are_named() {
         let err = parse_mutations(br#"[{"op": "add_group_member", "group_id": "x", "account_id": "y"}, {"op": "explode"}]"#)
             .unwrap_err();
-        assert!(err.starts_with("mutation 1:"), "{err}");
+        assert!(
+            matches!(err, MutationBodyError::Item { index: 1, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("mutation 1:"), "{err}");
         let mut ws = generate(&GenConfig::skeleton(3));
         let m = parse_mutations(br#"{"op": "delete_issue", "issue": "NOPE-1"}"#).unwrap();
         let err = m.into_iter().next().unwrap().apply(&mut ws).unwrap_err();

@@ -267,7 +267,7 @@ pub(crate) async fn accessible_resources(State(st): State<AppState>) -> Response
 pub(crate) async fn mutate(State(st): State<AppState>, body: Bytes) -> Response {
     let mutations = match parse_mutations(&body) {
         Ok(m) => m,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
     let (results, events, failed) = {
         let mut ws = st.ws.write().unwrap_or_else(|e| e.into_inner());

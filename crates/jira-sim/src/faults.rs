@@ -92,7 +92,7 @@ impl FaultConfig {
     }
 
     /// Checks the rates and ranges.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), FaultConfigError> {
         for (name, rate) in [
             ("rate_limited", self.rate_limited),
             ("server_errors", self.server_errors),
@@ -101,22 +101,35 @@ impl FaultConfig {
             ("slow", self.slow),
         ] {
             if !(0.0..=1.0).contains(&rate) {
-                return Err(format!("{name} = {rate}: must be within 0..=1"));
+                return Err(FaultConfigError::RateOutOfRange { name, rate });
             }
         }
         let total =
             self.rate_limited + self.server_errors + self.connection_resets + self.truncated_bodies;
         if total > 1.0 {
-            return Err(format!("fault rates add up to {total} > 1"));
+            return Err(FaultConfigError::RatesOverOne { total });
         }
         if self.retry_after_secs.0 > self.retry_after_secs.1 {
-            return Err("retry_after_secs: min > max".into());
+            return Err(FaultConfigError::RetryAfterRange);
         }
         if self.window_secs == 0 {
-            return Err("window_secs must be > 0".into());
+            return Err(FaultConfigError::ZeroWindow);
         }
         Ok(())
     }
+}
+
+/// A fault configuration that cannot be used.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum FaultConfigError {
+    #[error("{name} = {rate}: must be within 0..=1")]
+    RateOutOfRange { name: &'static str, rate: f64 },
+    #[error("fault rates add up to {total} > 1")]
+    RatesOverOne { total: f64 },
+    #[error("retry_after_secs: min > max")]
+    RetryAfterRange,
+    #[error("window_secs must be > 0")]
+    ZeroWindow,
 }
 
 /// What happens to one request.

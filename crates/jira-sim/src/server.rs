@@ -106,7 +106,10 @@ impl SimHandle {
         ws.forbidden_endpoints.retain(|p| p != path);
     }
     /// Applies mutations like `POST /_sim/mutate` does, webhooks included.
-    pub fn mutate(&self, mutations: Vec<crate::admin::Mutation>) -> Result<Vec<Value>, String> {
+    pub fn mutate(
+        &self,
+        mutations: Vec<crate::admin::Mutation>,
+    ) -> Result<Vec<Value>, crate::admin::MutationFailed> {
         let (results, events, failed) = {
             let mut ws = self.ws.write().unwrap_or_else(|e| e.into_inner());
             crate::webhooks::apply_all(&mut ws, mutations)
@@ -114,7 +117,7 @@ impl SimHandle {
         self.webhooks.deliver(events);
         match failed {
             None => Ok(results),
-            Some((i, e)) => Err(format!("mutation {i} failed: {e}")),
+            Some((index, source)) => Err(crate::admin::MutationFailed { index, source }),
         }
     }
     /// Stops the server and waits for it to finish.

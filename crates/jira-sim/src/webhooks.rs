@@ -272,7 +272,11 @@ pub(crate) fn events(ws: &Workspace, m: &Mutation, before: Before, result: &Valu
 pub(crate) fn apply_all(
     ws: &mut Workspace,
     mutations: Vec<Mutation>,
-) -> (Vec<Value>, Vec<Value>, Option<(usize, String)>) {
+) -> (
+    Vec<Value>,
+    Vec<Value>,
+    Option<(usize, crate::mutate::MutationError)>,
+) {
     let mut results = Vec::new();
     let mut events_out = Vec::new();
     for (i, m) in mutations.into_iter().enumerate() {
@@ -283,7 +287,7 @@ pub(crate) fn apply_all(
                 events_out.extend(events(ws, &echo, pre, &v));
                 results.push(v);
             }
-            Err(e) => return (results, events_out, Some((i, e.to_string()))),
+            Err(e) => return (results, events_out, Some((i, e))),
         }
     }
     (results, events_out, None)

@@ -440,8 +440,8 @@ pub async fn webhook(
     }
     let payload: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("not JSON: {e}")))?;
-    let (event, hint) =
-        webhooks::parse(&payload).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
+    let (event, hint) = webhooks::parse(&payload)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))?;
     let Some(hint) = hint else {
         count(&event, "ignored");
         return Ok((StatusCode::ACCEPTED, Json(json!({ "queued": false }))).into_response());

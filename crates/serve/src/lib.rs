@@ -44,7 +44,7 @@ use crate::webhooks::Hint;
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("invalid configuration: {0}")]
-    Config(String),
+    Config(#[from] sync::ConfigError),
     #[error(transparent)]
     Sync(#[from] SyncError),
     #[error("listening on {addr}: {source}")]
@@ -184,8 +184,8 @@ pub async fn start(
     listen: Option<SocketAddr>,
 ) -> Result<Server, ServeError> {
     let cfg = Arc::new(cfg);
-    let proxy_secret = cfg.serve.proxy_secret().map_err(ServeError::Config)?;
-    let webhook_secret = cfg.serve.webhook_secret().map_err(ServeError::Config)?;
+    let proxy_secret = cfg.serve.proxy_secret()?;
+    let webhook_secret = cfg.serve.webhook_secret()?;
     sync::pipeline::secure_data_dir(&sync::state::DataDir::new(&cfg.data.dir))?;
     let index_cfg = cfg.clone();
     let index = Arc::new(

@@ -50,14 +50,23 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// Why a payload is not a Jira webhook this server can apply.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotAWebhook {
+    #[error("not a Jira webhook: no webhookEvent")]
+    NoEvent,
+    #[error("{event}: the payload names no issue")]
+    NoIssue { event: String },
+}
+
 /// The event name and the hint of a webhook payload. `Ok((event, None))` for events
 /// that change nothing indexed (e.g. sprint events); `Err` for a payload that is not
 /// a Jira webhook.
-pub fn parse(payload: &Value) -> Result<(String, Option<Hint>), String> {
+pub fn parse(payload: &Value) -> Result<(String, Option<Hint>), NotAWebhook> {
     let event = payload
         .get("webhookEvent")
         .and_then(Value::as_str)
-        .ok_or("not a Jira webhook: no webhookEvent")?
+        .ok_or(NotAWebhook::NoEvent)?
         .to_string();
     let issue = || {
         let issue = payload.get("issue")?;
@@ -72,7 +81,9 @@ pub fn parse(payload: &Value) -> Result<(String, Option<Hint>), String> {
         || event.starts_with("worklog_")
     {
         Some(Hint::Issue(issue().ok_or_else(|| {
-            format!("{event}: the payload names no issue")
+            NotAWebhook::NoIssue {
+                event: event.clone(),
+            }
         })?))
     } else if event.starts_with("user_")
         || event.starts_with("group_")
@@ -195,7 +206,12 @@ mod tests {
             assert_eq!(parse(&payload).unwrap().1, hint, "{payload}");
         }
         assert!(parse(&json!({"hello": 1})).is_err());
-        assert!(parse(&json!({"webhookEvent": "jira:issue_updated"})).is_err());
+        assert_eq!(
+            parse(&json!({"webhookEvent": "jira:issue_updated"})),
+            Err(NotAWebhook::NoIssue {
+                event: "jira:issue_updated".into()
+            })
+        );
     }
 }
 

@@ -176,7 +176,12 @@ pub async fn attachment_text(
     };
     let name = &att.filename;
     if let Err(reason) = cfg.download_decision(name, att.size) {
-        return (by_name(String::new()), Fetched::Skipped { reason });
+        return (
+            by_name(String::new()),
+            Fetched::Skipped {
+                reason: reason.to_string(),
+            },
+        );
     }
     if let Some(hit) = cache.get(&att.id).filter(|c| &c.file_name == name) {
         return (by_name(hit.text), Fetched::Cached);
@@ -290,12 +295,18 @@ mod tests {
         assert!(
             cfg.download_decision("big.log", 60 << 20)
                 .unwrap_err()
+                .to_string()
                 .contains("attachment_max_bytes")
         );
         cfg.attachment_types = vec!["pdf".into(), ".DOCX".into()];
         assert!(cfg.download_decision("A.PDF", 10).is_ok());
         assert!(cfg.download_decision("b.docx", 10).is_ok());
-        assert!(cfg.download_decision("c.png", 10).is_err());
+        assert_eq!(
+            cfg.download_decision("c.png", 10),
+            Err(crate::config::NotDownloaded::TypeNotListed {
+                extension: "png".into()
+            })
+        );
         assert!(cfg.download_decision("noext", 10).is_err());
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
+use crate::config_error::ConfigError;
 
 /// The whole configuration file.
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -384,12 +385,16 @@ impl Default for IndexingConfig {
 
 impl IndexingConfig {
     /// Whether an attachment's text should be downloaded and extracted, or why not.
-    pub fn download_decision(&self, file_name: &str, declared_size: u64) -> Result<(), String> {
+    pub fn download_decision(
+        &self,
+        file_name: &str,
+        declared_size: u64,
+    ) -> Result<(), NotDownloaded> {
         if declared_size > self.attachment_max_bytes {
-            return Err(format!(
-                "{declared_size} bytes, over indexing.attachment_max_bytes ({}): indexed by name only",
-                self.attachment_max_bytes
-            ));
+            return Err(NotDownloaded::TooLarge {
+                size: declared_size,
+                max: self.attachment_max_bytes,
+            });
         }
         if !self.attachment_types.is_empty() {
             let ext = file_name
@@ -401,13 +406,22 @@ impl IndexingConfig {
                 .iter()
                 .any(|t| t.trim_start_matches('.').eq_ignore_ascii_case(&ext))
             {
-                return Err(format!(
-                    "type {ext:?} is not in indexing.attachment_types: indexed by name only"
-                ));
+                return Err(NotDownloaded::TypeNotListed { extension: ext });
             }
         }
         Ok(())
     }
+}
+
+/// Why an attachment is indexed by name only, without downloading it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotDownloaded {
+    /// Jira declares it larger than `indexing.attachment_max_bytes`.
+    #[error("{size} bytes, over indexing.attachment_max_bytes ({max}): indexed by name only")]
+    TooLarge { size: u64, max: u64 },
+    /// Its extension is not in `indexing.attachment_types`.
+    #[error("type {extension:?} is not in indexing.attachment_types: indexed by name only")]
+    TypeNotListed { extension: String },
 }
 
 impl SyncFilters {
@@ -433,7 +447,7 @@ impl SyncFilters {
     }
 
     /// Checks the date ranges; the error names the field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         for (name, day) in [
             ("created_from", &self.created_from),
             ("created_before", &self.created_before),
@@ -442,16 +456,21 @@ impl SyncFilters {
             if let Some(day) = day
                 && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err()
             {
-                return Err(format!(
-                    "filters.{name} = {day:?}: must be a day written yyyy-MM-dd, e.g. \"2024-01-31\""
-                ));
+                return Err(ConfigError::new(
+                    format!("filters.{name}"),
+                    format!("{day:?} is not a day written yyyy-MM-dd"),
+                )
+                .fix("e.g. \"2024-01-31\""));
             }
         }
         if let (Some(a), Some(b)) = (&self.created_from, &self.created_before)
             && a >= b
         {
-            return Err(format!(
-                "filters.created_from = {a:?} is not before filters.created_before = {b:?}: no issue would be synced"
+            return Err(ConfigError::new(
+                "filters.created_from",
+                format!(
+                    "{a:?} is not before filters.created_before = {b:?}: no issue would be synced"
+                ),
             ));
         }
         Ok(())
@@ -577,12 +596,8 @@ impl Config {
                 "indexing.attachment_types: {t:?} is not a file name extension (e.g. \"pdf\")"
             ));
         }
-        self.serve
-            .validate()
-            .map_err(|detail| SyncError::Config { detail })?;
-        self.filters
-            .validate()
-            .map_err(|detail| SyncError::Config { detail })?;
+        self.serve.validate()?;
+        self.filters.validate()?;
         if self.chunking.overlap_tokens * 2 > self.chunking.max_tokens {
             return bad(format!(
                 "chunking.overlap_tokens = {}: must be at most half of chunking.max_tokens ({})",
@@ -729,6 +744,7 @@ client_secret = "very-secret-value"
         assert!(
             bad.validate()
                 .unwrap_err()
+                .to_string()
                 .contains("filters.created_before")
         );
         let empty = SyncFilters {
@@ -736,7 +752,7 @@ client_secret = "very-secret-value"
             created_before: Some("2024-01-01".into()),
             ..Default::default()
         };
-        assert!(empty.validate().unwrap_err().contains("no issue"));
+        assert!(empty.validate().unwrap_err().problem.contains("no issue"));
         let err = Config::parse(&format!(
             "{MINIMAL}\n[filters]\ncreated_from = \"yesterday\"\n"
         ))

@@ -126,7 +126,7 @@ pub async fn sync_issues(
                     fresh.push(done.docs);
                 }
             }
-            Err(e) => report.errors.push(e),
+            Err(e) => report.errors.push(e.to_string()),
         }
     }
     // Asked for and not returned: deleted, or no longer visible to the sync account.

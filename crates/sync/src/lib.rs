@@ -14,6 +14,7 @@ pub mod attachments;
 pub mod check;
 pub mod check_access;
 pub mod config;
+pub mod config_error;
 pub mod config_file;
 pub mod credentials;
 pub mod directory;
@@ -33,6 +34,7 @@ pub mod team_access;
 pub mod verify;
 
 pub use config::Config;
+pub use config_error::ConfigError;
 pub use issues::{IssueUpdateReport, sync_issues};
 pub use pipeline::{SyncOptions, SyncReport, run_identity_sync, run_sync, run_sync_into};
 pub use search::{SearchOutcome, Searcher};

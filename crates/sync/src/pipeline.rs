@@ -795,7 +795,7 @@ pub async fn run_sync_into(
             let done = match done {
                 Ok(done) => done,
                 Err(e) => {
-                    out.errors.push(e);
+                    out.errors.push(e.to_string());
                     if let Some(p) = project {
                         out.failed_projects.insert(p);
                     }
@@ -840,7 +840,7 @@ pub async fn run_sync_into(
                                     return out;
                                 }
                             }
-                            Err(e) => out.errors.push(e),
+                            Err(e) => out.errors.push(e.to_string()),
                         }
                     }
                 }

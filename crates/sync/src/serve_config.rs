@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config_error::ConfigError;
+
 /// What an API key may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -119,28 +121,33 @@ impl Default for ServeConfig {
 
 impl ServeConfig {
     /// Checks the table; the error names the bad field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(format!(
-                "serve.listen = {:?}: must be an address and port, e.g. \"127.0.0.1:8080\"",
-                self.listen
-            ));
+            return Err(ConfigError::new(
+                "serve.listen",
+                format!("{:?} is not an address and port", self.listen),
+            )
+            .fix("e.g. \"127.0.0.1:8080\""));
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
-            return Err(format!(
-                "serve.public_url = {url:?}: must be an http(s) URL, e.g. \"https://search.example.com\""
-            ));
+            return Err(ConfigError::new(
+                "serve.public_url",
+                format!("{url:?} is not an http(s) URL"),
+            )
+            .fix("e.g. \"https://search.example.com\""));
         }
         let mut names = std::collections::HashSet::new();
         for (i, key) in self.api_keys.iter().enumerate() {
-            let at = format!("serve.api_keys[{i}] ({:?})", key.name);
+            let at = format!("serve.api_keys[{i}]");
+            let named =
+                |problem: &str| ConfigError::new(at.clone(), format!("({:?}) {problem}", key.name));
             if key.name.trim().is_empty() {
-                return Err(format!("serve.api_keys[{i}]: name is empty"));
+                return Err(ConfigError::new(at, "name is empty"));
             }
             if !names.insert(key.name.as_str()) {
-                return Err(format!("{at}: the name is used twice"));
+                return Err(named("the name is used twice"));
             }
             let hex_ok = key.sha256.len() == 64
                 && key
@@ -148,25 +155,29 @@ impl ServeConfig {
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
             if !hex_ok {
-                return Err(format!(
-                    "{at}: sha256 must be 64 lowercase hex digits (the hash of the key, never the key; `jira-index api-key new` prints it)"
-                ));
+                return Err(named(
+                    "sha256 must be 64 lowercase hex digits (the hash of the key, never the key)",
+                )
+                .fix("`jira-index api-key new` prints it"));
             }
             if key.scopes.is_empty() {
-                return Err(format!("{at}: scopes is empty"));
+                return Err(named("scopes is empty"));
             }
             if key.email.as_deref().is_none_or(|e| !e.contains('@'))
                 && !key.scopes.contains(&Scope::Impersonate)
                 && key.scopes.contains(&Scope::Search)
             {
-                return Err(format!(
-                    "{at}: a search key needs an email (the person it searches as) or the impersonate scope"
+                return Err(named(
+                    "a search key needs an email (the person it searches as) or the impersonate scope",
                 ));
             }
         }
         if let Some(p) = &self.trusted_proxy {
             if p.secret_env.trim().is_empty() {
-                return Err("serve.trusted_proxy.secret_env is empty".into());
+                return Err(ConfigError::new(
+                    "serve.trusted_proxy.secret_env",
+                    "is empty",
+                ));
             }
             for (field, value) in [
                 ("email_header", &p.email_header),
@@ -175,9 +186,11 @@ impl ServeConfig {
                 if axum_header_name_ok(value) {
                     continue;
                 }
-                return Err(format!(
-                    "serve.trusted_proxy.{field} = {value:?}: not a valid header name"
-                ));
+                return Err(ConfigError::new(
+                    format!("serve.trusted_proxy.{field}"),
+                    format!("{value:?} is not a valid header name"),
+                )
+                .fix("lowercase letters, digits and -"));
             }
         }
         if self
@@ -185,13 +198,13 @@ impl ServeConfig {
             .as_deref()
             .is_some_and(|v| v.trim().is_empty())
         {
-            return Err("serve.webhook_secret_env is empty".into());
+            return Err(ConfigError::new("serve.webhook_secret_env", "is empty"));
         }
         Ok(())
     }
 
     /// The trusted proxy's secret, from its environment variable.
-    pub fn proxy_secret(&self) -> Result<Option<String>, String> {
+    pub fn proxy_secret(&self) -> Result<Option<String>, ConfigError> {
         let Some(p) = &self.trusted_proxy else {
             return Ok(None);
         };
@@ -199,7 +212,7 @@ impl ServeConfig {
     }
 
     /// The webhook secret, from its environment variable.
-    pub fn webhook_secret(&self) -> Result<Option<String>, String> {
+    pub fn webhook_secret(&self) -> Result<Option<String>, ConfigError> {
         match &self.webhook_secret_env {
             None => Ok(None),
             Some(var) => secret_from_env("serve.webhook_secret_env", var).map(Some),
@@ -207,14 +220,16 @@ impl ServeConfig {
     }
 }
 
-fn secret_from_env(field: &str, var: &str) -> Result<String, String> {
+fn secret_from_env(field: &str, var: &str) -> Result<String, ConfigError> {
     match std::env::var(var) {
         Ok(v) if v.len() >= 16 => Ok(v),
-        Ok(_) => Err(format!(
-            "{field} = {var:?}: the secret is shorter than 16 characters"
+        Ok(_) => Err(ConfigError::new(
+            field,
+            format!("{var:?}: the secret is shorter than 16 characters"),
         )),
-        Err(_) => Err(format!(
-            "{field} = {var:?}: the environment variable {var} is not set"
+        Err(_) => Err(ConfigError::new(
+            field,
+            format!("{var:?}: the environment variable {var} is not set"),
         )),
     }
 }
@@ -254,16 +269,26 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert!(cfg.validate().unwrap_err().contains("sha256"));
+        assert!(cfg.validate().unwrap_err().to_string().contains("sha256"));
         cfg.api_keys = vec![key(vec![Scope::Search], None)];
-        assert!(cfg.validate().unwrap_err().contains("needs an email"));
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("needs an email")
+        );
         cfg.api_keys = vec![key(vec![Scope::Impersonate], None)];
         cfg.validate().unwrap();
         cfg.api_keys = vec![key(vec![Scope::Admin], None), key(vec![Scope::Admin], None)];
-        assert!(cfg.validate().unwrap_err().contains("twice"));
+        assert!(cfg.validate().unwrap_err().to_string().contains("twice"));
         cfg.api_keys.clear();
         cfg.listen = "localhost".into();
-        assert!(cfg.validate().unwrap_err().contains("serve.listen"));
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("serve.listen")
+        );
     }
 
     #[test]
@@ -276,6 +301,11 @@ mod tests {
             }),
             ..Default::default()
         };
-        assert!(cfg.validate().unwrap_err().contains("email_header"));
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("email_header")
+        );
     }
 }

@@ -36,6 +36,23 @@ fn with_model(content_hash: &str, model: &str) -> String {
     ))
 }
 
+/// Why an issue could not be documented (the index keeps what it had for it).
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// Its comments could not be read.
+    #[error("{issue_key}: reading comments failed: {source}")]
+    Comments {
+        issue_key: String,
+        source: jira_cloud::JiraError,
+    },
+    /// A sub-task whose parent's security level could not be read (Jira: "a sub-task
+    /// inherits the security level of its parent"), so its access is unknown.
+    #[error(
+        "{issue_key}: the security level of its parent (issue {parent}) could not be read; a sub-task has its parent's level"
+    )]
+    ParentLevelUnknown { issue_key: String, parent: String },
+}
+
 /// Builds the documents of one issue at a time.
 pub(crate) struct Documenter {
     client: JiraClient,
@@ -158,7 +175,10 @@ impl Documenter {
     /// The parent's security level of a sub-task (Jira: "a sub-task inherits the
     /// security level of its parent"), read once when not known; `None` for an issue
     /// that is not a sub-task.
-    async fn inherited_level(&self, issue: &Issue) -> Result<Option<Option<String>>, String> {
+    async fn inherited_level(
+        &self,
+        issue: &Issue,
+    ) -> Result<Option<Option<String>>, DocumentError> {
         let Some(parent) = subtask_parent(issue) else {
             return Ok(None);
         };
@@ -168,10 +188,10 @@ impl Documenter {
             None => {
                 self.read_levels(&[parent.to_string()]).await;
                 self.levels().get(parent).cloned().ok_or_else(|| {
-                    format!(
-                        "{}: the security level of its parent (issue {parent}) could not be read; a sub-task has its parent's level",
-                        issue.key
-                    )
+                    DocumentError::ParentLevelUnknown {
+                        issue_key: issue.key.clone(),
+                        parent: parent.to_string(),
+                    }
                 })?
             }
         };
@@ -195,7 +215,7 @@ impl Documenter {
 
     /// Builds an issue's documents. `Err` (naming the issue) when its comments could
     /// not be read: the index keeps what it had for the issue.
-    pub async fn document(&self, issue: &Issue) -> Result<DocumentedIssue, String> {
+    pub async fn document(&self, issue: &Issue) -> Result<DocumentedIssue, DocumentError> {
         let indexing = &self.indexing;
         let inherited = self.inherited_level(issue).await?;
         let inline = issue.fields.comment.as_ref();
@@ -208,7 +228,10 @@ impl Documenter {
             self.client
                 .issue_comments(&issue.id)
                 .await
-                .map_err(|e| format!("{}: reading comments failed: {e}", issue.key))?
+                .map_err(|source| DocumentError::Comments {
+                    issue_key: issue.key.clone(),
+                    source,
+                })?
         };
         let mut files = Vec::new();
         let mut counts = AttachmentCounts::default();

@@ -479,7 +479,7 @@ async fn save_filters(
     let form = pages::FilterForm::from_pairs(&form);
     let mut candidate = (*state.cfg()).clone();
     let fragment = match form.apply(&mut candidate) {
-        Err(e) => pages::error_fragment(&e),
+        Err(e) => pages::error_fragment(&e.to_string()),
         Ok(()) => {
             let live = state.config.clone();
             let who = caller.name.clone();
@@ -535,7 +535,7 @@ async fn filters_preview(
     let form = pages::FilterForm::from_pairs(&form);
     let mut candidate = (*state.cfg()).clone();
     if let Err(e) = form.apply(&mut candidate) {
-        let fragment = pages::error_fragment(&e);
+        let fragment = pages::error_fragment(&e.to_string());
         return if headers.contains_key("hx-request") {
             html(fragment)
         } else {

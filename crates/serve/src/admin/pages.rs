@@ -387,7 +387,7 @@ impl FilterForm {
     }
 
     /// Writes the form into `cfg`, validating as the config file is validated.
-    pub fn apply(&self, cfg: &mut Config) -> Result<(), String> {
+    pub fn apply(&self, cfg: &mut Config) -> Result<(), sync::ConfigError> {
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
         cfg.filters.projects_in = self
             .projects
@@ -410,17 +410,18 @@ impl FilterForm {
         cfg.indexing.attachments = self.attachments;
         if !self.attachment_max_mib.is_empty() {
             let mib: u64 = self.attachment_max_mib.parse().map_err(|_| {
-                format!(
-                    "attachment size limit: {:?} is not a whole number of MiB",
-                    self.attachment_max_mib
+                sync::ConfigError::new(
+                    "attachment size limit",
+                    format!("{:?} is not a whole number of MiB", self.attachment_max_mib),
                 )
             })?;
             cfg.indexing.attachment_max_bytes = mib
                 .checked_mul(1024 * 1024)
                 .filter(|_| (1..=MAX_ATTACHMENT_MIB).contains(&mib))
                 .ok_or_else(|| {
-                    format!(
-                        "attachment size limit: {mib} MiB is outside 1..={MAX_ATTACHMENT_MIB} MiB"
+                    sync::ConfigError::new(
+                        "attachment size limit",
+                        format!("{mib} MiB is outside 1..={MAX_ATTACHMENT_MIB} MiB"),
                     )
                 })?;
         }
@@ -803,14 +804,19 @@ mod tests {
             let got = f.apply(&mut cfg);
             assert_eq!(got.is_ok(), fits, "{mib} MiB: {got:?}");
             if !fits {
-                assert!(got.unwrap_err().contains("attachment size limit"));
+                assert_eq!(got.unwrap_err().key, "attachment size limit");
             }
         }
         let bad = FilterForm {
             created_from: "yesterday".into(),
             ..form.clone()
         };
-        assert!(bad.apply(&mut cfg).unwrap_err().contains("created_from"));
+        assert!(
+            bad.apply(&mut cfg)
+                .unwrap_err()
+                .key
+                .contains("created_from")
+        );
         let page = filters(
             &form,
             &[("ENG".into(), "Engineering <x>".into())],
