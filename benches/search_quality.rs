@@ -68,8 +68,12 @@ async fn run() -> anyhow::Result<()> {
     for model in models {
         site.config.embedding.model = model;
         site.config.data.dir = base_dir.join(model.id());
-        let embedder = sync::pipeline::load_embedder(&site.config)?
-            .ok_or_else(|| anyhow::anyhow!("embedding is disabled in the site config"))?;
+        let load_cfg = site.config.clone();
+        // Blocking (the first use fetches the model): off the async workers.
+        let embedder =
+            tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&load_cfg))
+                .await??
+                .ok_or_else(|| anyhow::anyhow!("embedding is disabled in the site config"))?;
         let report = jira_index_tests::quality::evaluate_site(&site, embedder, &fusions).await?;
         println!(
             "preset {preset} seed {seed} model {model}\n{}",

@@ -237,6 +237,15 @@ impl EmbeddingModel {
         }
     }
 
+    /// Whether the model quantises its activations at run time with one scale per
+    /// tensor (`DynamicQuantizeLinear`). A text's vector then depends on the other
+    /// texts of its batch and on their padding (measured: components move by up to
+    /// 0.02, ranking shifts by a few MRR points from run to run), so on the CPU such
+    /// a model embeds each text alone, as it embeds a query.
+    pub fn quantizes_activations(self) -> bool {
+        matches!(self, EmbeddingModel::MinilmL6V2Qint8)
+    }
+
     /// Chunks per second a whole sync embeds with this model on the 2-core reference
     /// CPU (`cargo bench --bench sync_embed`, `docs/embedding-models.md`): what
     /// `preview` estimates with before a run of the model is on record.
