@@ -2,5 +2,6 @@
 //! file: a clean build stays small on disk).
 
 mod faults_oauth_admin;
+mod generator_digest;
 mod http_conformance;
 mod schemas;
