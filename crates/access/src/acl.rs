@@ -87,11 +87,13 @@ pub mod tag {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(default)]
 pub struct IssueFacts {
+    /// Id of the issue's project (empty when unknown: every gate denies).
     pub project_id: String,
     /// Account id of the reporter.
     pub reporter: Option<String>,
     /// Account id of the assignee.
     pub assignee: Option<String>,
+    /// Id of the issue's security level, if it has one.
     pub security_level_id: Option<String>,
     /// (custom field id, accountId) for user custom fields any scheme names.
     pub user_fields: Vec<(String, String)>,
@@ -106,11 +108,14 @@ pub struct IssueFacts {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum CommentVisibility {
+    /// Members of a group only.
     Group {
+        /// The group's id.
         group_id: String,
     },
     /// A project role, evaluated in the issue's project.
     Role {
+        /// The project role's id.
         role_id: String,
     },
     /// A restriction that could not be resolved: nobody sees the comment.

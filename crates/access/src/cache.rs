@@ -10,7 +10,8 @@ use dashmap::DashMap;
 use crate::directory::Directory;
 use crate::identity::{EmailMapping, Identity, normalize_email, resolve_email};
 use crate::index::DirectoryIndex;
-use crate::principals::{PrincipalSet, anonymous_principals};
+use crate::principal_set::PrincipalSet;
+use crate::principals::anonymous_principals;
 
 /// Principal sets of recent callers, shared across threads.
 #[derive(Debug, Default)]
@@ -21,6 +22,7 @@ pub struct PrincipalCache {
 }
 
 impl PrincipalCache {
+    /// An empty cache.
     pub fn new() -> Self {
         Self::default()
     }
@@ -101,6 +103,7 @@ impl PrincipalCache {
         self.sets.len()
     }
 
+    /// Whether no caller's set is cached.
     pub fn is_empty(&self) -> bool {
         self.sets.is_empty()
     }

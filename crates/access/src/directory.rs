@@ -14,10 +14,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(default)]
 pub struct Directory {
+    /// Every account the sync read, active or not.
     pub users: Vec<DirUser>,
+    /// Every group, with its members.
     pub groups: Vec<DirGroup>,
     /// Products (application roles); users in their groups hold the product licence.
     pub application_roles: Vec<AppRole>,
+    /// Every project, archived ones included.
     pub projects: Vec<DirProject>,
     /// Actors of each project role, per project.
     pub role_actors: Vec<RoleActors>,
@@ -82,10 +85,13 @@ impl Directory {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(default)]
 pub struct DirUser {
+    /// Jira's account id.
     pub account_id: String,
     /// Absent when the user's profile hides it.
     pub email: Option<String>,
+    /// The name Jira shows.
     pub display_name: String,
+    /// False for deactivated accounts, which see nothing.
     pub active: bool,
     /// `atlassian`, `app` or `customer`.
     pub account_type: String,
@@ -101,7 +107,9 @@ pub struct DirUser {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(default)]
 pub struct DirGroup {
+    /// Jira's stable group id.
     pub group_id: String,
+    /// The group name (it can change; grants use the id).
     pub name: String,
     /// Account ids of the members, active or not.
     pub members: Vec<String>,
@@ -113,6 +121,7 @@ pub struct DirGroup {
 pub struct AppRole {
     /// Product key, e.g. `jira-software`.
     pub key: String,
+    /// Ids of the groups whose members hold the product.
     pub group_ids: Vec<String>,
 }
 
@@ -120,8 +129,11 @@ pub struct AppRole {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(default)]
 pub struct DirProject {
+    /// Jira's project id (used in tags).
     pub id: String,
+    /// The project key, e.g. `DEV`.
     pub key: String,
+    /// The project name.
     pub name: String,
     /// Account id of the project lead.
     pub lead: Option<String>,
@@ -147,8 +159,11 @@ pub struct DirProject {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(default)]
 pub struct RoleActors {
+    /// The project the actors hold the role in.
     pub project_id: String,
+    /// The project role's id.
     pub role_id: String,
+    /// The role's name, for people.
     pub role_name: String,
     /// Account ids.
     pub users: Vec<String>,
@@ -161,7 +176,9 @@ pub struct RoleActors {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(default)]
 pub struct ProjectGrants {
+    /// The project the grants apply to.
     pub project_id: String,
+    /// Who BROWSE_PROJECTS is granted to.
     pub holders: Vec<Holder>,
 }
 
@@ -169,9 +186,13 @@ pub struct ProjectGrants {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(default)]
 pub struct SecurityLevel {
+    /// The project whose issue security scheme has the level.
     pub project_id: String,
+    /// The level's id (used in tags).
     pub level_id: String,
+    /// The level's name, for people.
     pub name: String,
+    /// Who may see issues at this level.
     pub members: Vec<Holder>,
 }
 
@@ -190,32 +211,44 @@ pub enum Holder {
     /// Users holding the product `key`, or any product when `key` is `None`
     /// ("any licensed user"; never "public").
     ApplicationRole {
+        /// The product key; `None` for any product.
         key: Option<String>,
     },
+    /// Members of a group.
     Group {
+        /// The group's id.
         group_id: String,
     },
+    /// One account.
     User {
+        /// The account's id.
         account_id: String,
     },
     /// A project role, evaluated in the project being checked.
     ProjectRole {
+        /// The project role's id.
         role_id: String,
     },
+    /// The project's lead.
     ProjectLead,
+    /// The issue's reporter.
     Reporter,
+    /// The issue's assignee.
     Assignee,
     /// The users named in this custom field of the issue.
     UserCustomField {
+        /// The custom field's id.
         field_id: String,
     },
     /// Members of the groups named in this custom field of the issue.
     GroupCustomField {
+        /// The custom field's id.
         field_id: String,
     },
     /// A holder this crate does not understand (including `sd.customer.portal.only`,
     /// whose portal-only access the index does not model): grants nothing.
     Unknown {
+        /// Jira's holder type, as read.
         type_name: String,
     },
 }

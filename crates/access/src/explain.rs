@@ -11,12 +11,14 @@ use serde::{Deserialize, Serialize};
 use crate::acl::{ANY_TAG, CommentVisibility, DENY_TAG, IssueFacts, comment_acl, issue_acl};
 use crate::directory::{Directory, Holder};
 use crate::identity::{EmailMapping, Identity, resolve_email};
-use crate::principals::{Grant, expand};
+use crate::principal_set::Grant;
+use crate::principals::expand;
 
 /// The account an explanation is about, as the directory knows it.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
+    /// An active account: holds its principal set.
     Active,
     /// Deactivated: holds no tags.
     Inactive,
@@ -41,16 +43,20 @@ pub enum Gate {
 /// One tag the account shares with a gate, and every grant that gave it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct MatchedTag {
+    /// The shared tag.
     pub tag: String,
+    /// Every grant that gives the account this tag.
     pub granted_by: Vec<Grant>,
 }
 
 /// The verdict of one gate.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct GateExplanation {
+    /// Which gate.
     pub gate: Gate,
     /// The chunk's tags for this gate.
     pub tags: Vec<String>,
+    /// The account shares at least one of them.
     pub passed: bool,
     /// The shared tags (empty when the gate fails).
     pub matched: Vec<MatchedTag>,
@@ -61,11 +67,15 @@ pub struct GateExplanation {
 pub struct Explanation {
     /// Empty for [`AccountStatus::Anonymous`].
     pub account_id: String,
+    /// What the directory says about the account.
     pub account: AccountStatus,
     /// All three gates pass.
     pub allowed: bool,
+    /// The project-browse gate (`acl_project`).
     pub project: GateExplanation,
+    /// The issue-security gate (`acl_issue`).
     pub issue: GateExplanation,
+    /// The comment-visibility gate (`acl_comment`).
     pub comment: GateExplanation,
 }
 

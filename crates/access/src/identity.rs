@@ -10,16 +10,23 @@ use serde_json::Value;
 
 use crate::directory::{DirUser, Directory};
 use crate::error::AccessError;
-use crate::principals::{PrincipalSet, anonymous_principals, principals_for_account};
+use crate::principal_set::PrincipalSet;
+use crate::principals::{anonymous_principals, principals_for_account};
 
 /// How a caller's email was matched to a Jira account.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Identity {
     /// An active account.
-    Matched { account_id: String },
+    Matched {
+        /// The account's id.
+        account_id: String,
+    },
     /// An account that is deactivated in Jira: sees nothing.
-    Inactive { account_id: String },
+    Inactive {
+        /// The account's id.
+        account_id: String,
+    },
     /// No account: sees only what `anyone` may see.
     Unmatched,
 }
@@ -172,10 +179,12 @@ impl EmailMapping {
         self.0.iter().map(|(e, a)| (e.as_str(), a.as_str()))
     }
 
+    /// Number of mapped emails.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether nothing is mapped.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -289,8 +298,11 @@ pub fn principals_for_email(dir: &Directory, email: &str, mapping: &EmailMapping
 /// One line of the admin mapping, checked against the directory.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct MappedEmail {
+    /// The email, normalized.
     pub email: String,
+    /// The account it maps to.
     pub account_id: String,
+    /// What the line does, given the directory.
     pub status: MappingStatus,
 }
 
@@ -305,7 +317,10 @@ pub enum MappingStatus {
     /// Maps to an account the directory does not hold: the caller is anonymous.
     UnknownAccount,
     /// A visible email already matches (this account); the line is never used.
-    ShadowedByVisibleEmail { account_id: String },
+    ShadowedByVisibleEmail {
+        /// The account whose visible email matches.
+        account_id: String,
+    },
 }
 
 /// Identity problems an admin can act on (`jira-index status`).

@@ -13,11 +13,14 @@
 //!
 //! After editing a directory in place, build a new index (or call
 //! [`crate::PrincipalCache::invalidate_all`]) so that new grants are seen.
+//!
+//! The expansion through the index, [`DirectoryIndex::principals_for_account`], is
+//! defined with the expansion itself (`principals`), which uses this module.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::directory::{DirProject, Directory};
-use crate::principals::{PrincipalSet, Subject, is_live, principals_with, sorted};
+use crate::subject::{Subject, is_live, own_product_keys, sorted};
 
 /// Addresses and sizes of the lists the index points into.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,12 +166,6 @@ impl DirectoryIndex {
         self.fingerprint == Fingerprint::of(dir)
     }
 
-    /// [`crate::principals_for_account`] through the index; when the index is not
-    /// current for `dir`, the plain scan (same result, slower).
-    pub fn principals_for_account(&self, dir: &Directory, account_id: &str) -> PrincipalSet {
-        principals_with(dir, Some(self), account_id)
-    }
-
     /// The browsable project with this id.
     pub(crate) fn live_project<'a>(&self, dir: &'a Directory, pid: &str) -> Option<&'a DirProject> {
         let pos = *self.live_projects.get(pid)?;
@@ -186,7 +183,7 @@ impl DirectoryIndex {
             .map(|u| u.account_type.as_str())
     }
 
-    /// The same [`Subject`] the scan in `principals` builds, by lookup.
+    /// The same [`Subject`] as [`crate::subject::scan`] builds, by lookup.
     pub(crate) fn subject<'a>(&self, dir: &'a Directory, acc: &'a str) -> Subject<'a> {
         // Every fact the index claims is checked against `dir` before use, so an
         // index that is out of date can miss grants but never invent one.
@@ -203,7 +200,7 @@ impl DirectoryIndex {
             .map(|r| (r.project_id.as_str(), r.role_id.as_str()))
             .collect();
         if dir.application_roles_unreadable {
-            app_keys = crate::principals::own_product_keys(dir, acc);
+            app_keys = own_product_keys(dir, acc);
         }
         for &g in &groups {
             app_keys.extend(
@@ -227,109 +224,5 @@ impl DirectoryIndex {
             app_keys,
             roles,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::directory::{AppRole, DirGroup, DirUser, Holder, ProjectGrants, RoleActors};
-    use crate::principals::principals_for_account;
-
-    fn user(acc: &str) -> DirUser {
-        DirUser {
-            account_id: acc.into(),
-            active: true,
-            ..Default::default()
-        }
-    }
-
-    fn dir() -> Directory {
-        Directory {
-            users: vec![user("ann"), user("bob")],
-            groups: vec![DirGroup {
-                group_id: "g".into(),
-                name: "g".into(),
-                members: vec!["ann".into()],
-            }],
-            application_roles: vec![AppRole {
-                key: "jira-software".into(),
-                group_ids: vec!["g".into()],
-            }],
-            projects: vec![DirProject {
-                id: "1".into(),
-                ..Default::default()
-            }],
-            role_actors: vec![RoleActors {
-                project_id: "1".into(),
-                role_id: "100".into(),
-                users: vec!["ann".into()],
-                groups: vec!["g".into()],
-                ..Default::default()
-            }],
-            browse_grants: vec![ProjectGrants {
-                project_id: "1".into(),
-                holders: vec![Holder::ApplicationRole { key: None }],
-            }],
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn agrees_with_the_scan() {
-        let d = dir();
-        let index = DirectoryIndex::new(&d);
-        assert!(index.is_current(&d));
-        for acc in ["ann", "bob", "nobody", ""] {
-            assert_eq!(
-                index.principals_for_account(&d, acc),
-                principals_for_account(&d, acc),
-                "{acc}"
-            );
-        }
-        assert!(index.principals_for_account(&d, "ann").contains("p:1"));
-    }
-
-    #[test]
-    fn another_directory_falls_back_to_the_scan() {
-        let d = dir();
-        let index = DirectoryIndex::new(&d);
-        let mut other = d.clone();
-        other.groups[0].members.push("bob".into());
-        assert!(!index.is_current(&other));
-        assert_eq!(
-            index.principals_for_account(&other, "bob"),
-            principals_for_account(&other, "bob")
-        );
-    }
-
-    /// An in-place edit that keeps every size fools the fingerprint; the re-checks
-    /// still keep the stale index from granting what the directory no longer says.
-    #[test]
-    fn a_stale_index_never_over_grants() {
-        let mut d = dir();
-        let index = DirectoryIndex::new(&d);
-        d.groups[0].members[0] = "bob".into();
-        d.role_actors[0].users[0] = "bob".into();
-        d.users[0].active = false;
-        assert!(index.is_current(&d), "same addresses and sizes");
-        assert!(index.principals_for_account(&d, "ann").is_empty());
-        let mut d = dir();
-        let index = DirectoryIndex::new(&d);
-        d.groups[0].members[0] = "bob".into();
-        d.role_actors[0].users[0] = "bob".into();
-        d.role_actors[0].groups[0] = "h".into();
-        d.application_roles[0].group_ids[0] = "h".into();
-        d.projects[0].archived = true;
-        d.projects[0].archived = false;
-        let ann = index.principals_for_account(&d, "ann");
-        assert_eq!(ann.tags(), ["*"]);
-        // Bob's new grants are missed until the index is rebuilt (fail closed).
-        let bob = index.principals_for_account(&d, "bob");
-        assert!(principals_for_account(&d, "bob").len() >= bob.len());
-        assert_eq!(
-            DirectoryIndex::new(&d).principals_for_account(&d, "bob"),
-            principals_for_account(&d, "bob")
-        );
     }
 }

@@ -86,6 +86,8 @@
 //! assert!(!anonymous_principals(&dir).allows(&issue_acl(&facts)));
 //! ```
 
+#![warn(missing_docs)]
+
 mod acl;
 mod cache;
 mod directory;
@@ -93,7 +95,9 @@ mod error;
 mod explain;
 mod identity;
 mod index;
+mod principal_set;
 mod principals;
+mod subject;
 
 pub use acl::{
     ANY_TAG, ChunkAcl, CommentVisibility, DENY_TAG, IssueFacts, LICENSED_TAG, comment_acl,
@@ -114,4 +118,5 @@ pub use identity::{
     normalize_email, principals_for_email, resolve_email,
 };
 pub use index::DirectoryIndex;
-pub use principals::{Grant, PrincipalSet, anonymous_principals, principals_for_account};
+pub use principal_set::{Grant, PrincipalSet};
+pub use principals::{anonymous_principals, principals_for_account};
