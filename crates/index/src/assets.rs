@@ -12,7 +12,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tracing::{debug, info};
 
-use crate::IndexError;
+use crate::error::IndexError;
 use crate::models::{Archive, EmbeddingModel, ModelFile, ModelKind, Package};
 
 /// Where the verified assets of one model lie on disk.

@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 use tracing::{debug, info, warn};
 
 use crate::assets::AssetPaths;
+use crate::error::IndexError;
 use crate::models::{EmbeddingModel, ModelKind};
 use crate::static_model::StaticModel;
-use crate::{EMBEDDING_DIM, IndexError};
+use crate::types::EMBEDDING_DIM;
 
 /// Longest input given to an ONNX model, in tokens (longer inputs are truncated).
 pub const MAX_TOKENS: usize = 256;

@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::IndexError;
+use crate::error::IndexError;
 
 /// What a pending entry names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::EMBEDDING_DIM;
+use crate::types::EMBEDDING_DIM;
 
 /// An embedding model (the `[embedding] model` config value).
 #[derive(

@@ -11,10 +11,13 @@ use std::sync::Arc;
 
 use tracing::{debug, warn};
 
+use crate::acl::acl_allows;
+use crate::embedder::Embedder;
+use crate::error::IndexError;
 use crate::journal::{Journal, Pending};
 use crate::keyword::KeywordIndex;
+use crate::types::{ChunkDoc, EMBEDDING_DIM, Hit, ProjectStats, SearchMode, SearchRequest};
 use crate::vector::{EdgeStore, VectorStore};
-use crate::{ChunkDoc, Embedder, Hit, IndexError, SearchMode, SearchRequest};
 
 /// RRF constant.
 const RRF_K: f32 = 60.0;
@@ -88,7 +91,7 @@ impl SearchIndex {
                 EdgeStore::open(&vectors_dir, e.dim())?.with_model(e.model().id()),
             )),
             None if vectors_dir.join("edge_config.json").exists() => {
-                match EdgeStore::open(&vectors_dir, crate::EMBEDDING_DIM) {
+                match EdgeStore::open(&vectors_dir, EMBEDDING_DIM) {
                     Ok(store) => Some(Box::new(store)),
                     // A keyword-only reader next to the process that owns the vectors.
                     Err(IndexError::Busy { path }) => {
@@ -379,12 +382,12 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let mut docs = self.keyword.issue_chunks_by_key(issue_key)?;
-        docs.retain(|d| crate::acl_allows(principals, d));
+        docs.retain(|d| acl_allows(principals, d));
         Ok(docs)
     }
 
     /// What the index holds for one project, for admin dashboards (no permission filter).
-    pub fn project_stats(&self, project_key: &str) -> Result<crate::ProjectStats, IndexError> {
+    pub fn project_stats(&self, project_key: &str) -> Result<ProjectStats, IndexError> {
         self.keyword.project_stats(project_key)
     }
 

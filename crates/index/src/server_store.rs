@@ -23,8 +23,9 @@ use qdrant_client::qdrant::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::error::IndexError;
+use crate::types::{ChunkDoc, SearchFilters};
 use crate::vector::VectorStore;
-use crate::{ChunkDoc, IndexError, SearchFilters};
 
 /// Payload fields with a keyword index (as in the embedded store).
 const INDEXED_FIELDS: [&str; 7] = [

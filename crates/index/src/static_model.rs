@@ -9,7 +9,8 @@ use std::path::Path;
 
 use tokenizers::Tokenizer;
 
-use crate::{EMBEDDING_DIM, IndexError};
+use crate::error::IndexError;
+use crate::types::EMBEDDING_DIM;
 
 /// Tokens of one text that count towards its vector (model2vec's default).
 pub const STATIC_MAX_TOKENS: usize = 512;

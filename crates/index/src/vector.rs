@@ -29,7 +29,8 @@ use qdrant_edge::{
 };
 use tracing::{debug, info};
 
-use crate::{ChunkDoc, IndexError, SearchFilters};
+use crate::error::IndexError;
+use crate::types::{ChunkDoc, SearchFilters};
 
 /// A store of chunk vectors with the permission filter built in.
 pub trait VectorStore: Send + Sync {
