@@ -3,6 +3,8 @@
 //! OS) and the time of the run. Benchmarks print their figures and call
 //! [`Results::write`] at the end; [`time`] gives the median of repeated runs.
 
+#![warn(missing_docs)]
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
@@ -28,6 +30,7 @@ pub struct Results {
 }
 
 impl Results {
+    /// An empty set of figures.
     pub fn new() -> Self {
         Self::default()
     }
