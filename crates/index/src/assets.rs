@@ -146,6 +146,7 @@ fn file_matches(path: &Path, expected: &str) -> Result<bool, IndexError> {
     }
 }
 
+/// Lower-case hex sha256 of `bytes`.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

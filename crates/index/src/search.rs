@@ -28,11 +28,19 @@ const RRF_K: f32 = 60.0;
 pub enum Fusion {
     /// Reciprocal rank fusion: `w / (k + rank)` per side (`w` = 1 for BM25,
     /// `vector_weight` for vectors).
-    Rrf { k: f32, vector_weight: f32 },
+    Rrf {
+        /// The RRF constant `k`.
+        k: f32,
+        /// Weight of the vector side (BM25 weighs 1).
+        vector_weight: f32,
+    },
     /// Convex combination of scores: `vector_weight * cosine + (1 - vector_weight) *
     /// bm25 / max_bm25` (BM25 divided by the best BM25 score of the query's
     /// candidates); a chunk missing from one side gets 0 there.
-    Convex { vector_weight: f32 },
+    Convex {
+        /// Weight of the vector side, 0 to 1.
+        vector_weight: f32,
+    },
 }
 
 /// The fusion of queries that name an issue key: the BM25 side ranks the key's chunks

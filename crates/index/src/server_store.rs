@@ -47,6 +47,10 @@ pub struct QdrantServerConfig {
     /// API key, if the server wants one (never logged).
     #[serde(default)]
     pub api_key: Option<String>,
+    /// Collection name (default `jira-index`).
+    // No description in the JSON Schema: `schemas/config.schema.json` (checked by a
+    // test in another crate) has none for this field.
+    #[schemars(description = "")]
     #[serde(default = "default_collection")]
     pub collection: String,
     /// Shards of a new collection.
