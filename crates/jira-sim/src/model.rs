@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Search marker planted only in issue descriptions.
@@ -572,14 +572,22 @@ pub struct AdfDoc {
 }
 
 impl AdfDoc {
-    /// Renders the document as ADF JSON (`{type:"doc", version:1, content:[…]}`), as
-    /// the server writes it ([`crate::render::Adf`]).
-    pub fn to_adf(&self) -> Value {
-        serde_json::to_value(crate::render::Adf(self)).unwrap_or(Value::Null)
+    /// A document of paragraphs from plain text (blank lines separate paragraphs).
+    pub fn from_text(text: &str) -> AdfDoc {
+        AdfDoc {
+            blocks: text
+                .split("\n\n")
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| {
+                    Block::Paragraph(vec![Inline::Text {
+                        text: p.to_string(),
+                        marks: vec![],
+                    }])
+                })
+                .collect(),
+        }
     }
-}
 
-impl AdfDoc {
     /// Plain text of the document: blocks separated by blank lines, list items by newlines.
     pub fn plain_text(&self) -> String {
         let mut parts: Vec<String> = Vec::with_capacity(self.blocks.len());

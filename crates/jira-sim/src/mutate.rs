@@ -45,24 +45,6 @@ pub struct IssueUpdate {
     pub group_custom_field: Option<(String, Vec<String>)>,
 }
 
-impl AdfDoc {
-    /// A document of paragraphs from plain text (blank lines separate paragraphs).
-    pub fn from_text(text: &str) -> AdfDoc {
-        AdfDoc {
-            blocks: text
-                .split("\n\n")
-                .filter(|p| !p.trim().is_empty())
-                .map(|p| {
-                    Block::Paragraph(vec![Inline::Text {
-                        text: p.to_string(),
-                        marks: vec![],
-                    }])
-                })
-                .collect(),
-        }
-    }
-}
-
 impl Workspace {
     /// The current instant, strictly after every timestamp already in the workspace.
     pub fn now(&self) -> DateTime<Utc> {

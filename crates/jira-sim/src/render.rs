@@ -19,6 +19,14 @@ pub const INLINE_COMMENTS: usize = 20;
 /// An ADF document (`{type:"doc", version:1, content:[…]}`).
 pub struct Adf<'a>(pub &'a AdfDoc);
 
+impl AdfDoc {
+    /// Renders the document as ADF JSON (`{type:"doc", version:1, content:[…]}`), as
+    /// the server writes it ([`Adf`]).
+    pub fn to_adf(&self) -> Value {
+        serde_json::to_value(Adf(self)).unwrap_or(Value::Null)
+    }
+}
+
 impl Serialize for Adf<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(3))?;
