@@ -19,7 +19,6 @@
 //! (PUB lead, service-desk-agents), mallory (service-desk-agents only, no jira-software).
 
 pub mod admin;
-mod edge;
 pub mod faults;
 pub mod files;
 pub mod generate;

@@ -7,23 +7,25 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use serde_json::json;
 
+use super::reply::error;
+use super::state::AppState;
 use crate::admin::parse_mutations;
 use crate::faults::{Fault, FaultConfig};
 use crate::oauth::{BearerCheck, TokenRequest};
-use crate::server::{AppState, error};
 
 /// Marks a request that came through `/ex/jira/{cloudId}` (where bearer tokens work).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct ViaGateway;
+pub(super) struct ViaGateway;
 
 /// Rewrites `/ex/jira/{cloudId}/rest/…` to `/rest/…` (marking it), and an unknown
 /// cloud id to a path that answers 404.
-pub(crate) fn rewrite_gateway(cloud_id: Arc<str>) -> impl Fn(Request) -> Request + Clone {
+pub(super) fn rewrite_gateway(cloud_id: Arc<str>) -> impl Fn(Request) -> Request + Clone {
     move |mut req: Request| {
         let path = req.uri().path();
         let Some(rest) = path.strip_prefix("/ex/jira/") else {
@@ -49,7 +51,7 @@ pub(crate) fn rewrite_gateway(cloud_id: Arc<str>) -> impl Fn(Request) -> Request
 
 /// Authentication: the connector's basic credentials anywhere; a valid OAuth access
 /// token through the gateway. The OAuth endpoints check their own credentials.
-pub(crate) async fn auth(State(st): State<AppState>, req: Request, next: Next) -> Response {
+pub(super) async fn auth(State(st): State<AppState>, req: Request, next: Next) -> Response {
     st.count_request();
     let path = req.uri().path();
     if path == "/authorize" || path == "/oauth/token" {
@@ -77,7 +79,7 @@ pub(crate) async fn auth(State(st): State<AppState>, req: Request, next: Next) -
         Some(_) => false,
         None => {
             let ws = st.read();
-            crate::server::check_basic(req.headers(), &ws.admin_email, &ws.admin_api_token)
+            check_basic(req.headers(), &ws.admin_email, &ws.admin_api_token)
         }
     };
     if !allowed {
@@ -96,11 +98,37 @@ pub(crate) async fn auth(State(st): State<AppState>, req: Request, next: Next) -
         ws.forbidden_endpoints.iter().any(|p| p == path)
     };
     if forbidden {
-        return crate::server::forbidden(
+        return super::reply::forbidden(
             "You do not have the permission required to perform this operation.",
         );
     }
     next.run(req).await
+}
+
+/// Whether the request carries the connector's basic credentials.
+fn check_basic(headers: &HeaderMap, email: &str, token: &str) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(encoded) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    else {
+        return false;
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
+    let Ok(decoded) = String::from_utf8(decoded) else {
+        return false;
+    };
+    match decoded.split_once(':') {
+        Some((e, t)) => e.eq_ignore_ascii_case(email) && t == token,
+        None => false,
+    }
 }
 
 fn oauth_401(message: &str) -> Response {
@@ -116,7 +144,7 @@ fn oauth_401(message: &str) -> Response {
 }
 
 /// Fault injection and the request log, for the Jira REST paths.
-pub(crate) async fn faults(State(st): State<AppState>, req: Request, next: Next) -> Response {
+pub(super) async fn faults(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
@@ -189,7 +217,7 @@ fn broken_body(head: Bytes) -> Body {
 
 // ------------------------------------------------------------------------- OAuth
 
-pub(crate) async fn authorize(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
+pub(super) async fn authorize(State(st): State<AppState>, RawQuery(q): RawQuery) -> Response {
     let params: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
@@ -223,7 +251,7 @@ pub(crate) async fn authorize(State(st): State<AppState>, RawQuery(q): RawQuery)
     }
 }
 
-pub(crate) async fn token(State(st): State<AppState>, body: Bytes) -> Response {
+pub(super) async fn token(State(st): State<AppState>, body: Bytes) -> Response {
     let req: TokenRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
@@ -248,7 +276,7 @@ fn token_error(e: &crate::oauth::TokenError) -> Response {
         .into_response()
 }
 
-pub(crate) async fn accessible_resources(State(st): State<AppState>) -> Response {
+pub(super) async fn accessible_resources(State(st): State<AppState>) -> Response {
     (
         StatusCode::OK,
         axum::Json(json!([{
@@ -264,7 +292,7 @@ pub(crate) async fn accessible_resources(State(st): State<AppState>) -> Response
 
 // ------------------------------------------------------------------ admin API
 
-pub(crate) async fn mutate(State(st): State<AppState>, body: Bytes) -> Response {
+pub(super) async fn mutate(State(st): State<AppState>, body: Bytes) -> Response {
     let mutations = match parse_mutations(&body) {
         Ok(m) => m,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
@@ -284,7 +312,7 @@ pub(crate) async fn mutate(State(st): State<AppState>, body: Bytes) -> Response 
 }
 
 /// `POST /_sim/webhooks` `{url, secret}`: registers a webhook.
-pub(crate) async fn add_webhook(State(st): State<AppState>, body: Bytes) -> Response {
+pub(super) async fn add_webhook(State(st): State<AppState>, body: Bytes) -> Response {
     match serde_json::from_slice::<crate::webhooks::WebhookTarget>(&body) {
         Ok(t) => {
             st.webhooks.add(t);
@@ -294,20 +322,20 @@ pub(crate) async fn add_webhook(State(st): State<AppState>, body: Bytes) -> Resp
     }
 }
 
-pub(crate) async fn request_log(State(st): State<AppState>) -> Response {
+pub(super) async fn request_log(State(st): State<AppState>) -> Response {
     (StatusCode::OK, axum::Json(st.faults.log())).into_response()
 }
 
-pub(crate) async fn clear_request_log(State(st): State<AppState>) -> Response {
+pub(super) async fn clear_request_log(State(st): State<AppState>) -> Response {
     st.faults.clear_log();
     StatusCode::NO_CONTENT.into_response()
 }
 
-pub(crate) async fn get_faults(State(st): State<AppState>) -> Response {
+pub(super) async fn get_faults(State(st): State<AppState>) -> Response {
     (StatusCode::OK, axum::Json(st.faults.config())).into_response()
 }
 
-pub(crate) async fn put_faults(State(st): State<AppState>, body: Bytes) -> Response {
+pub(super) async fn put_faults(State(st): State<AppState>, body: Bytes) -> Response {
     let cfg: FaultConfig = match serde_json::from_slice(&body) {
         Ok(c) => c,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("fault config: {e}")),
@@ -319,6 +347,6 @@ pub(crate) async fn put_faults(State(st): State<AppState>, body: Bytes) -> Respo
     (StatusCode::OK, axum::Json(cfg)).into_response()
 }
 
-pub(crate) async fn oauth_stats(State(st): State<AppState>) -> Response {
+pub(super) async fn oauth_stats(State(st): State<AppState>) -> Response {
     (StatusCode::OK, axum::Json(st.oauth.stats())).into_response()
 }
