@@ -18,7 +18,12 @@ pub const ATLASSIAN_TOKEN_URL: &str = "https://auth.atlassian.com/oauth/token";
 #[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
     /// API token (site admin or a service account): `Authorization: Basic base64(email:token)`.
-    Basic { email: String, api_token: String },
+    Basic {
+        /// The Atlassian account's e-mail.
+        email: String,
+        /// The API token (a secret: never logged).
+        api_token: String,
+    },
     /// OAuth 2.0 (3LO): bearer access tokens obtained from a rotating refresh token.
     /// The base URL is then `https://api.atlassian.com/ex/jira/<cloudId>`.
     OAuth(OAuthCredentials),
@@ -31,7 +36,9 @@ pub type RefreshTokenSink = Arc<dyn Fn(&str) + Send + Sync>;
 /// OAuth 2.0 (3LO) client credentials and the current refresh token.
 #[derive(Clone)]
 pub struct OAuthCredentials {
+    /// The OAuth app's client id.
     pub client_id: String,
+    /// The OAuth app's client secret.
     pub client_secret: String,
     /// The refresh token to start from (scope `offline_access`).
     pub refresh_token: String,

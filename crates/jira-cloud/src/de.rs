@@ -1,9 +1,8 @@
 //! Lenient serde helpers for Jira's JSON: ids that come as strings or numbers,
-//! `null` where a list or text is expected, user references without an account.
+//! `null` where a list or text is expected, empty text meaning absent. They know no
+//! model type (user references without an account are read in `model::user`).
 
 use serde::{Deserialize, Deserializer};
-
-use crate::model::UserRef;
 
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -65,24 +64,4 @@ where
 /// Optional text where `""` means absent (hidden e-mail addresses).
 pub(crate) fn opt_nonempty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(d)?.filter(|s| !s.trim().is_empty()))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawUserRef {
-    #[serde(default, deserialize_with = "opt_id")]
-    account_id: Option<String>,
-    #[serde(default, deserialize_with = "null_default")]
-    display_name: String,
-}
-
-/// A user reference (`reporter`, `assignee`, `lead`, `author`); `null`, or a user
-/// object without `accountId` (anonymous, deleted), reads as `None`.
-pub(crate) fn opt_user_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<UserRef>, D::Error> {
-    Ok(Option::<RawUserRef>::deserialize(d)?.and_then(|r| {
-        r.account_id.map(|account_id| UserRef {
-            account_id,
-            display_name: r.display_name,
-        })
-    }))
 }

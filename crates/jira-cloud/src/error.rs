@@ -12,7 +12,9 @@ pub enum JiraError {
     /// Jira answered a 4xx (other than 401/410/429) or a non-retryable status.
     #[error("Jira answered HTTP {status} for {url}: {}", display_messages(.messages))]
     Http {
+        /// The HTTP status.
         status: u16,
+        /// The request URL.
         url: String,
         /// Jira's `errorMessages` plus `errors` rendered as `field: message`.
         messages: Vec<String>,
@@ -21,30 +23,49 @@ pub enum JiraError {
     #[error(
         "Jira endpoint {url} is gone (HTTP 410): it was removed from the API; use its replacement"
     )]
-    Gone { url: String },
+    Gone {
+        /// The request URL.
+        url: String,
+    },
     /// 401: the e-mail/API token (or OAuth token) was refused.
     #[error("Jira refused the credentials for {url} (HTTP 401): check the e-mail and API token")]
-    Unauthorized { url: String },
+    Unauthorized {
+        /// The request URL.
+        url: String,
+    },
     /// The request could not be sent or its answer could not be read.
     #[error("could not reach Jira at {url}: {source}")]
     Transport {
+        /// The request URL.
         url: String,
+        /// The HTTP client's error.
         #[source]
         source: reqwest::Error,
     },
     /// Jira answered 2xx with a body this client cannot read.
     #[error("could not read Jira's answer from {url}: {detail}")]
-    Decode { url: String, detail: String },
+    Decode {
+        /// The request URL.
+        url: String,
+        /// Why the body could not be read.
+        detail: String,
+    },
     /// Every attempt failed with a retryable error (429, 5xx, connection errors).
     #[error("gave up on {url} after {attempts} attempts; last failure: {last}")]
     RetriesExhausted {
+        /// The request URL.
         url: String,
+        /// How many attempts were made.
         attempts: u32,
+        /// The last failure.
         last: String,
     },
     /// The client configuration is unusable (bad base URL, bad header value).
     #[error("invalid Jira client configuration: {detail}")]
-    Config { detail: String },
+    Config {
+        /// What is wrong.
+        detail: String,
+    },
 }
 
 impl JiraError {

@@ -42,9 +42,12 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod attachments;
 mod audit;
 mod auth;
+mod backoff;
 mod client;
 mod config;
 mod de;

@@ -35,6 +35,7 @@ impl Default for OAuthEndpoints {
 }
 
 impl OAuthEndpoints {
+    /// The token endpoint: `<auth_url>/oauth/token`.
     pub fn token_url(&self) -> String {
         format!("{}/oauth/token", self.auth_url.trim_end_matches('/'))
     }
@@ -47,7 +48,9 @@ impl OAuthEndpoints {
 /// What the consent produced.
 #[derive(Clone)]
 pub struct LoginResult {
+    /// The first refresh token (it rotates on every refresh).
     pub refresh_token: String,
+    /// The chosen site's cloud id.
     pub cloud_id: String,
     /// The site's own URL, as `accessible-resources` names it.
     pub site_url: String,

@@ -12,8 +12,8 @@ use tokio::sync::Mutex;
 
 use crate::JiraError;
 use crate::auth::{OAuthCredentials, bearer};
+use crate::backoff::backoff_delay;
 use crate::error::jira_messages;
-use crate::transport::backoff_delay;
 
 /// Refresh this long before the access token expires (a quarter of the lifetime for
 /// tokens that live less than four minutes).

@@ -19,6 +19,7 @@ pub const MAX_PERMISSION_CHECK_IDS: usize = 1000;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectPermissionQuery {
+    /// Permission keys, e.g. `BROWSE_PROJECTS`.
     pub permissions: Vec<String>,
     /// Project ids (sent as integers, as the schema's `int64` asks).
     #[serde(
@@ -41,8 +42,10 @@ pub struct PermissionCheck {
     /// `None`: the calling account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
+    /// Global permission keys to check, e.g. `ADMINISTER`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub global_permissions: Vec<String>,
+    /// Project permissions to check.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub project_permissions: Vec<ProjectPermissionQuery>,
 }
@@ -51,10 +54,13 @@ pub struct PermissionCheck {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectPermissionGrant {
+    /// The permission key.
     #[serde(default, deserialize_with = "de::null_default")]
     pub permission: String,
+    /// Ids of the projects it is granted on.
     #[serde(default, deserialize_with = "de::ids")]
     pub projects: Vec<String>,
+    /// Ids of the issues it is granted on.
     #[serde(default, deserialize_with = "de::ids")]
     pub issues: Vec<String>,
 }
@@ -63,8 +69,10 @@ pub struct ProjectPermissionGrant {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionGrants {
+    /// The global permissions that were granted.
     #[serde(default, deserialize_with = "de::null_default")]
     pub global_permissions: Vec<String>,
+    /// The project permissions, each with where it is granted.
     #[serde(default, deserialize_with = "de::null_default")]
     pub project_permissions: Vec<ProjectPermissionGrant>,
 }

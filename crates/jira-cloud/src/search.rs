@@ -49,6 +49,7 @@ pub const MAX_BULKFETCH: usize = 100;
 /// never quoted local times, and order by `updated ASC, key ASC` for resumable walks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JqlRequest {
+    /// The JQL query.
     pub jql: String,
     /// Field names (`summary`, `customfield_10050`, `*all`, `-comment`, …).
     pub fields: Vec<String>,
@@ -98,9 +99,11 @@ impl JqlRequest {
 /// One page of `search/jql`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JqlPage {
+    /// The issues of this page.
     pub issues: Vec<Issue>,
     /// Pass back unchanged to get the next page; `None` on the last page.
     pub next_page_token: Option<String>,
+    /// True on the last page.
     pub is_last: bool,
 }
 
