@@ -6,6 +6,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Counts tokens the way the embedding model will.
 pub trait TokenCounter: Send + Sync {
+    /// Number of tokens in `text`.
     fn count(&self, text: &str) -> usize;
 }
 
@@ -24,7 +25,10 @@ impl TokenCounter for WordCounter {
 /// Chunk size and overlap in tokens.
 #[derive(Clone, Debug)]
 pub struct ChunkOptions {
+    /// Most tokens in one chunk (at least 8 are used).
     pub max_tokens: usize,
+    /// Tokens repeated from the end of one chunk at the start of the next (at most
+    /// half of `max_tokens`).
     pub overlap_tokens: usize,
 }
 
@@ -40,7 +44,9 @@ impl Default for ChunkOptions {
 /// One chunk of a document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TextChunk {
+    /// Position in the document, from 0.
     pub index: usize,
+    /// The chunk's Markdown.
     pub text: String,
 }
 

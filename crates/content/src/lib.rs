@@ -6,6 +6,8 @@
 //! per-file extraction deadline, so it is tested and fuzzed without servers. It knows
 //! nothing about permissions or indexes. Must never panic on input, however hostile.
 
+#![warn(missing_docs)]
+
 mod adf;
 mod chunk;
 mod extract;

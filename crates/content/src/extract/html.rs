@@ -1,8 +1,10 @@
 //! HTML via html2text: visible text only (scripts, styles and the head dropped), no
 //! decoration, tables without borders, lines not wrapped short.
 
+use super::error::ExtractError;
+use super::limits::Deadline;
+use super::sink::TextSink;
 use super::text::decode;
-use super::{Deadline, ExtractError, TextSink};
 
 /// Lines are wrapped only past this many columns.
 const WIDTH: usize = 400;

@@ -10,60 +10,28 @@
 //! is caught and reported as [`ExtractError::Corrupt`]. The only clock read is the
 //! extraction deadline. This module knows nothing about issues: callers add the issue
 //! key and file name when they report an error, and still index the attachment by name.
+//!
+//! What the format modules share sits below them, never in this module: [`error`],
+//! [`limits`] (the limits and the deadline) and [`sink`] (the output budget).
 
+mod error;
 mod html;
+mod limits;
 mod odf;
 mod ooxml;
 mod pdf;
+mod sink;
 mod sniff;
 mod text;
 mod zipped;
 
-use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::{Duration, Instant};
 
-pub use sniff::FileKind;
-
-/// Per-file limits. Defaults: 50 MiB input, 1,000,000 output characters, 10 s, and
-/// for zip-based formats 10,000 entries, 256 MiB uncompressed, ratio 200 per large
-/// entry.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ExtractLimits {
-    /// Larger inputs are refused with [`ExtractError::TooLarge`].
-    pub max_input_bytes: usize,
-    /// Text beyond this many characters is cut off and [`Extracted::truncated`] set.
-    pub max_output_chars: usize,
-    /// Wall-clock budget for one file; checked between pages, parts and XML events.
-    pub timeout: Duration,
-    /// Archives (DOCX/XLSX/PPTX) with more entries are refused.
-    pub max_archive_entries: usize,
-    /// Archives whose entries declare more uncompressed bytes in total are refused.
-    pub max_archive_uncompressed_bytes: u64,
-    /// An entry over 1 MiB uncompressed that is compressed more than this ratio is
-    /// refused (a zip bomb).
-    pub max_compression_ratio: u64,
-}
-
-impl Default for ExtractLimits {
-    fn default() -> Self {
-        Self {
-            max_input_bytes: 50 * 1024 * 1024,
-            max_output_chars: 1_000_000,
-            timeout: Duration::from_secs(10),
-            max_archive_entries: 10_000,
-            max_archive_uncompressed_bytes: 256 * 1024 * 1024,
-            max_compression_ratio: 200,
-        }
-    }
-}
-
-/// Pixel size of an image, read from its header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ImageInfo {
-    pub width: u32,
-    pub height: u32,
-}
+pub use error::ExtractError;
+use limits::Deadline;
+pub use limits::ExtractLimits;
+use sink::TextSink;
+pub use sniff::{FileKind, ImageInfo};
 
 /// The text of one attachment and what was learnt about it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -78,32 +46,6 @@ pub struct Extracted {
     pub pages: Option<u32>,
     /// Image dimensions, for images whose header gives them.
     pub image: Option<ImageInfo>,
-}
-
-/// Why a file gave no text.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ExtractError {
-    #[error(
-        "{what} is {size} bytes, over the limit of {limit} bytes; raise the limit or skip the file"
-    )]
-    TooLarge {
-        what: Cow<'static, str>,
-        size: u64,
-        limit: u64,
-    },
-    #[error("corrupt {format} file: {detail}")]
-    Corrupt {
-        format: Cow<'static, str>,
-        detail: String,
-    },
-    #[error("no text extraction for {kind} files")]
-    Unsupported { kind: String },
-    #[error("extraction took longer than {0:?}; raise the timeout or skip the file")]
-    Timeout(Duration),
-    /// The parser took its process down (a stack overflow, an abort); only the
-    /// isolating extractor (the `extractor` crate) reports this, from the outside.
-    #[error("the parser crashed on this file: {detail}")]
-    Crashed { detail: String },
 }
 
 /// Extracts the text of `bytes`, choosing the format by sniffing the bytes; the
@@ -169,133 +111,14 @@ fn extract_unguarded(
         _ => text::extract(bytes, kind, &mut sink, deadline)?,
     }
     deadline.check()?;
-    out.truncated = sink.truncated;
+    out.truncated = sink.is_full();
     out.text = sink.finish();
     Ok(out)
-}
-
-/// The extraction deadline, checked by the format modules between units of work.
-pub(crate) struct Deadline {
-    at: Instant,
-    budget: Duration,
-}
-
-impl Deadline {
-    fn new(budget: Duration) -> Self {
-        let now = Instant::now();
-        Self {
-            at: now
-                .checked_add(budget)
-                .unwrap_or(now + Duration::from_secs(86_400)),
-            budget,
-        }
-    }
-
-    pub(crate) fn check(&self) -> Result<(), ExtractError> {
-        if Instant::now() > self.at {
-            Err(ExtractError::Timeout(self.budget))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// Collects text up to a character budget; past it, further text is dropped and the
-/// sink reports itself full so extractors can stop early.
-pub(crate) struct TextSink {
-    text: String,
-    chars: usize,
-    max_chars: usize,
-    truncated: bool,
-}
-
-impl TextSink {
-    fn new(max_chars: usize) -> Self {
-        Self {
-            text: String::new(),
-            chars: 0,
-            max_chars,
-            truncated: false,
-        }
-    }
-
-    /// Appends `s`, or as much of it as fits.
-    pub(crate) fn push(&mut self, s: &str) {
-        if self.truncated || s.is_empty() {
-            return;
-        }
-        let room = self.max_chars - self.chars;
-        // Fast path: even one char per byte fits.
-        if s.len() <= room {
-            self.text.push_str(s);
-            self.chars += s.chars().count();
-            return;
-        }
-        match s.char_indices().nth(room) {
-            Some((cut, _)) => {
-                self.text.push_str(&s[..cut]);
-                self.chars = self.max_chars;
-                self.truncated = true;
-            }
-            None => {
-                self.text.push_str(s);
-                self.chars += s.chars().count();
-            }
-        }
-    }
-
-    pub(crate) fn push_char(&mut self, c: char) {
-        let mut buf = [0u8; 4];
-        self.push(c.encode_utf8(&mut buf));
-    }
-
-    /// Ends the current line unless the text is empty or already ends one.
-    pub(crate) fn newline(&mut self) {
-        if !self.text.is_empty() && !self.text.ends_with('\n') {
-            self.push("\n");
-        }
-    }
-
-    /// Starts a new paragraph: a blank line unless the text is empty or has one.
-    pub(crate) fn paragraph_break(&mut self) {
-        if self.text.is_empty() || self.text.ends_with("\n\n") {
-            return;
-        }
-        self.newline();
-        self.push("\n");
-    }
-
-    pub(crate) fn is_full(&self) -> bool {
-        self.truncated
-    }
-
-    fn finish(self) -> String {
-        let trimmed = self.text.trim_end();
-        if trimmed.len() == self.text.len() {
-            self.text
-        } else {
-            trimmed.to_string()
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sink_truncates_on_char_boundaries() {
-        let mut s = TextSink::new(5);
-        s.push("ab");
-        s.push("çdéf");
-        assert!(s.is_full());
-        assert_eq!(s.finish(), "abçdé");
-        let mut s = TextSink::new(3);
-        s.push("abc");
-        assert!(!s.is_full());
-        s.push("d");
-        assert!(s.is_full());
-    }
 
     #[test]
     fn oversize_input_is_refused_before_sniffing() {

@@ -11,8 +11,11 @@
 //! spreadsheets' cells give their displayed value (for formulas, the cached result).
 //! Presentations give each page in order, then its speaker notes.
 
+use super::error::ExtractError;
+use super::limits::{Deadline, ExtractLimits};
+use super::sink::TextSink;
+use super::sniff::FileKind;
 use super::zipped::{self, Node, local, read_part, walk};
-use super::{Deadline, ExtractError, ExtractLimits, FileKind, TextSink};
 
 /// Extracts an OpenDocument file; returns the sheet (ODS) or page (ODP) count.
 pub(crate) fn extract(

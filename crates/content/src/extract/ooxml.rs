@@ -12,8 +12,11 @@
 //!
 //! Packages without relationships fall back to the conventional part names.
 
+use super::error::ExtractError;
+use super::limits::{Deadline, ExtractLimits};
+use super::sink::TextSink;
+use super::sniff::FileKind;
 use super::zipped::{self, Archive, Node, Rel, local, numbered_parts, read_part, targets, walk};
-use super::{Deadline, ExtractError, ExtractLimits, FileKind, TextSink};
 
 const OFFICE_DOCUMENT: &str = "officeDocument";
 

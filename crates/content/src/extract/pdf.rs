@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 
-use super::{Deadline, ExtractError, TextSink};
+use super::error::ExtractError;
+use super::limits::Deadline;
+use super::sink::TextSink;
 
 /// Most bytes one stream (object stream, page content, form) may inflate to.
 const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;

@@ -5,29 +5,49 @@
 
 use std::io::Cursor;
 
-use super::{ExtractError, ExtractLimits, ImageInfo};
+use super::error::ExtractError;
+use super::limits::ExtractLimits;
 
 /// A file format, as sniffed from the bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum FileKind {
+    /// PDF.
     Pdf,
+    /// Word document (OOXML).
     Docx,
+    /// Excel workbook (OOXML).
     Xlsx,
+    /// PowerPoint presentation (OOXML).
     Pptx,
+    /// OpenDocument text.
     Odt,
+    /// OpenDocument spreadsheet.
     Ods,
+    /// OpenDocument presentation.
     Odp,
+    /// HTML.
     Html,
+    /// XML other than the formats above.
     Xml,
+    /// JSON.
     Json,
+    /// Comma-separated values.
     Csv,
+    /// Markdown.
     Markdown,
+    /// A log file.
     Log,
+    /// Program source code.
     SourceCode,
+    /// Any other text.
     PlainText,
+    /// PNG image (no text, only dimensions).
     Png,
+    /// JPEG image (no text, only dimensions).
     Jpeg,
+    /// GIF image (no text, only dimensions).
     Gif,
+    /// WebP image (no text).
     Webp,
 }
 
@@ -297,6 +317,15 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         return None;
     }
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Pixel size of an image, read from its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImageInfo {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
 }
 
 /// Image dimensions from the header, where that is cheap (PNG, GIF, JPEG).

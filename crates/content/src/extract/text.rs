@@ -4,8 +4,11 @@
 
 use std::borrow::Cow;
 
+use super::error::ExtractError;
+use super::limits::Deadline;
+use super::sink::TextSink;
+use super::sniff::FileKind;
 use super::zipped::{Node, walk};
-use super::{Deadline, ExtractError, FileKind, TextSink};
 
 /// Characters pushed between deadline checks.
 const SLICE: usize = 1 << 20;

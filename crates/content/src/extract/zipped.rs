@@ -10,7 +10,8 @@ use std::io::{Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::{Deadline, ExtractError, ExtractLimits};
+use super::error::ExtractError;
+use super::limits::{Deadline, ExtractLimits};
 
 /// Entries smaller than this are not held to the compression-ratio limit: small XML
 /// parts legitimately compress very well.
