@@ -14,10 +14,10 @@
 
 use std::time::Instant;
 
+use config::DataDir;
 use index::EmbeddingModel;
 use jira_sim::generate::GenConfig;
-use sync::state::DataDir;
-use sync::store::StateStore;
+use state::StateStore;
 
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -65,7 +65,7 @@ async fn run() -> anyhow::Result<()> {
         cfg.data.dir = tmp.path().join(dir);
         cfg
     };
-    let load = |cfg: &sync::config::Config| {
+    let load = |cfg: &config::Config| {
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&cfg))
     };
@@ -77,7 +77,7 @@ async fn run() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("embedding is disabled in the site config"))?;
     sync::run_sync(&first, Some(reference.clone()), &Default::default()).await?;
     let state = StateStore::open(&DataDir::new(&first.data.dir))?.load()?;
-    let index = sync::state::open_index(&first, None)?;
+    let index = search::open_index(&first, None)?;
     let mut texts = Vec::new();
     for s in state.issues.values() {
         for id in &s.chunk_ids {
@@ -122,7 +122,7 @@ async fn run() -> anyhow::Result<()> {
         let report = sync::run_sync(&cfg, Some(embedder.clone()), &Default::default()).await?;
         let sync_secs = t.elapsed().as_secs_f64();
         let state = StateStore::open(&DataDir::new(&cfg.data.dir))?.load()?;
-        let index = sync::state::open_index(&cfg, None)?;
+        let index = search::open_index(&cfg, None)?;
         let mut own_tokens = 0usize;
         for s in state.issues.values() {
             for id in &s.chunk_ids {

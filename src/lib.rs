@@ -14,7 +14,7 @@ use jira_sim::server::SimHandle;
 /// A running simulator and a config that syncs it into a data directory.
 pub struct SimSite {
     pub handle: SimHandle,
-    pub config: sync::Config,
+    pub config: config::Config,
 }
 
 impl SimSite {
@@ -23,7 +23,7 @@ impl SimSite {
     /// deliberately damaged attachments.
     pub async fn sync_cleanly(
         &self,
-        cfg: &sync::Config,
+        cfg: &config::Config,
         embedder: Option<std::sync::Arc<index::Embedder>>,
     ) -> sync::SyncReport {
         let report = sync::run_sync(cfg, embedder, &Default::default())
@@ -50,7 +50,7 @@ impl SimSite {
     /// The run errors a test should not see: all but the reports of the simulator's
     /// deliberately damaged attachments (a corrupt PDF, a truncated DOCX), each of
     /// which must name its issue key and file name.
-    pub fn unexpected_errors(&self, errors: &[String]) -> Vec<String> {
+    pub fn unexpected_errors(&self, errors: &[state::RunError]) -> Vec<String> {
         use jira_sim::model::AttachmentKind;
         let ws = self.handle.workspace();
         let ws = ws.read().unwrap_or_else(|e| e.into_inner());
@@ -72,25 +72,27 @@ impl SimSite {
         errors
             .iter()
             .filter(|e| {
-                !damaged
-                    .iter()
-                    .any(|(key, file)| e.starts_with(&format!("{key}: ")) && e.contains(file))
+                !damaged.iter().any(|(key, file)| {
+                    e.kind == state::RunErrorKind::Attachment
+                        && &e.item == key
+                        && e.message.contains(file)
+                })
             })
-            .cloned()
+            .map(ToString::to_string)
             .collect()
     }
 }
 
 /// The state store of a config's data directory, loaded.
-pub fn state(cfg: &sync::Config) -> sync::state::SyncState {
-    sync::store::StateStore::open(&sync::state::DataDir::new(&cfg.data.dir))
+pub fn state(cfg: &config::Config) -> state::SyncState {
+    state::StateStore::open(&config::DataDir::new(&cfg.data.dir))
         .and_then(|s| s.load())
         .expect("the state store opens and loads")
 }
 
 /// What a data directory holds: issue id → (key, content hash, chunk ids).
 pub fn index_of(
-    cfg: &sync::Config,
+    cfg: &config::Config,
 ) -> std::collections::BTreeMap<String, (String, String, Vec<String>)> {
     state(cfg)
         .issues
@@ -135,7 +137,7 @@ pub async fn start_workspace_with(
         handle.base_url,
         data_dir.display().to_string(),
     );
-    let config = sync::Config::parse(&text)?;
+    let config = config::Config::parse(&text)?;
     Ok(SimSite { handle, config })
 }
 
@@ -144,10 +146,10 @@ pub async fn start_workspace_with(
 /// `[serve]` table) at the end, and loads it (so the config knows its file).
 pub fn write_config_file(
     path: &Path,
-    site: &sync::Config,
+    site: &config::Config,
     jira_extra: &str,
     extra: &str,
-) -> sync::Config {
+) -> config::Config {
     let text = format!(
         r#"# jira-index, as a test runs it.
 [jira]
@@ -177,7 +179,7 @@ projects_not_in = [] # none yet
         site.embedding.enabled,
     );
     std::fs::write(path, text).expect("writing the config file");
-    sync::Config::load(path).expect("loading the config file")
+    config::Config::load(path).expect("loading the config file")
 }
 
 /// A person who may open some issues but not all, with one issue they may open and

@@ -87,7 +87,7 @@ pub fn relevant_sets(
 /// Runs every query in every mode as `email` (one hit per issue, top 10) and scores
 /// the rankings against `relevant` (from [`relevant_sets`]).
 pub fn evaluate(
-    searcher: &sync::Searcher,
+    searcher: &search::Searcher,
     email: &str,
     queries: &[LabeledQuery],
     relevant: &[BTreeSet<String>],
@@ -98,7 +98,7 @@ pub fn evaluate(
 
 /// [`evaluate`] for the given modes only.
 pub fn evaluate_modes(
-    searcher: &sync::Searcher,
+    searcher: &search::Searcher,
     email: &str,
     queries: &[LabeledQuery],
     relevant: &[BTreeSet<String>],
@@ -250,7 +250,7 @@ pub async fn evaluate_site(
         .ok_or_else(|| anyhow::anyhow!("the site has no user to search as"))?;
     let queries = labeled_queries();
     let relevant = relevant_sets(&ws, &queries, &visible);
-    let searcher = sync::Searcher::open(&site.config, Some(embedder))?;
+    let searcher = search::Searcher::open(&site.config, Some(embedder))?;
     let fusions = fusions.to_vec();
     let (scores, sweep, relevant) = tokio::task::spawn_blocking(move || {
         let mut sweep = Vec::new();

@@ -59,7 +59,7 @@ async fn oauth_sync_and_check_log_no_secret() {
     .unwrap();
     let base = site.handle.base_url.clone();
     let token_file = tmp.path().join("oauth.json");
-    let cfg = sync::Config::parse(&format!(
+    let cfg = config::Config::parse(&format!(
         r#"
 [jira]
 base_url = {base:?}

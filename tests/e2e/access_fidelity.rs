@@ -28,7 +28,7 @@ fn snapshot(site: &SimSite) -> Workspace {
 }
 
 /// Keys the index returns for `term` searched as `email`.
-fn found(searcher: &sync::Searcher, email: &str, term: &str) -> BTreeSet<String> {
+fn found(searcher: &search::Searcher, email: &str, term: &str) -> BTreeSet<String> {
     searcher
         .search_as(
             email,
@@ -66,7 +66,7 @@ fn people(ws: &Workspace) -> Vec<(String, String, String)> {
 /// people found something.
 fn agrees_for_everyone(site: &SimSite, term: &str) -> usize {
     let ws = snapshot(site);
-    let searcher = sync::Searcher::open(&site.config, None).unwrap();
+    let searcher = search::Searcher::open(&site.config, None).unwrap();
     let mut finders = 0;
     for (account, email, kind) in people(&ws) {
         let expected = ws.issues_matching(&account, term);
@@ -87,7 +87,7 @@ fn agrees_for_everyone(site: &SimSite, term: &str) -> usize {
 /// Nobody gets more than the oracle shows them (the sync failed closed somewhere).
 fn no_leaks_for_anyone(site: &SimSite, terms: &[&str]) -> (usize, usize) {
     let ws = snapshot(site);
-    let searcher = sync::Searcher::open(&site.config, None).unwrap();
+    let searcher = search::Searcher::open(&site.config, None).unwrap();
     let (mut got_total, mut expected_total) = (0, 0);
     for (account, email, kind) in people(&ws) {
         for term in terms {
@@ -201,7 +201,7 @@ async fn role_restricted_and_internal_comments_follow_openapi_visibility_and_jsd
         service.key
     );
     let ws = snapshot(&site);
-    let searcher = sync::Searcher::open(&site.config, None).unwrap();
+    let searcher = search::Searcher::open(&site.config, None).unwrap();
     let customers: Vec<_> = people(&ws)
         .into_iter()
         .filter(|(_, _, kind)| kind == "customer")

@@ -24,7 +24,7 @@ fn serve_toml() -> String {
     )
 }
 
-fn write_config(path: &Path, site: &sync::Config, jira_extra: &str) -> sync::Config {
+fn write_config(path: &Path, site: &config::Config, jira_extra: &str) -> config::Config {
     jira_index_tests::write_config_file(path, site, jira_extra, &serve_toml())
 }
 
@@ -78,7 +78,7 @@ async fn wait_idle(server: &serve::Server, runs_at_least: usize) {
     }
 }
 
-fn last_run(cfg: &sync::Config) -> sync::state::RunRecord {
+fn last_run(cfg: &config::Config) -> state::RunRecord {
     sync::status::status(cfg)
         .unwrap()
         .runs
@@ -171,9 +171,9 @@ async fn saved_settings_are_written_audited_and_followed_by_the_next_sync() {
         text.contains(&format!("projects_not_in = [\"{biggest}\"] # none yet")),
         "{text}"
     );
-    sync::config_file::validate_text(&text).unwrap();
+    config::editable::validate_text(&text).unwrap();
     assert_eq!(
-        sync::Config::load(&path).unwrap().filters.projects_not_in,
+        config::Config::load(&path).unwrap().filters.projects_not_in,
         vec![biggest.clone()]
     );
     let (_, page) = console.get("/admin/filters", false).await;
@@ -181,7 +181,7 @@ async fn saved_settings_are_written_audited_and_followed_by_the_next_sync() {
         page.contains("filters.projects_not_in") && page.contains(">ops<"),
         "the audit table names the setting and who changed it: {page}"
     );
-    let audit = sync::store::StateStore::open(&sync::state::DataDir::new(&cfg.data.dir))
+    let audit = state::StateStore::open(&config::DataDir::new(&cfg.data.dir))
         .unwrap()
         .config_changes(10)
         .unwrap();
@@ -245,14 +245,13 @@ async fn saved_settings_are_written_audited_and_followed_by_the_next_sync() {
         assert!(Instant::now() < deadline, "the schedule is off");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let keys: Vec<String> =
-        sync::store::StateStore::open(&sync::state::DataDir::new(&cfg.data.dir))
-            .unwrap()
-            .config_changes(10)
-            .unwrap()
-            .into_iter()
-            .map(|a| a.change.key)
-            .collect();
+    let keys: Vec<String> = state::StateStore::open(&config::DataDir::new(&cfg.data.dir))
+        .unwrap()
+        .config_changes(10)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.change.key)
+        .collect();
     assert_eq!(
         keys,
         [

@@ -22,7 +22,7 @@ fn content_requests(site: &jira_index_tests::SimSite) -> Vec<String> {
         .collect()
 }
 
-fn search(searcher: &sync::Searcher, email: &str, query: &str) -> Vec<index::Hit> {
+fn search(searcher: &search::Searcher, email: &str, query: &str) -> Vec<index::Hit> {
     searcher
         .search_as(
             email,
@@ -98,7 +98,7 @@ async fn attachments_extracted_once_reported_and_permission_checked() {
                 .run
                 .errors
                 .iter()
-                .any(|e| e.contains(&issue.key) && e.contains(&a.filename)),
+                .any(|e| e.to_string().contains(&issue.key) && e.to_string().contains(&a.filename)),
             "{} on {} not reported: {:?}",
             a.filename,
             issue.key,
@@ -106,7 +106,7 @@ async fn attachments_extracted_once_reported_and_permission_checked() {
         );
     }
 
-    let searcher = sync::Searcher::open(&site.config, None).unwrap();
+    let searcher = search::Searcher::open(&site.config, None).unwrap();
     // Attachment text (the marker is only ever in attachments, and "findings" in
     // every file) is found by exactly the people the oracle lets open the issue.
     let people: Vec<_> = ws
@@ -210,7 +210,7 @@ async fn indexing_switches_and_type_filter() {
         .unwrap();
     assert!(content_requests(&site).is_empty());
     assert_eq!(off.run.attachments, Default::default());
-    let searcher = sync::Searcher::open(&site.config, None).unwrap();
+    let searcher = search::Searcher::open(&site.config, None).unwrap();
     let admin = ws
         .users
         .iter()

@@ -4,12 +4,13 @@
 //! same site, and the simulator's request log shows no request sent after a 429 and
 //! before its `Retry-After` expired.
 
+use config::DataDir;
 use jira_index_tests::start_workspace_with;
 use jira_sim::SimOptions;
 use jira_sim::faults::{Fault, FaultConfig};
 use jira_sim::generate::{GenConfig, generate};
-use sync::state::{DataDir, SyncState};
-use sync::store::StateStore;
+use state::StateStore;
+use state::SyncState;
 
 /// A request the client already had in flight when the 429 left arrives within a few
 /// milliseconds of it; anything later was sent after the client could know.

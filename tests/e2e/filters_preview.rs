@@ -6,23 +6,23 @@ use jira_index_tests::start_site;
 use jira_sim::generate::GenConfig;
 
 async fn check(
-    site_cfg: &sync::Config,
-    current: &sync::Config,
-    candidate: &sync::Config,
+    site_cfg: &config::Config,
+    current: &config::Config,
+    candidate: &config::Config,
     what: &str,
 ) {
     let preview = sync::preview::preview_filters(current, candidate)
         .await
         .unwrap();
     println!("{what}:\n{}", preview.render());
-    let before = sync::state::open_index(site_cfg, None)
+    let before = search::open_index(site_cfg, None)
         .unwrap()
         .chunk_count()
         .unwrap();
     let report = sync::run_sync(candidate, None, &Default::default())
         .await
         .unwrap();
-    let after = sync::state::open_index(site_cfg, None)
+    let after = search::open_index(site_cfg, None)
         .unwrap()
         .chunk_count()
         .unwrap();
@@ -44,7 +44,7 @@ async fn check(
             "{what}: chunks deleted"
         );
     }
-    let state = sync::store::StateStore::open(&sync::state::DataDir::new(&site_cfg.data.dir))
+    let state = state::StateStore::open(&config::DataDir::new(&site_cfg.data.dir))
         .unwrap()
         .load()
         .unwrap();
@@ -120,7 +120,7 @@ async fn a_model_change_is_previewed_and_re_embeds_everything() {
         .unwrap();
     let mut first = site.config.clone();
     first.embedding.model = index::EmbeddingModel::PotionBase8m;
-    let embedder = |cfg: &sync::config::Config| {
+    let embedder = |cfg: &config::Config| {
         let cfg = cfg.clone();
         async move {
             tokio::task::spawn_blocking(move || sync::pipeline::load_embedder(&cfg))
@@ -134,7 +134,7 @@ async fn a_model_change_is_previewed_and_re_embeds_everything() {
         .unwrap();
     let issues = report.run.issues_indexed;
     assert!(issues > 0);
-    let chunks = sync::state::open_index(&first, None)
+    let chunks = search::open_index(&first, None)
         .unwrap()
         .chunk_count()
         .unwrap();
@@ -167,7 +167,7 @@ async fn a_model_change_is_previewed_and_re_embeds_everything() {
     assert_eq!(report.run.issues_indexed, issues, "{:?}", report.run);
     assert!(report.run.chunks_written > 0, "{:?}", report.run);
     // The new vectors answer a query embedded by the new model.
-    let searcher = sync::search::Searcher::open(&second, qint8).unwrap();
+    let searcher = search::Searcher::open(&second, qint8).unwrap();
     let hits = searcher
         .search_as(
             "admin@example.com",

@@ -11,7 +11,7 @@ use jira_index_tests::start_site;
 use jira_sim::generate::GenConfig;
 use jira_sim::model::Workspace;
 use sha2::{Digest, Sha256};
-use sync::state::RunKind;
+use state::RunKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_a_group_member_needs_no_chunk_write() {
@@ -26,7 +26,7 @@ async fn removing_a_group_member_needs_no_chunk_write() {
         site.unexpected_errors(&full.run.errors),
         Vec::<String>::new()
     );
-    let searcher = sync::Searcher::open(&site.config, None).unwrap();
+    let searcher = search::Searcher::open(&site.config, None).unwrap();
     let ws_lock = site.handle.workspace();
     let before_ws = ws_lock.read().unwrap().clone();
 
@@ -46,7 +46,7 @@ async fn removing_a_group_member_needs_no_chunk_write() {
         .and_then(|i| i.summary.split_whitespace().find(|w| w.len() >= 5))
         .unwrap()
         .to_lowercase();
-    let search = |s: &sync::Searcher| -> BTreeSet<String> {
+    let search = |s: &search::Searcher| -> BTreeSet<String> {
         s.search_as(
             &email,
             &term,
@@ -128,7 +128,7 @@ async fn removing_a_group_member_needs_no_chunk_write() {
 
     // A fresh searcher agrees.
     drop(searcher);
-    let fresh = sync::Searcher::open(&site.config, None).unwrap();
+    let fresh = search::Searcher::open(&site.config, None).unwrap();
     assert_eq!(search(&fresh), got);
     drop(fresh);
 

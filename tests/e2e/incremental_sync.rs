@@ -15,7 +15,7 @@ use jira_index_tests::{SimSite, index_of, start_site, state};
 use jira_sim::admin::Mutation;
 use jira_sim::generate::GenConfig;
 
-async fn run(site: &SimSite, cfg: &sync::Config) -> sync::SyncReport {
+async fn run(site: &SimSite, cfg: &config::Config) -> sync::SyncReport {
     site.sync_cleanly(cfg, None).await
 }
 
@@ -45,14 +45,18 @@ fn alice(ws: &jira_sim::model::Workspace) -> String {
         .clone()
 }
 
-fn search(site: &SimSite, cfg: &sync::Config, word: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+fn search(
+    site: &SimSite,
+    cfg: &config::Config,
+    word: &str,
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let alice = {
         let ws = site.handle.workspace();
         let ws = ws.read().unwrap();
         let id = alice(&ws);
         ws.issues_matching(&id, word)
     };
-    let searcher = sync::Searcher::open(cfg, None).unwrap();
+    let searcher = search::Searcher::open(cfg, None).unwrap();
     let got = searcher
         .search_as(
             "alice@example.com",

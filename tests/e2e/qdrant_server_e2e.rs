@@ -30,7 +30,7 @@ async fn hybrid_search_on_a_qdrant_server_is_permission_exact() {
     site.sync_cleanly(&site.config, embedder.clone()).await;
     // Nothing of the vectors is kept locally.
     assert!(!tmp.path().join("data/index/vectors").exists());
-    let searcher = sync::Searcher::open(&site.config, embedder).unwrap();
+    let searcher = search::Searcher::open(&site.config, embedder).unwrap();
     let ws = site.handle.workspace().read().unwrap().clone();
     let mut checked = 0;
     for user in ws.users.iter().filter(|u| u.account_type == "atlassian") {

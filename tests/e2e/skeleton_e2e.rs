@@ -17,7 +17,7 @@ async fn every_person_gets_exactly_what_jira_shows_them() {
         .unwrap();
     let embedder = site.embedder().await.unwrap();
     let report = site.sync_cleanly(&site.config, embedder.clone()).await;
-    let searcher = sync::Searcher::open(&site.config, embedder.clone()).unwrap();
+    let searcher = search::Searcher::open(&site.config, embedder.clone()).unwrap();
 
     let ws_lock = site.handle.workspace();
     // A snapshot: the lock is not held across the awaits below.
@@ -157,12 +157,11 @@ async fn a_write_interrupted_between_the_stores_is_repaired_and_reindexed() {
             .collect()
     };
     let (victims, before, count) = {
-        let index = sync::state::open_index(&site.config, embedder.clone()).unwrap();
-        let state =
-            sync::store::StateStore::open(&sync::state::DataDir::new(&site.config.data.dir))
-                .unwrap()
-                .load()
-                .unwrap();
+        let index = search::open_index(&site.config, embedder.clone()).unwrap();
+        let state = state::StateStore::open(&config::DataDir::new(&site.config.data.dir))
+            .unwrap()
+            .load()
+            .unwrap();
         let victims: Vec<String> = state.issues.keys().take(3).cloned().collect();
         let before = chunk_ids(&index, &victims);
         assert!(!before.is_empty());
@@ -177,7 +176,7 @@ async fn a_write_interrupted_between_the_stores_is_repaired_and_reindexed() {
         (victims, before, count)
     };
     {
-        let index = sync::state::open_index(&site.config, embedder.clone()).unwrap();
+        let index = search::open_index(&site.config, embedder.clone()).unwrap();
         let mut recovered = index.recovered_issues().unwrap();
         recovered.sort();
         let mut want = victims.clone();
@@ -194,7 +193,7 @@ async fn a_write_interrupted_between_the_stores_is_repaired_and_reindexed() {
         "{:?}",
         report.run
     );
-    let index = sync::state::open_index(&site.config, embedder).unwrap();
+    let index = search::open_index(&site.config, embedder).unwrap();
     assert!(index.recovered_issues().unwrap().is_empty());
     assert_eq!(chunk_ids(&index, &victims), before);
     assert_eq!(index.chunk_count().unwrap(), count);

@@ -19,14 +19,14 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sync::verify::{DisagreementKind, VerifyOptions, VerifyReport};
 
-async fn synced(gen_cfg: &GenConfig, dir: &std::path::Path) -> (SimSite, Arc<sync::Searcher>) {
+async fn synced(gen_cfg: &GenConfig, dir: &std::path::Path) -> (SimSite, Arc<search::Searcher>) {
     let site = start_site(gen_cfg, &dir.join("data"), false).await.unwrap();
     site.sync_cleanly(&site.config, None).await;
-    let searcher = Arc::new(sync::Searcher::open(&site.config, None).unwrap());
+    let searcher = Arc::new(search::Searcher::open(&site.config, None).unwrap());
     (site, searcher)
 }
 
-async fn verify(site: &SimSite, searcher: &Arc<sync::Searcher>, seed: u64) -> VerifyReport {
+async fn verify(site: &SimSite, searcher: &Arc<search::Searcher>, seed: u64) -> VerifyReport {
     sync::verify::verify_access(
         &site.config,
         searcher.clone(),

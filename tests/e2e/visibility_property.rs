@@ -102,7 +102,7 @@ async fn check_workspace(seed: u64) -> (usize, usize, usize) {
         Vec::<String>::new(),
         "seed {seed}"
     );
-    let searcher = sync::Searcher::open(&site.config, None).unwrap();
+    let searcher = search::Searcher::open(&site.config, None).unwrap();
 
     let vocabulary = vocabulary(&ws);
     let callers: Vec<(String, String)> = ws

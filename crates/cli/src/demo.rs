@@ -51,7 +51,7 @@ pub async fn run(config_path: &Path, query: &str, keyword_only: bool) -> Result<
     );
     std::fs::write(config_path, text)
         .with_context(|| format!("writing {}", config_path.display()))?;
-    let cfg = sync::Config::load(config_path)?;
+    let cfg = config::Config::load(config_path)?;
     println!("   config written to {}", config_path.display());
 
     let load_cfg = cfg.clone();
@@ -82,7 +82,7 @@ pub async fn run(config_path: &Path, query: &str, keyword_only: bool) -> Result<
     );
     handle.shutdown().await;
 
-    let searcher = sync::Searcher::open(&cfg, embedder.clone())?;
+    let searcher = search::Searcher::open(&cfg, embedder.clone())?;
     let mode = if embedder.is_some() {
         SearchMode::Hybrid
     } else {
@@ -204,7 +204,7 @@ fn pick_people(ws: &jira_sim::model::Workspace) -> Vec<Person> {
 
 /// Which projects a person can browse and which tags give it, from the principal set
 /// the search itself uses.
-fn explain_reach(searcher: &sync::Searcher, email: &str) -> Vec<String> {
+fn explain_reach(searcher: &search::Searcher, email: &str) -> Vec<String> {
     let principals = searcher.principals(email);
     let dir = searcher.directory();
     let tags = principals.tags();

@@ -424,7 +424,7 @@ fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> Result<()> {
             } else {
                 sync::pipeline::load_embedder(&cfg)?
             };
-            let searcher = sync::Searcher::open(&cfg, embedder)?;
+            let searcher = search::Searcher::open(&cfg, embedder)?;
             let filters = SearchFilters {
                 project_keys: projects,
                 kinds: kinds
@@ -448,7 +448,7 @@ fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> Result<()> {
         } => {
             let cfg = load_config(&cli.config)?;
             // The verdict needs stored tags only: no embedder.
-            let searcher = sync::Searcher::open(&cfg, None)?;
+            let searcher = search::Searcher::open(&cfg, None)?;
             match searcher.explain_access(&as_email, &key)? {
                 Some(access) if json => println!("{}", serde_json::to_string_pretty(&access)?),
                 Some(access) => print!("{}", access.render()),
@@ -467,7 +467,7 @@ fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> Result<()> {
         } => {
             let cfg = load_config(&cli.config)?;
             // The index's decisions need stored tags only: no embedder.
-            let searcher = std::sync::Arc::new(sync::Searcher::open(&cfg, None)?);
+            let searcher = std::sync::Arc::new(search::Searcher::open(&cfg, None)?);
             let opts = sync::verify::VerifyOptions {
                 max_calls: Some(max_calls),
                 people,
@@ -493,7 +493,7 @@ fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> Result<()> {
         } => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&sync::config_file::schema())?
+                serde_json::to_string_pretty(&config::editable::schema())?
             );
             Ok(())
         }
@@ -502,7 +502,7 @@ fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> Result<()> {
         } => {
             let text = std::fs::read_to_string(&cli.config)
                 .with_context(|| format!("reading {}", cli.config.display()))?;
-            sync::config_file::validate_text(&text)
+            config::editable::validate_text(&text)
                 .with_context(|| format!("{} is not valid", cli.config.display()))?;
             println!("{} is valid.", cli.config.display());
             Ok(())
@@ -573,7 +573,7 @@ fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> Result<()> {
         Command::Mcp { as_email } => {
             let cfg = load_config(&cli.config)?;
             let embedder = sync::pipeline::load_embedder(&cfg)?;
-            let searcher = sync::Searcher::open(&cfg, embedder)?;
+            let searcher = search::Searcher::open(&cfg, embedder)?;
             let slot = std::sync::Arc::new(serve::runner::SearcherSlot::with(searcher));
             let tools = serve::mcp::JiraTools::new(slot, Some(as_email));
             runtime.block_on(serve::mcp::serve_stdio(tools))?;
@@ -659,8 +659,8 @@ async fn shutdown_signal() {
     }
 }
 
-fn load_config(path: &std::path::Path) -> Result<sync::Config> {
-    sync::Config::load(path).with_context(|| {
+fn load_config(path: &std::path::Path) -> Result<config::Config> {
+    config::Config::load(path).with_context(|| {
         format!(
             "loading {} (run `jira-index demo` to create one, or pass --config)",
             path.display()

@@ -1,8 +1,9 @@
 //! Presentation of results: human-readable text by default, JSON for machines.
 
 use anyhow::Result;
+use search::SearchOutcome;
 use serde_json::json;
-use sync::{SearchOutcome, SyncReport};
+use sync::SyncReport;
 
 /// Prints search hits: one JSON object per line with `--json`, else a readable list.
 pub fn print_hits(outcome: &SearchOutcome, json: bool) {
@@ -71,7 +72,7 @@ pub fn print_report(report: &SyncReport, json: bool) {
         println!("{v}");
         return;
     }
-    if r.kind == sync::state::RunKind::Identity {
+    if r.kind == state::RunKind::Identity {
         println!(
             "synced identity in {:.1} s ({} API calls); no chunk rewritten, index holds {} chunks",
             (r.finished_ms - r.started_ms) as f64 / 1000.0,
@@ -128,7 +129,7 @@ pub fn print_report(report: &SyncReport, json: bool) {
 }
 
 /// Prints the sync history and the identity report.
-pub fn print_status(cfg: &sync::Config, json: bool) -> Result<()> {
+pub fn print_status(cfg: &config::Config, json: bool) -> Result<()> {
     let st = sync::status::status(cfg)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&st)?);

@@ -13,11 +13,11 @@ use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use config::serve::Scope;
 use error_codes::{ErrorBody, ErrorCode};
 use index::{SearchFilters, SearchMode};
 use serde::Deserialize;
 use serde_json::json;
-use sync::serve_config::Scope;
 
 use crate::AppState;
 use crate::auth::{AuthError, Caller};
@@ -66,7 +66,7 @@ impl ApiError {
     /// The answer for a failed sync or search: its code, and text only where it is
     /// about what the client or the admin asked for (not synced, the config); Jira's
     /// and internal failures are logged under an `error_ref`.
-    pub fn from_ref(e: &sync::SyncError) -> Self {
+    pub fn from_ref(e: &impl Coded) -> Self {
         match e.code() {
             ErrorCode::NotSynced => Self::not_synced(),
             ErrorCode::InvalidConfig => Self::new(ErrorCode::InvalidConfig, e.to_string()),
@@ -120,11 +120,32 @@ impl From<AuthError> for ApiError {
     }
 }
 
-impl From<sync::SyncError> for ApiError {
-    fn from(e: sync::SyncError) -> Self {
-        Self::from_ref(&e)
-    }
+/// An error of the crates below the server that carries a stable [`ErrorCode`].
+pub trait Coded: std::fmt::Display {
+    /// The code a client sees.
+    fn code(&self) -> ErrorCode;
 }
+
+macro_rules! coded {
+    ($($t:ty),*) => {$(
+        impl Coded for $t {
+            fn code(&self) -> ErrorCode {
+                <$t>::code(self)
+            }
+        }
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> Self {
+                Self::from_ref(&e)
+            }
+        }
+    )*};
+}
+coded!(
+    sync::SyncError,
+    search::SearchError,
+    state::StateError,
+    config::ConfigError
+);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -208,7 +229,7 @@ pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next)
     res
 }
 
-fn searcher(state: &AppState) -> ApiResult<Arc<sync::Searcher>> {
+fn searcher(state: &AppState) -> ApiResult<Arc<search::Searcher>> {
     state.searcher.get().ok_or_else(ApiError::not_synced)
 }
 
@@ -224,13 +245,13 @@ fn require(caller: &Caller, scope: Scope) -> ApiResult<()> {
 }
 
 /// Runs blocking index work off the async threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, sync::SyncError> + Send + 'static,
+pub(crate) async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::internal(&e))?
-        .map_err(ApiError::from)
+        .map_err(Into::into)
 }
 
 /// `POST /v1/search` body.
@@ -514,10 +535,10 @@ mod tests {
 
     #[tokio::test]
     async fn an_internal_failure_answers_a_code_and_a_ref_never_its_text() {
-        let e = sync::SyncError::CorruptState {
+        let e = sync::SyncError::File(config::FileError::Corrupt {
             path: "/var/lib/jira-index/secret-dir/state.json".into(),
             detail: "expected value at line 1".into(),
-        };
+        });
         let (status, body) = answer(ApiError::from(e)).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(body["code"], "internal");

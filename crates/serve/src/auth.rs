@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
+use config::serve::{Scope, ServeConfig};
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use sync::serve_config::{Scope, ServeConfig};
 
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -214,7 +214,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sync::serve_config::{ApiKeyConfig, TrustedProxyConfig};
+    use config::serve::{ApiKeyConfig, TrustedProxyConfig};
 
     fn auth() -> Authenticator {
         let cfg = ServeConfig {

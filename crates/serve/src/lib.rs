@@ -27,10 +27,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
+use config::Config;
 use index::{Embedder, SearchIndex};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use sync::{Config, SyncError};
+use sync::SyncError;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -44,9 +45,13 @@ use crate::webhooks::Hint;
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("invalid configuration: {0}")]
-    Config(#[from] sync::ConfigError),
+    Config(#[from] config::ConfigError),
     #[error(transparent)]
     Sync(#[from] SyncError),
+    #[error(transparent)]
+    Search(#[from] search::SearchError),
+    #[error(transparent)]
+    File(#[from] config::FileError),
     #[error("listening on {addr}: {source}")]
     Listen {
         addr: String,
@@ -126,7 +131,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// The `Host` values `/mcp` answers (rmcp refuses others, against DNS rebinding):
 /// loopback, the host of `serve.listen` (unless it is a wildcard address), the host of
 /// `serve.public_url`, and `serve.mcp_allowed_hosts`.
-pub fn mcp_allowed_hosts(cfg: &sync::serve_config::ServeConfig) -> Vec<String> {
+pub fn mcp_allowed_hosts(cfg: &config::serve::ServeConfig) -> Vec<String> {
     let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).into();
     if let Ok(addr) = cfg.listen.parse::<SocketAddr>()
         && !addr.ip().is_unspecified()
@@ -186,17 +191,17 @@ pub async fn start(
     let cfg = Arc::new(cfg);
     let proxy_secret = cfg.serve.proxy_secret()?;
     let webhook_secret = cfg.serve.webhook_secret()?;
-    sync::pipeline::secure_data_dir(&sync::state::DataDir::new(&cfg.data.dir))?;
+    sync::pipeline::secure_data_dir(&config::DataDir::new(&cfg.data.dir))?;
     let index_cfg = cfg.clone();
     let index = Arc::new(
-        tokio::task::spawn_blocking(move || sync::state::open_index(&index_cfg, embedder))
+        tokio::task::spawn_blocking(move || search::open_index(&index_cfg, embedder))
             .await
             .map_err(|e| ServeError::Server(e.to_string()))??,
     );
     let searcher = Arc::new(SearcherSlot::default());
     let synced = match searcher.refresh(&cfg, &index) {
         Ok(()) => true,
-        Err(SyncError::NotSynced { .. }) => false,
+        Err(search::SearchError::NotSynced { .. }) => false,
         Err(e) => return Err(e.into()),
     };
     let metrics = Arc::new(Metrics::new());
@@ -281,7 +286,7 @@ mod tests {
 
     #[test]
     fn mcp_answers_loopback_the_listen_host_and_the_public_host() {
-        let mut cfg = sync::serve_config::ServeConfig {
+        let mut cfg = config::serve::ServeConfig {
             listen: "0.0.0.0:8080".into(),
             ..Default::default()
         };

@@ -92,7 +92,7 @@ impl JiraTools {
     fn prepare(
         &self,
         ctx: &RequestContext<RoleServer>,
-    ) -> Result<(String, Arc<sync::Searcher>), ApiError> {
+    ) -> Result<(String, Arc<search::Searcher>), ApiError> {
         let email = self.who(ctx)?;
         let searcher = self.searcher.get().ok_or_else(ApiError::not_synced)?;
         Ok((email, searcher))

@@ -15,10 +15,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use config::Config;
 use index::SearchIndex;
+use search::{SearchError, Searcher};
 use serde::Serialize;
 use sync::progress::{ProgressSink, Stage};
-use sync::{Config, Searcher, SyncError, SyncOptions, SyncReport};
+use sync::{SyncError, SyncOptions, SyncReport};
 use tokio::sync::{OwnedMutexGuard, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -116,19 +118,20 @@ impl LiveConfig {
         &self,
         candidate: Config,
         who: &str,
-    ) -> Result<Vec<sync::config_file::SettingChange>, SyncError> {
+    ) -> Result<Vec<config::editable::SettingChange>, SyncError> {
         let _one = self.saving.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.get();
         let Some(path) = current.source.clone() else {
-            return Err(SyncError::Config {
-                detail: "the server was started without a config file: nothing to save to".into(),
-            });
+            return Err(SyncError::Config(config::ConfigError::new(
+                "config",
+                "the server was started without a config file: nothing to save to",
+            )));
         };
-        let changes = sync::config_file::save_settings(&path, &current, &candidate)?;
+        let changes = config::editable::save_settings(&path, &current, &candidate)?;
         if changes.is_empty() {
             return Ok(changes);
         }
-        let store = sync::store::StateStore::open(&sync::state::DataDir::new(&current.data.dir))?;
+        let store = state::StateStore::open(&config::DataDir::new(&current.data.dir))?;
         store.record_config_changes(who, now_ms(), &changes)?;
         let mut next = (*current).clone();
         next.filters = candidate.filters;
@@ -164,7 +167,7 @@ impl SearcherSlot {
     }
 
     /// Opens the searcher if it is not open yet, else reloads its identity data.
-    pub fn refresh(&self, cfg: &Config, index: &Arc<SearchIndex>) -> Result<(), SyncError> {
+    pub fn refresh(&self, cfg: &Config, index: &Arc<SearchIndex>) -> Result<(), SearchError> {
         if let Some(s) = self.get() {
             s.refresh()?;
             return Ok(());

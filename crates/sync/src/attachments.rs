@@ -18,8 +18,8 @@ use jira_cloud::model::Attachment;
 use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
-use crate::config::IndexingConfig;
-use crate::state::{DataDir, read_json};
+use config::{DataDir, FileError, IndexingConfig, read_json};
+use state::{RunError, RunErrorKind};
 
 /// What the index gets for one attachment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,9 +39,9 @@ pub enum Fetched {
     Downloaded { bytes: u64 },
     /// Not downloaded by policy (size, type); indexed by name.
     Skipped { reason: String },
-    /// Download or extraction failed; indexed by name. The message names the issue
+    /// Download or extraction failed; indexed by name. The error names the issue
     /// key, the file and the cause.
-    Failed { error: String },
+    Failed { error: RunError },
 }
 
 /// One cache entry: the outcome of downloading and extracting a file. Only
@@ -99,18 +99,15 @@ impl AttachmentCache {
         let Some(path) = self.path(id) else {
             return Ok(());
         };
-        let io = |source| SyncError::Io {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = FileError::io(&path);
         let bytes =
-            serde_json::to_vec(entry).map_err(SyncError::encode("an attachment cache entry"))?;
+            serde_json::to_vec(entry).map_err(FileError::encode("an attachment cache entry"))?;
         match std::fs::write(&path, &bytes) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&self.dir).map_err(io)?;
-                std::fs::write(&path, &bytes).map_err(io)
+                std::fs::create_dir_all(&self.dir).map_err(FileError::io(&self.dir))?;
+                Ok(std::fs::write(&path, &bytes).map_err(io)?)
             }
-            other => other.map_err(io),
+            other => Ok(other.map_err(io)?),
         }
     }
 
@@ -199,9 +196,10 @@ pub async fn attachment_text(
             return (by_name(String::new()), Fetched::Skipped { reason });
         }
         Err(e) => {
-            let error = format!(
-                "{issue_key}: attachment {name:?} (id {}): download failed: {e}",
-                att.id
+            let error = RunError::new(
+                RunErrorKind::Attachment,
+                issue_key,
+                format!("attachment {name:?} (id {}): download failed: {e}", att.id),
             );
             return (by_name(String::new()), Fetched::Failed { error });
         }
@@ -230,7 +228,11 @@ pub async fn attachment_text(
         Err(e) => {
             // Images and other formats without text are not failures.
             let unsupported = matches!(e, content::ExtractError::Unsupported { .. });
-            let error = format!("{issue_key}: attachment {name:?} (id {}): {e}", att.id);
+            let error = RunError::new(
+                RunErrorKind::Attachment,
+                issue_key,
+                format!("attachment {name:?} (id {}): {e}", att.id),
+            );
             (
                 CachedText {
                     issue_key: issue_key.to_string(),
@@ -303,7 +305,7 @@ mod tests {
         assert!(cfg.download_decision("b.docx", 10).is_ok());
         assert_eq!(
             cfg.download_decision("c.png", 10),
-            Err(crate::config::NotDownloaded::TypeNotListed {
+            Err(config::NotDownloaded::TypeNotListed {
                 extension: "png".into()
             })
         );

@@ -9,8 +9,8 @@ use jira_cloud::{JiraClient, JiraError, JqlRequest};
 use serde::Serialize;
 
 use crate::SyncError;
-use crate::config::Config;
 use crate::pipeline::jira_client;
+use config::Config;
 
 /// The connector account.
 #[derive(Debug, Clone, Serialize)]

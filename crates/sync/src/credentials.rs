@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
-use crate::state::{read_json, write_json_atomic};
+use config::{Config, ConfigError, FileError, OAuthAppConfig, read_json, write_json_atomic};
 
 /// What `jira-index auth login` stores and every refresh updates.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -34,17 +34,28 @@ impl std::fmt::Debug for OAuthTokenFile {
 
 /// Reads the token file; a missing file says how to create it.
 pub fn read_token_file(path: &Path) -> Result<OAuthTokenFile, SyncError> {
-    read_json(path)?.ok_or_else(|| SyncError::Config {
-        detail: format!(
-            "{}: no OAuth token yet: run `jira-index auth login` once",
-            path.display()
-        ),
+    read_json(path)?.ok_or_else(|| {
+        SyncError::Config(
+            ConfigError::new(
+                "jira.oauth.token_file",
+                format!("{}: no OAuth token yet", path.display()),
+            )
+            .fix("run `jira-index auth login` once"),
+        )
     })
+}
+
+/// Where the OAuth app's authorize, token and API requests go.
+pub fn oauth_endpoints(app: &OAuthAppConfig) -> jira_cloud::login::OAuthEndpoints {
+    jira_cloud::login::OAuthEndpoints {
+        auth_url: app.auth_url.clone(),
+        api_url: app.api_url.clone(),
+    }
 }
 
 /// Writes the token file atomically (temp file, fsync, rename), owner-only.
 pub fn write_token_file(path: &Path, file: &OAuthTokenFile) -> Result<(), SyncError> {
-    write_json_atomic(path, file)
+    Ok(write_json_atomic(path, file)?)
 }
 
 /// A sink for the client's rotated refresh tokens: each is written to the token file
@@ -66,24 +77,25 @@ pub fn rotation_sink(path: &Path, current: OAuthTokenFile) -> jira_cloud::Refres
 /// `show_url` (the CLI prints it), waits for the browser's redirect, exchanges the code,
 /// finds the site's cloud id and writes the token file. Returns what it wrote.
 pub async fn login(
-    cfg: &crate::Config,
+    cfg: &Config,
     show_url: impl FnOnce(&str),
     timeout: std::time::Duration,
 ) -> Result<OAuthTokenFile, SyncError> {
     use jira_cloud::login::{authorize_url, exchange_code, receive_code};
-    let app = cfg.jira.oauth.as_ref().ok_or_else(|| SyncError::Config {
-        detail: "jira.oauth is not configured: add a [jira.oauth] table with client_id and client_secret_env".into(),
+    let app = cfg.jira.oauth.as_ref().ok_or_else(|| {
+        ConfigError::new("jira.oauth", "is not configured")
+            .fix("add a [jira.oauth] table with client_id and client_secret_env")
     })?;
     let secret = app.client_secret()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", app.callback_port))
         .await
-        .map_err(|source| SyncError::Io {
+        .map_err(|source| FileError::Io {
             path: format!("127.0.0.1:{} (OAuth callback)", app.callback_port),
             source,
         })?;
     let port = listener
         .local_addr()
-        .map_err(|source| SyncError::Io {
+        .map_err(|source| FileError::Io {
             path: "OAuth callback listener".into(),
             source,
         })?
@@ -94,7 +106,7 @@ pub async fn login(
         rand::random::<u64>(),
         rand::random::<u64>()
     );
-    let endpoints = app.endpoints();
+    let endpoints = oauth_endpoints(app);
     show_url(&authorize_url(
         &endpoints,
         &app.client_id,

@@ -23,8 +23,8 @@ use jira_cloud::JiraClient;
 use jira_cloud::model::{AuditRecord, RoleActor};
 
 use crate::SyncError;
-use crate::store::{IdentityMeta, StateStore};
 use crate::team_access::{ACCESS_UNKNOWN, read_team_managed_access};
+use state::{IdentityMeta, StateStore};
 
 /// The permission Jira checks before anything else of a project is visible.
 pub const BROWSE_PROJECTS: &str = "BROWSE_PROJECTS";

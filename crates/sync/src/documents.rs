@@ -7,12 +7,13 @@
 use access::{ChunkAcl, CommentVisibility, Directory, IssueFacts};
 
 use crate::attachments::AttachmentText;
-use crate::config::IndexingConfig;
+use config::IndexingConfig;
 use content::{ChunkOptions, TokenCounter};
 use index::{ChunkDoc, ChunkKind};
 use jira_cloud::model::{Comment, Issue};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use state::{RunError, RunErrorKind};
 
 /// Everything the index holds for one issue, ready to embed and write.
 #[derive(Clone, Debug)]
@@ -27,7 +28,7 @@ pub struct IssueDocuments {
     pub docs: Vec<ChunkDoc>,
     /// Access facts that could not be read and deny (fail closed), each naming the
     /// issue: reported with the run, never silently.
-    pub problems: Vec<String>,
+    pub problems: Vec<RunError>,
 }
 
 /// What document building needs besides the issue.
@@ -248,9 +249,10 @@ pub fn build_issue_documents(
         .as_ref()
         .is_some_and(Vec::is_empty)
     {
-        problems.push(format!(
-            "{}: its team-managed restriction (issuerestriction) has a shape the index does not read: nobody finds it (fail closed)",
-            issue.key
+        problems.push(RunError::new(
+            RunErrorKind::Access,
+            &issue.key,
+            "its team-managed restriction (issuerestriction) has a shape the index does not read: nobody finds it (fail closed)",
         ));
     }
     let description = f
@@ -288,11 +290,14 @@ pub fn build_issue_documents(
         }
         let visibility = comment_visibility(c, &facts.project_id, ctx.directory);
         if visibility == Some(CommentVisibility::Unknown) {
-            problems.push(format!(
-                "{}: comment {} is restricted to {}, which the project's roles and the site's groups do not name: nobody finds it (fail closed)",
-                issue.key,
-                c.id,
-                restriction_text(c)
+            problems.push(RunError::new(
+                RunErrorKind::Access,
+                &issue.key,
+                format!(
+                    "comment {} is restricted to {}, which the project's roles and the site's groups do not name: nobody finds it (fail closed)",
+                    c.id,
+                    restriction_text(c)
+                ),
             ));
         }
         let acl = access::comment_acl(&facts, visibility.as_ref(), c.is_internal());

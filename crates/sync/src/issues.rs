@@ -12,11 +12,11 @@ use index::SearchIndex;
 use serde::Serialize;
 
 use crate::SyncError;
-use crate::config::Config;
 use crate::pipeline::jira_client;
 use crate::stages::{Documenter, delete_issues, embed_batch, record_written, write_batch};
-use crate::state::{DataDir, SyncState};
-use crate::store::StateStore;
+use config::Config;
+use config::DataDir;
+use state::{RunError, RunErrorKind, StateStore, SyncState};
 
 /// What one targeted update did.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct IssueUpdateReport {
     /// Issues removed from the index.
     pub deleted: usize,
     /// Items that failed, each naming its issue (or file).
-    pub errors: Vec<String>,
+    pub errors: Vec<RunError>,
 }
 
 /// Re-reads the issues (ids or keys) from Jira and updates the index to match.
@@ -79,9 +79,10 @@ pub async fn sync_issues(
             .await
         {
             Ok(more) => bulk.issues.extend(more.issues),
-            Err(e) => report.errors.push(format!(
-                "re-reading {} sub-tasks failed: {e}",
-                subtasks.len()
+            Err(e) => report.errors.push(RunError::new(
+                RunErrorKind::Issue,
+                "",
+                format!("re-reading {} sub-tasks failed: {e}", subtasks.len()),
             )),
         }
     }
@@ -126,7 +127,7 @@ pub async fn sync_issues(
                     fresh.push(done.docs);
                 }
             }
-            Err(e) => report.errors.push(e.to_string()),
+            Err(e) => report.errors.push(e.to_run_error()),
         }
     }
     // Asked for and not returned: deleted, or no longer visible to the sync account.

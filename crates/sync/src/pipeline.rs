@@ -24,7 +24,6 @@ use tokio::sync::mpsc;
 
 use crate::SyncError;
 use crate::attachments::AttachmentCache;
-use crate::config::Config;
 use crate::directory::{IdentityOutcome, refresh_directory};
 use crate::documents::IssueDocuments;
 use crate::progress::{Stage, report};
@@ -32,8 +31,9 @@ use crate::stages::{
     Documenter, add_counts, commit_index, delete_issues, embed_batch, record_written,
     write_uncommitted,
 };
-use crate::state::{AttachmentCounts, DataDir, RunKind, RunRecord, SyncState, write_json_atomic};
-use crate::store::StateStore;
+use config::Config;
+use config::{DataDir, FileError, write_json_atomic};
+use state::{AttachmentCounts, RunError, RunErrorKind, RunKind, RunRecord, StateStore, SyncState};
 
 /// Chunks per embedding batch (issues are never split across batches).
 const EMBED_BATCH_CHUNKS: usize = 1024;
@@ -49,7 +49,7 @@ struct Documented {
     attachment_ids: HashSet<String>,
     counts: AttachmentCounts,
     unchanged: usize,
-    errors: Vec<String>,
+    errors: Vec<RunError>,
     /// Projects with an issue that could not be documented: their checkpoint stays.
     failed_projects: HashSet<String>,
 }
@@ -463,7 +463,7 @@ pub fn jira_client(cfg: &Config) -> Result<JiraClient, SyncError> {
         ),
         Some(app) => {
             let tokens = crate::credentials::read_token_file(&app.token_file)?;
-            let endpoints = app.endpoints();
+            let endpoints = crate::credentials::oauth_endpoints(app);
             let creds = OAuthCredentials {
                 token_url: endpoints.token_url(),
                 on_rotate: Some(crate::credentials::rotation_sink(
@@ -561,7 +561,7 @@ async fn sync_directory(
     )
     .await?;
     let bytes =
-        serde_json::to_vec(&outcome.directory).map_err(SyncError::encode("the directory"))?;
+        serde_json::to_vec(&outcome.directory).map_err(FileError::encode("the directory"))?;
     let path = data.directory_file();
     if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
         write_json_atomic(&path, &outcome.directory)?;
@@ -632,7 +632,7 @@ pub async fn run_sync(
 ) -> Result<SyncReport, SyncError> {
     let index_cfg = cfg.clone();
     let index = Arc::new(
-        tokio::task::spawn_blocking(move || crate::state::open_index(&index_cfg, embedder))
+        tokio::task::spawn_blocking(move || search::open_index(&index_cfg, embedder))
             .await
             .map_err(SyncError::task("open index"))??,
     );
@@ -784,8 +784,11 @@ pub async fn run_sync_into(
             let (id, project, done) = match joined {
                 Ok(x) => x,
                 Err(e) => {
-                    out.errors
-                        .push(format!("documenting an issue stopped: {e}"));
+                    out.errors.push(RunError::new(
+                        RunErrorKind::Worker,
+                        "",
+                        format!("documenting an issue stopped: {e}"),
+                    ));
                     out.failed_projects.insert("(documents)".into());
                     continue;
                 }
@@ -795,7 +798,7 @@ pub async fn run_sync_into(
             let done = match done {
                 Ok(done) => done,
                 Err(e) => {
-                    out.errors.push(e.to_string());
+                    out.errors.push(e.to_run_error());
                     if let Some(p) = project {
                         out.failed_projects.insert(p);
                     }
@@ -840,13 +843,17 @@ pub async fn run_sync_into(
                                     return out;
                                 }
                             }
-                            Err(e) => out.errors.push(e.to_string()),
+                            Err(e) => out.errors.push(e.to_run_error()),
                         }
                     }
                 }
-                Err(e) => out.errors.push(format!(
-                    "re-reading {} sub-tasks of changed parents failed: {e}",
-                    ids.len()
+                Err(e) => out.errors.push(RunError::new(
+                    RunErrorKind::Issue,
+                    "",
+                    format!(
+                        "re-reading {} sub-tasks of changed parents failed: {e}",
+                        ids.len()
+                    ),
                 )),
             }
         }
@@ -933,8 +940,11 @@ pub async fn run_sync_into(
     run.projects_full = fetched.full;
     run.errors.extend(doc_errors);
     for (key, err) in &failed_projects {
-        run.errors
-            .push(format!("project {key}: fetching issues failed: {err}"));
+        run.errors.push(RunError::new(
+            RunErrorKind::Project,
+            key,
+            format!("fetching issues failed: {err}"),
+        ));
     }
 
     // Stage 6: deletions. An issue indexed before and not present now is gone
@@ -990,7 +1000,7 @@ pub async fn run_sync_into(
     }
     // A project read in full with no issue gets no checkpoint and is read in full
     // again next time (one cheap page).
-    state.checkpoint = crate::state::Checkpoint {
+    state.checkpoint = state::Checkpoint {
         fingerprint,
         projects,
     };

@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::SyncError;
-use crate::config::Config;
-use crate::state::DataDir;
-use crate::store::StateStore;
+use config::Config;
+use config::DataDir;
+use state::StateStore;
 
 /// One project under the candidate filters.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]

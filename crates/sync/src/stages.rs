@@ -14,10 +14,11 @@ use jira_cloud::model::Issue;
 
 use crate::SyncError;
 use crate::attachments::{AttachmentCache, Fetched, attachment_text};
-use crate::config::{Config, IndexingConfig};
 use crate::directory::acl_custom_fields;
 use crate::documents::{DocContext, IssueDocuments, build_issue_documents};
-use crate::state::{AttachmentCounts, DataDir, IssueState, SyncState};
+use config::DataDir;
+use config::{Config, IndexingConfig};
+use state::{AttachmentCounts, IssueState, RunError, RunErrorKind, SyncState};
 
 /// Counts tokens with the embedding model's own tokenizer.
 struct EmbedderCounter(Arc<Embedder>);
@@ -42,7 +43,9 @@ pub enum DocumentError {
     /// Its comments could not be read.
     #[error("{issue_key}: reading comments failed: {source}")]
     Comments {
+        /// The issue.
         issue_key: String,
+        /// What the client said.
         source: jira_cloud::JiraError,
     },
     /// A sub-task whose parent's security level could not be read (Jira: "a sub-task
@@ -50,7 +53,30 @@ pub enum DocumentError {
     #[error(
         "{issue_key}: the security level of its parent (issue {parent}) could not be read; a sub-task has its parent's level"
     )]
-    ParentLevelUnknown { issue_key: String, parent: String },
+    ParentLevelUnknown {
+        /// The sub-task.
+        issue_key: String,
+        /// Its parent's id.
+        parent: String,
+    },
+}
+
+impl DocumentError {
+    /// The error as recorded with the run: about the issue, kind [`RunErrorKind::Issue`].
+    pub fn to_run_error(&self) -> RunError {
+        let (issue_key, message) = match self {
+            DocumentError::Comments { issue_key, source } => {
+                (issue_key, format!("reading comments failed: {source}"))
+            }
+            DocumentError::ParentLevelUnknown { issue_key, parent } => (
+                issue_key,
+                format!(
+                    "the security level of its parent (issue {parent}) could not be read; a sub-task has its parent's level"
+                ),
+            ),
+        };
+        RunError::new(RunErrorKind::Issue, issue_key, message)
+    }
 }
 
 /// Builds the documents of one issue at a time.
@@ -79,7 +105,7 @@ pub(crate) struct DocumentedIssue {
     pub attachment_ids: Vec<String>,
     pub counts: AttachmentCounts,
     /// Attachment failures: the issue is still indexed (the file by its name).
-    pub errors: Vec<String>,
+    pub errors: Vec<RunError>,
     /// Ids of the issue's sub-tasks.
     pub subtask_ids: Vec<String>,
 }
@@ -404,7 +430,7 @@ pub(crate) async fn delete_issues(
 
 /// Records written issues in the state (after their commit).
 pub(crate) fn record_written(
-    store: &crate::store::StateStore,
+    store: &state::StateStore,
     state: &mut SyncState,
     issues: Vec<IssueDocuments>,
 ) -> Result<(), crate::SyncError> {

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use crate::SyncError;
 use crate::attachments::AttachmentCache;
-use crate::config::Config;
-use crate::search::load_mapping;
-use crate::state::{DataDir, RunRecord, SyncState, read_json};
-use crate::store::StateStore;
+use config::Config;
+use config::{DataDir, read_json};
+use search::load_mapping;
+use state::{RunRecord, StateStore, SyncState};
 
 /// The status of one data directory.
 #[derive(Debug, Serialize)]

@@ -32,11 +32,9 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
-use crate::config::Config;
-use crate::explain::{ChunkAccess, IssueAccess};
-use crate::search::{Searcher, describe_identity};
-use crate::state::DataDir;
-use crate::store::StateStore;
+use config::{Config, DataDir};
+use search::{ChunkAccess, IssueAccess, Searcher, describe_identity};
+use state::StateStore;
 
 /// The permission Jira's answer is read for: "Browse projects" on an issue is
 /// "may open this issue" (issue security included).
@@ -536,7 +534,7 @@ pub async fn verify_access_with<J: BrowseCheck + Sync>(
             );
             let (d, m, acc) = (dir.clone(), mapping.clone(), person.account_id.clone());
             let explain = blocking(move || match email {
-                Some(email) => s.explain_access(&email, &key),
+                Some(email) => Ok(s.explain_access(&email, &key)?),
                 None => explain_by_account(&s, &d, &m, &synthetic, &acc, &key),
             })
             .await?;

@@ -24,11 +24,11 @@ async fn explain_agrees_with_search_and_jira_on_every_pair() {
     let text = config_text(tmp.path(), &handle.base_url, &email, &token);
     let config_path = tmp.path().join("jira-index.toml");
     std::fs::write(&config_path, &text).unwrap();
-    let cfg = sync::Config::parse(&text).unwrap();
+    let cfg = config::Config::parse(&text).unwrap();
     sync::run_sync(&cfg, None, &Default::default())
         .await
         .unwrap();
-    let searcher = sync::Searcher::open(&cfg, None).unwrap();
+    let searcher = search::Searcher::open(&cfg, None).unwrap();
     let ws = handle.workspace().read().unwrap().clone();
 
     let (mut pairs, mut allowed, mut comments) = (0, 0, 0);

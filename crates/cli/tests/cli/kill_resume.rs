@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use config::DataDir;
 use jira_sim::generate::{GenConfig, generate};
 use rand::{Rng, SeedableRng};
-use sync::state::{DataDir, SyncState};
-use sync::store::StateStore;
+use state::StateStore;
+use state::SyncState;
 
 const KILLS: usize = 20;
 

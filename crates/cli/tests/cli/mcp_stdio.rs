@@ -26,7 +26,7 @@ async fn mcp_tools_over_stdio_answer_as_the_person() {
     );
     let config_path = tmp.path().join("jira-index.toml");
     std::fs::write(&config_path, &text).unwrap();
-    let cfg = sync::Config::parse(&text).unwrap();
+    let cfg = config::Config::parse(&text).unwrap();
     sync::run_sync(&cfg, None, &Default::default())
         .await
         .unwrap();

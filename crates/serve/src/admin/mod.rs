@@ -33,9 +33,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use config::serve::Scope;
 use maud::Markup;
 use serde::Deserialize;
-use sync::serve_config::Scope;
 
 use crate::AppState;
 use crate::auth::{AuthError, Caller};
@@ -316,12 +316,12 @@ async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respo
     res
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, sync::SyncError> + Send + 'static,
+async fn blocking<T: Send + 'static, E: Into<crate::api::ApiError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, Response> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(error_page(crate::api::ApiError::from(e))),
+        Ok(Err(e)) => Err(error_page(e.into())),
         Err(e) => Err(error_page(crate::api::ApiError::internal(&e))),
     }
 }
@@ -460,10 +460,10 @@ async fn filters(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// The last settings changes made from the console.
-async fn audit(state: &AppState) -> Result<Vec<sync::store::ConfigAudit>, Response> {
+async fn audit(state: &AppState) -> Result<Vec<state::ConfigAudit>, Response> {
     let cfg = state.cfg();
     blocking(move || {
-        sync::store::StateStore::open(&sync::state::DataDir::new(&cfg.data.dir))?.config_changes(20)
+        state::StateStore::open(&config::DataDir::new(&cfg.data.dir))?.config_changes(20)
     })
     .await
 }
@@ -566,7 +566,8 @@ async fn filters_preview(
 async fn project(State(state): State<Arc<AppState>>, Path(key): Path<String>) -> Response {
     let index = state.index.clone();
     let k = key.to_ascii_uppercase();
-    let stats = match blocking(move || Ok(index.project_stats(&k)?)).await {
+    let stats = match blocking(move || Ok::<_, search::SearchError>(index.project_stats(&k)?)).await
+    {
         Ok(s) => s,
         Err(res) => return res,
     };

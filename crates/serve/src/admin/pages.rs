@@ -2,11 +2,11 @@
 //! secrets (API token, OAuth secrets, keys) are never rendered.
 
 use access::IdentityReport;
+use config::Config;
 use index::ProjectStats;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use sync::Config;
+use search::IssueAccess;
 use sync::check::CheckReport;
-use sync::explain::IssueAccess;
 use sync::preview::FilterPreview;
 use sync::status::Status;
 
@@ -258,7 +258,7 @@ pub fn overview(
     layout("Overview", content)
 }
 
-fn runs_table(runs: &[sync::state::RunRecord]) -> Markup {
+fn runs_table(runs: &[state::RunRecord]) -> Markup {
     html! {
         table {
             thead { tr {
@@ -387,7 +387,7 @@ impl FilterForm {
     }
 
     /// Writes the form into `cfg`, validating as the config file is validated.
-    pub fn apply(&self, cfg: &mut Config) -> Result<(), sync::ConfigError> {
+    pub fn apply(&self, cfg: &mut Config) -> Result<(), config::ConfigError> {
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
         cfg.filters.projects_in = self
             .projects
@@ -410,7 +410,7 @@ impl FilterForm {
         cfg.indexing.attachments = self.attachments;
         if !self.attachment_max_mib.is_empty() {
             let mib: u64 = self.attachment_max_mib.parse().map_err(|_| {
-                sync::ConfigError::new(
+                config::ConfigError::new(
                     "attachment size limit",
                     format!("{:?} is not a whole number of MiB", self.attachment_max_mib),
                 )
@@ -419,7 +419,7 @@ impl FilterForm {
                 .checked_mul(1024 * 1024)
                 .filter(|_| (1..=MAX_ATTACHMENT_MIB).contains(&mib))
                 .ok_or_else(|| {
-                    sync::ConfigError::new(
+                    config::ConfigError::new(
                         "attachment size limit",
                         format!("{mib} MiB is outside 1..={MAX_ATTACHMENT_MIB} MiB"),
                     )
@@ -447,7 +447,7 @@ pub fn filters(
     form: &FilterForm,
     projects: &[(String, String)],
     preview: Option<Markup>,
-    audit: &[sync::store::ConfigAudit],
+    audit: &[state::ConfigAudit],
 ) -> Markup {
     let content = html! {
         form #filters-form method="post" action="/admin/filters" hx-post="/admin/filters" hx-target="#preview" hx-swap="innerHTML" {
@@ -509,7 +509,7 @@ pub fn filters(
 }
 
 /// The recorded settings changes, newest first.
-pub fn audit_table(audit: &[sync::store::ConfigAudit]) -> Markup {
+pub fn audit_table(audit: &[state::ConfigAudit]) -> Markup {
     html! {
         @if audit.is_empty() {
             p.muted #audit { "No setting was changed from the console yet." }
@@ -525,7 +525,7 @@ pub fn audit_table(audit: &[sync::store::ConfigAudit]) -> Markup {
 }
 
 /// What saving did.
-pub fn saved(changes: &[sync::config_file::SettingChange], file: &str) -> Markup {
+pub fn saved(changes: &[config::editable::SettingChange], file: &str) -> Markup {
     html! {
         section #saved {
             @if changes.is_empty() {
@@ -656,7 +656,7 @@ pub fn people(
     unmatched: &[String],
     as_email: &str,
     q: &str,
-    results: Option<&sync::SearchOutcome>,
+    results: Option<&search::SearchOutcome>,
 ) -> Markup {
     let mapped: std::collections::HashMap<&str, &str> = report
         .mapped

@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::SyncError;
-use crate::config::Config;
+use crate::error::{ConfigError, FileError, SaveError};
+use crate::model::Config;
 
 /// The config file's JSON Schema.
 pub fn schema() -> serde_json::Value {
@@ -31,8 +31,8 @@ fn validator() -> &'static jsonschema::Validator {
 
 /// Checks config text against the JSON Schema and then [`Config::validate`]; the
 /// error lists each violation with the key it is at.
-pub fn validate_text(text: &str) -> Result<Config, SyncError> {
-    let bad = |detail: String| SyncError::Config { detail };
+pub fn validate_text(text: &str) -> Result<Config, ConfigError> {
+    let bad = |detail: String| ConfigError::new("config", detail);
     let value: toml::Value = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
     let json = serde_json::to_value(&value).map_err(|e| bad(e.to_string()))?;
     let errors: Vec<String> = validator()
@@ -62,7 +62,9 @@ pub fn validate_text(text: &str) -> Result<Config, SyncError> {
 pub struct SettingChange {
     /// Dotted key, e.g. `filters.projects_not_in`.
     pub key: String,
+    /// The value before, as TOML.
     pub before: String,
+    /// The value after, as TOML.
     pub after: String,
 }
 
@@ -134,19 +136,15 @@ pub fn save_settings(
     path: &Path,
     current: &Config,
     candidate: &Config,
-) -> Result<Vec<SettingChange>, SyncError> {
-    let io = |source| SyncError::Io {
-        path: path.display().to_string(),
-        source,
-    };
+) -> Result<Vec<SettingChange>, SaveError> {
     let changed = changes(current, candidate);
     if changed.is_empty() {
         return Ok(changed);
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| SyncError::Config {
-        detail: format!("{}: {e}", path.display()),
-    })?;
+    let text = std::fs::read_to_string(path).map_err(FileError::io(path))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| ConfigError::new(path.display().to_string(), format!("{e}")))?;
     let wanted: std::collections::HashMap<String, Option<toml::Value>> =
         editable(candidate).into_iter().collect();
     for change in &changed {
@@ -159,14 +157,9 @@ pub fn save_settings(
         )?;
     }
     let new_text = doc.to_string();
-    validate_text(&new_text).map_err(|e| match e {
-        SyncError::Config { detail } => SyncError::Config {
-            detail: format!("not saved: {detail}"),
-        },
-        other => other,
-    })?;
+    validate_text(&new_text).map_err(|e| e.prefixed("not saved: "))?;
     let mode = file_mode(path);
-    crate::state::write_bytes_atomic(path, new_text.as_bytes(), mode)?;
+    crate::files::write_bytes_atomic(path, new_text.as_bytes(), mode)?;
     Ok(changed)
 }
 
@@ -190,24 +183,26 @@ fn set_key(
     table: &str,
     name: &str,
     value: Option<toml::Value>,
-) -> Result<(), SyncError> {
-    let bad = |detail: String| SyncError::Config { detail };
+) -> Result<(), ConfigError> {
     let entry = doc
         .entry(table)
         .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
     let Some(t) = entry.as_table_like_mut() else {
-        return Err(bad(format!(
-            "[{table}] in the config file is not a table; fix it by hand"
-        )));
+        return Err(
+            ConfigError::new(table, "is not a table in the config file").fix("fix it by hand")
+        );
     };
     let Some(value) = value else {
         t.remove(name);
         return Ok(());
     };
-    let mut new: toml_edit::Value = value
-        .to_string()
-        .parse()
-        .map_err(|e| bad(format!("{table}.{name}: {e}")))?;
+    let mut new: toml_edit::Value =
+        value
+            .to_string()
+            .parse()
+            .map_err(|e: toml_edit::TomlError| {
+                ConfigError::new(format!("{table}.{name}"), e.to_string())
+            })?;
     match t.get_mut(name) {
         // In place: the key (and the comments above it) stays.
         Some(item) => {
@@ -245,7 +240,7 @@ sync_interval_minutes = 60 # hourly
 
     #[test]
     fn the_committed_schema_is_the_generated_one() {
-        // `UPDATE_SCHEMAS=1 cargo test -p sync schema` rewrites the committed file.
+        // `UPDATE_SCHEMAS=1 cargo test -p config schema` rewrites the committed file.
         if std::env::var_os("UPDATE_SCHEMAS").is_some() {
             let path = concat!(
                 env!("CARGO_MANIFEST_DIR"),

@@ -1,4 +1,4 @@
-//! Searching on behalf of a person: the caller's email is resolved to a Jira account
+//! [`Searcher`]: searching on behalf of a person: the caller's email is resolved to a Jira account
 //! through the synced directory (plus the admin's mapping file for hidden emails),
 //! expanded into a principal set at query time (cached until the directory changes),
 //! and the index returns only chunks whose three ACL gates that set passes.
@@ -12,9 +12,10 @@ use access::{Directory, EmailMapping, Identity, PrincipalCache, PrincipalSet};
 use index::{Embedder, Hit, SearchFilters, SearchIndex, SearchMode, SearchRequest};
 use serde::Serialize;
 
-use crate::SyncError;
-use crate::config::Config;
-use crate::state::{DataDir, read_json, write_json_atomic};
+use config::{Config, DataDir, read_json, write_json_atomic};
+
+use crate::error::SearchError;
+use crate::views::{IssueView, ProjectView};
 
 /// An open index plus the identity data to filter it with.
 ///
@@ -48,20 +49,22 @@ fn stamp(path: &Path) -> Option<FileStamp> {
 /// The answer to one search: who the caller was taken to be, and their hits.
 #[derive(Debug, Serialize)]
 pub struct SearchOutcome {
+    /// How the caller was identified (account and name, or why nobody).
     pub identity: String,
+    /// The hits, best first.
     pub hits: Vec<Hit>,
 }
 
 impl Searcher {
     /// Opens the data directory of a config. `embedder` enables vector and hybrid search.
-    pub fn open(cfg: &Config, embedder: Option<Arc<Embedder>>) -> Result<Self, SyncError> {
-        let index = Arc::new(crate::state::open_index(cfg, embedder)?);
+    pub fn open(cfg: &Config, embedder: Option<Arc<Embedder>>) -> Result<Self, SearchError> {
+        let index = Arc::new(crate::open::open_index(cfg, embedder)?);
         Self::with_index(cfg, index)
     }
 
     /// Uses an index that is already open (the server shares one between its searches
     /// and its syncs, so a sync's commit is visible to the next search).
-    pub fn with_index(cfg: &Config, index: Arc<SearchIndex>) -> Result<Self, SyncError> {
+    pub fn with_index(cfg: &Config, index: Arc<SearchIndex>) -> Result<Self, SearchError> {
         let data = DataDir::new(&cfg.data.dir);
         let mapping_file = cfg.identity.email_mapping_file.clone();
         let identity = load_identity(&data, mapping_file.as_deref())?;
@@ -80,7 +83,7 @@ impl Searcher {
     /// Re-reads the directory and the mapping file if either changed on disk since
     /// they were read, and then forgets every cached principal set. Returns whether
     /// anything was reloaded. Cheap when nothing changed (two `stat` calls).
-    pub fn refresh(&self) -> Result<bool, SyncError> {
+    pub fn refresh(&self) -> Result<bool, SearchError> {
         let now = self.stamps();
         if self.read_identity().stamp == now {
             return Ok(false);
@@ -156,7 +159,7 @@ impl Searcher {
         limit: usize,
         mode: SearchMode,
         filters: SearchFilters,
-    ) -> Result<SearchOutcome, SyncError> {
+    ) -> Result<SearchOutcome, SearchError> {
         let resolved = self.identity(email);
         if resolved == Identity::Unmatched {
             self.note_unmatched(email);
@@ -176,7 +179,7 @@ impl Searcher {
     /// The issue as the person with this email may see it: its text, the comments
     /// and attachment texts visible to them. `None` both when the issue does not exist
     /// and when they may not open it (no existence leak).
-    pub fn issue_as(&self, email: &str, issue_key: &str) -> Result<Option<IssueView>, SyncError> {
+    pub fn issue_as(&self, email: &str, issue_key: &str) -> Result<Option<IssueView>, SearchError> {
         let resolved = self.identity(email);
         if resolved == Identity::Unmatched {
             self.note_unmatched(email);
@@ -187,7 +190,7 @@ impl Searcher {
     }
 
     /// Project keys with at least one issue the person may see, with those counts.
-    pub fn projects_as(&self, email: &str) -> Result<Vec<ProjectView>, SyncError> {
+    pub fn projects_as(&self, email: &str) -> Result<Vec<ProjectView>, SearchError> {
         let principals = self.principals(email).tags();
         let dir = self.directory();
         let counts = self.index.visible_issue_counts_by_project(&principals)?;
@@ -212,122 +215,6 @@ impl Searcher {
     }
 }
 
-/// A project a person can see something in.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct ProjectView {
-    pub key: String,
-    pub name: String,
-    /// Issues of the project the person may open.
-    pub issues: usize,
-}
-
-/// One issue as a person may see it.
-#[derive(Clone, Debug, Serialize)]
-pub struct IssueView {
-    pub issue_key: String,
-    pub issue_id: String,
-    pub project_key: String,
-    pub title: String,
-    pub url: String,
-    pub status: Option<String>,
-    pub priority: Option<String>,
-    pub issue_type: Option<String>,
-    pub assignee: Option<String>,
-    pub labels: Vec<String>,
-    /// Epoch milliseconds.
-    pub created: Option<i64>,
-    /// Epoch milliseconds.
-    pub updated: Option<i64>,
-    /// Summary and description as Markdown (empty when issue text is not indexed).
-    pub description: String,
-    pub comments: Vec<PartView>,
-    pub attachments: Vec<PartView>,
-}
-
-/// A comment or an attachment of an issue view.
-#[derive(Clone, Debug, Serialize)]
-pub struct PartView {
-    /// Comment or attachment id.
-    pub id: String,
-    pub url: String,
-    pub text: String,
-}
-
-impl IssueView {
-    /// Assembles a view from the visible chunks of one issue (sorted by chunk id).
-    fn from_chunks(docs: Vec<index::ChunkDoc>) -> Option<Self> {
-        let first = docs.first()?;
-        let mut view = IssueView {
-            issue_key: first.issue_key.clone(),
-            issue_id: first.issue_id.clone(),
-            project_key: first.project_key.clone(),
-            title: first.title.clone(),
-            url: String::new(),
-            status: first.status.clone(),
-            priority: first.priority.clone(),
-            issue_type: first.issue_type.clone(),
-            assignee: first.assignee.clone(),
-            labels: first.labels.clone(),
-            created: first.created,
-            updated: first.updated,
-            description: String::new(),
-            comments: Vec::new(),
-            attachments: Vec::new(),
-        };
-        // Chunk ids are `<kind>:<source id>:<n>`; chunks of one source are joined in
-        // their order.
-        let mut sorted: Vec<(String, u32, index::ChunkDoc)> = docs
-            .into_iter()
-            .map(|d| {
-                let mut parts = d.chunk_id.rsplitn(2, ':');
-                let n = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-                let source = parts.next().unwrap_or_default().to_string();
-                (source, n, d)
-            })
-            .collect();
-        sorted.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-        for (source, _, d) in sorted {
-            let id = source
-                .split_once(':')
-                .map(|(_, id)| id.to_string())
-                .unwrap_or_default();
-            let parts = match d.kind {
-                index::ChunkKind::Issue => {
-                    view.url = d.url.clone();
-                    append(&mut view.description, &d.text);
-                    continue;
-                }
-                index::ChunkKind::Comment => &mut view.comments,
-                index::ChunkKind::Attachment => &mut view.attachments,
-            };
-            match parts.last_mut() {
-                Some(last) if last.id == id => append(&mut last.text, &d.text),
-                _ => parts.push(PartView {
-                    id,
-                    url: d.url.clone(),
-                    text: d.text.clone(),
-                }),
-            }
-        }
-        if view.url.is_empty() {
-            view.url = view
-                .comments
-                .first()
-                .or(view.attachments.first())
-                .map(|p| p.url.split('?').next().unwrap_or_default().to_string())
-                .unwrap_or_default();
-        }
-        Some(view)
-    }
-}
-
-fn append(out: &mut String, text: &str) {
-    if !out.is_empty() {
-        out.push_str("\n\n");
-    }
-    out.push_str(text);
-}
-
 /// Unmatched callers remembered at most (a bound against callers sending junk).
 const MAX_UNMATCHED_CALLERS: usize = 10_000;
 
@@ -339,11 +226,11 @@ fn identity_stamps(data: &DataDir, mapping_file: Option<&Path>) -> Vec<Option<Fi
     out
 }
 
-fn load_identity(data: &DataDir, mapping_file: Option<&Path>) -> Result<IdentityData, SyncError> {
+fn load_identity(data: &DataDir, mapping_file: Option<&Path>) -> Result<IdentityData, SearchError> {
     // Stamps first: a rewrite racing with the read is then seen by the next refresh.
     let stamp = identity_stamps(data, mapping_file);
     let directory: Directory =
-        read_json(&data.directory_file())?.ok_or_else(|| SyncError::NotSynced {
+        read_json(&data.directory_file())?.ok_or_else(|| SearchError::NotSynced {
             path: data.root().display().to_string(),
         })?;
     let mapping = match mapping_file {
@@ -380,12 +267,13 @@ pub fn describe_identity(dir: &Directory, identity: &Identity) -> String {
     }
 }
 
-pub(crate) fn load_mapping(path: &Path) -> Result<EmailMapping, SyncError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SyncError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    EmailMapping::parse(&text).map_err(|e| SyncError::Config {
-        detail: format!("identity.email_mapping_file {}: {e}", path.display()),
+/// Reads the admin's mapping file for people whose email Jira hides.
+pub fn load_mapping(path: &Path) -> Result<EmailMapping, SearchError> {
+    let text = std::fs::read_to_string(path).map_err(config::FileError::io(path))?;
+    EmailMapping::parse(&text).map_err(|e| {
+        SearchError::Config(config::ConfigError::new(
+            "identity.email_mapping_file",
+            format!("{}: {e}", path.display()),
+        ))
     })
 }

@@ -1,14 +1,12 @@
-//! The configuration file (`jira-index.toml`): what site to read, where to keep the
-//! index, what to sync and how to index it. Parsed with serde (unknown keys are
-//! errors), then validated; every error names the key and says how to fix it.
-//! Secrets are never stored in this struct's `Debug` output.
+//! The configuration file's model (`jira-index.toml`): what site to read, where to
+//! keep the index, what to sync and how to index it, each table with its defaults.
+//! Loading and validation are in `load`. Secrets never show in `Debug` output.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::SyncError;
-use crate::config_error::ConfigError;
+use crate::error::ConfigError;
 
 /// The whole configuration file.
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -39,7 +37,7 @@ pub struct Config {
     pub vectors: VectorsConfig,
     /// The long-running server: listen address, API keys, webhooks, schedule.
     #[serde(default)]
-    pub serve: crate::serve_config::ServeConfig,
+    pub serve: crate::serve::ServeConfig,
     /// The file this config was read from (not a key of the file): where the admin
     /// console saves the settings it changes.
     #[serde(skip)]
@@ -53,6 +51,7 @@ pub struct Config {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VectorsConfig {
+    /// The Qdrant server or cluster (absent: vectors embedded in the data directory).
     #[serde(default)]
     pub qdrant: Option<index::QdrantServerConfig>,
     /// Name of the environment variable holding the Qdrant API key (preferred over
@@ -63,14 +62,17 @@ pub struct VectorsConfig {
 
 impl VectorsConfig {
     /// The server config with the API key resolved, when a server is configured.
-    pub fn server(&self) -> Result<Option<index::QdrantServerConfig>, SyncError> {
+    pub fn server(&self) -> Result<Option<index::QdrantServerConfig>, ConfigError> {
         let Some(cfg) = &self.qdrant else {
             return Ok(None);
         };
         let mut cfg = cfg.clone();
         if let Some(var) = &self.qdrant_api_key_env {
-            cfg.api_key = Some(std::env::var(var).map_err(|_| SyncError::Config {
-                detail: format!("vectors.qdrant_api_key_env = {var:?}: the environment variable {var} is not set"),
+            cfg.api_key = Some(std::env::var(var).map_err(|_| {
+                ConfigError::new(
+                    "vectors.qdrant_api_key_env",
+                    format!("{var:?}: the environment variable {var} is not set"),
+                )
             })?);
         }
         Ok(Some(cfg))
@@ -112,6 +114,7 @@ pub struct JiraConfig {
 #[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OAuthAppConfig {
+    /// The app's client id.
     pub client_id: String,
     /// Name of the environment variable holding the client secret (preferred).
     #[serde(default)]
@@ -154,24 +157,20 @@ impl std::fmt::Debug for OAuthAppConfig {
 
 impl OAuthAppConfig {
     /// The client secret, from the environment variable or the literal.
-    pub fn client_secret(&self) -> Result<String, SyncError> {
+    pub fn client_secret(&self) -> Result<String, ConfigError> {
         if let Some(var) = &self.client_secret_env {
-            return std::env::var(var).map_err(|_| SyncError::Config {
-                detail: format!(
-                    "jira.oauth.client_secret_env = {var:?}: the environment variable {var} is not set"
-                ),
+            return std::env::var(var).map_err(|_| {
+                ConfigError::new(
+                    "jira.oauth.client_secret_env",
+                    format!("{var:?}: the environment variable {var} is not set"),
+                )
             });
         }
-        self.client_secret.clone().ok_or_else(|| SyncError::Config {
-            detail: "jira.oauth: set client_secret_env (the name of an environment variable holding the client secret)".into(),
+        self.client_secret.clone().ok_or_else(|| {
+            ConfigError::new("jira.oauth", "no client secret").fix(
+                "set client_secret_env (the name of an environment variable holding the client secret)",
+            )
         })
-    }
-
-    pub fn endpoints(&self) -> jira_cloud::login::OAuthEndpoints {
-        jira_cloud::login::OAuthEndpoints {
-            auth_url: self.auth_url.clone(),
-            api_url: self.api_url.clone(),
-        }
     }
 }
 
@@ -418,10 +417,18 @@ impl IndexingConfig {
 pub enum NotDownloaded {
     /// Jira declares it larger than `indexing.attachment_max_bytes`.
     #[error("{size} bytes, over indexing.attachment_max_bytes ({max}): indexed by name only")]
-    TooLarge { size: u64, max: u64 },
+    TooLarge {
+        /// The declared size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        max: u64,
+    },
     /// Its extension is not in `indexing.attachment_types`.
     #[error("type {extension:?} is not in indexing.attachment_types: indexed by name only")]
-    TypeNotListed { extension: String },
+    TypeNotListed {
+        /// The file name's extension, lowercase (empty when it has none).
+        extension: String,
+    },
 }
 
 impl SyncFilters {
@@ -444,319 +451,5 @@ impl SyncFilters {
             }
         }
         out
-    }
-
-    /// Checks the date ranges; the error names the field.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        for (name, day) in [
-            ("created_from", &self.created_from),
-            ("created_before", &self.created_before),
-            ("updated_from", &self.updated_from),
-        ] {
-            if let Some(day) = day
-                && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err()
-            {
-                return Err(ConfigError::new(
-                    format!("filters.{name}"),
-                    format!("{day:?} is not a day written yyyy-MM-dd"),
-                )
-                .fix("e.g. \"2024-01-31\""));
-            }
-        }
-        if let (Some(a), Some(b)) = (&self.created_from, &self.created_before)
-            && a >= b
-        {
-            return Err(ConfigError::new(
-                "filters.created_from",
-                format!(
-                    "{a:?} is not before filters.created_before = {b:?}: no issue would be synced"
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl Config {
-    /// Reads, parses and validates a config file; relative paths in it are resolved
-    /// against the file's directory.
-    pub fn load(path: &Path) -> Result<Self, SyncError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SyncError::Config {
-            detail: format!("cannot read {}: {e}", path.display()),
-        })?;
-        let mut cfg = Self::parse(&text).map_err(|e| match e {
-            SyncError::Config { detail } => SyncError::Config {
-                detail: format!("{}: {detail}", path.display()),
-            },
-            other => other,
-        })?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        if cfg.data.dir.is_relative() {
-            cfg.data.dir = base.join(&cfg.data.dir);
-        }
-        if let Some(f) = cfg.identity.email_mapping_file.as_mut()
-            && f.is_relative()
-        {
-            *f = base.join(&*f);
-        }
-        if let Some(app) = cfg.jira.oauth.as_mut()
-            && app.token_file.is_relative()
-        {
-            app.token_file = base.join(&app.token_file);
-        }
-        cfg.source = Some(path.to_path_buf());
-        Ok(cfg)
-    }
-
-    /// Parses and validates config text.
-    pub fn parse(text: &str) -> Result<Self, SyncError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| SyncError::Config {
-            detail: e.to_string(),
-        })?;
-        cfg.validate()?;
-        Ok(cfg)
-    }
-
-    /// Checks values serde cannot: URLs, ranges, credentials present.
-    pub fn validate(&self) -> Result<(), SyncError> {
-        let bad = |detail: String| Err(SyncError::Config { detail });
-        let url = self.jira.base_url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return bad(format!(
-                "jira.base_url = {url:?}: must start with https:// (e.g. \"https://example.atlassian.net\")"
-            ));
-        }
-        if url.contains("/rest/") {
-            return bad(format!(
-                "jira.base_url = {url:?}: give the site URL only, without /rest/api/..."
-            ));
-        }
-        match &self.jira.oauth {
-            Some(app) => {
-                if app.client_id.trim().is_empty() {
-                    return bad("jira.oauth.client_id is empty".into());
-                }
-                if app.client_secret_env.is_none() && app.client_secret.is_none() {
-                    return bad("jira.oauth: set client_secret_env = \"JIRA_OAUTH_CLIENT_SECRET\" (the name of an environment variable holding the client secret)".into());
-                }
-            }
-            None => {
-                if !self.jira.email.contains('@') {
-                    return bad(format!(
-                        "jira.email = {:?}: must be the connector account's email (or configure [jira.oauth])",
-                        self.jira.email
-                    ));
-                }
-                if self.jira.api_token_env.is_none() && self.jira.api_token.is_none() {
-                    return bad(
-                        "jira: set api_token_env = \"JIRA_API_TOKEN\" (the name of an environment variable holding the token)".into(),
-                    );
-                }
-            }
-        }
-        if let Some(q) = &self.vectors.qdrant {
-            q.validate().map_err(|e| SyncError::Config {
-                detail: format!("vectors.{e}"),
-            })?;
-        }
-        if !(self.jira.max_requests_per_sec >= 1.0 && self.jira.max_requests_per_sec.is_finite()) {
-            return bad(format!(
-                "jira.max_requests_per_sec = {}: must be at least 1",
-                self.jira.max_requests_per_sec
-            ));
-        }
-        if !(1..=64).contains(&self.jira.max_concurrency) {
-            return bad(format!(
-                "jira.max_concurrency = {}: must be between 1 and 64",
-                self.jira.max_concurrency
-            ));
-        }
-        if !(1..=100).contains(&self.jira.page_size) {
-            return bad(format!(
-                "jira.page_size = {}: must be between 1 and 100",
-                self.jira.page_size
-            ));
-        }
-        if !(16..=512).contains(&self.chunking.max_tokens) {
-            return bad(format!(
-                "chunking.max_tokens = {}: must be between 16 and 512 (the model reads at most 256 tokens; 256 is the default)",
-                self.chunking.max_tokens
-            ));
-        }
-        if self.indexing.attachment_max_bytes == 0 {
-            return bad("indexing.attachment_max_bytes = 0: set attachments = false to skip attachments, or give a size in bytes (default 52428800)".into());
-        }
-        if let Some(t) = self
-            .indexing
-            .attachment_types
-            .iter()
-            .find(|t| t.trim().is_empty() || t.contains(['/', '\\', ' ']))
-        {
-            return bad(format!(
-                "indexing.attachment_types: {t:?} is not a file name extension (e.g. \"pdf\")"
-            ));
-        }
-        self.serve.validate()?;
-        self.filters.validate()?;
-        if self.chunking.overlap_tokens * 2 > self.chunking.max_tokens {
-            return bad(format!(
-                "chunking.overlap_tokens = {}: must be at most half of chunking.max_tokens ({})",
-                self.chunking.overlap_tokens, self.chunking.max_tokens
-            ));
-        }
-        Ok(())
-    }
-
-    /// The API token, from the environment variable named by `api_token_env` or the
-    /// literal `api_token`.
-    pub fn api_token(&self) -> Result<String, SyncError> {
-        if let Some(var) = &self.jira.api_token_env {
-            return std::env::var(var).map_err(|_| SyncError::Config {
-                detail: format!(
-                    "jira.api_token_env = {var:?}: the environment variable {var} is not set; export it with the API token"
-                ),
-            });
-        }
-        self.jira
-            .api_token
-            .clone()
-            .ok_or_else(|| SyncError::Config {
-                detail: "jira.api_token_env is missing".into(),
-            })
-    }
-
-    /// Renders a config as TOML (used by `demo` to leave its config behind).
-    pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MINIMAL: &str = r#"
-[jira]
-base_url = "https://example.atlassian.net"
-email = "bot@example.com"
-api_token_env = "JIRA_API_TOKEN"
-"#;
-
-    #[test]
-    fn minimal_config_gets_defaults() {
-        let cfg = Config::parse(MINIMAL).unwrap();
-        assert_eq!(cfg.chunking.max_tokens, 256);
-        assert!(cfg.embedding.enabled);
-        assert_eq!(cfg.data.dir, PathBuf::from("jira-index-data"));
-        assert!(cfg.filters.allows_project("ENG"));
-    }
-
-    #[test]
-    fn unknown_key_is_an_error_naming_it() {
-        let err = Config::parse(&format!("{MINIMAL}\n[data]\ndri = \"x\"\n")).unwrap_err();
-        assert!(err.to_string().contains("dri"), "{err}");
-    }
-
-    #[test]
-    fn bad_url_names_the_key() {
-        let text = MINIMAL.replace("https://example.atlassian.net", "example.atlassian.net");
-        let err = Config::parse(&text).unwrap_err();
-        assert!(err.to_string().contains("jira.base_url"), "{err}");
-    }
-
-    #[test]
-    fn missing_token_says_how_to_fix() {
-        let text = MINIMAL.replace("api_token_env = \"JIRA_API_TOKEN\"", "");
-        let err = Config::parse(&text).unwrap_err();
-        assert!(err.to_string().contains("api_token_env"), "{err}");
-    }
-
-    #[test]
-    fn debug_redacts_literal_token() {
-        let text = MINIMAL.replace(
-            "api_token_env = \"JIRA_API_TOKEN\"",
-            "api_token = \"s3cr3t-token-value\"",
-        );
-        let cfg = Config::parse(&text).unwrap();
-        let shown = format!("{cfg:?}");
-        assert!(!shown.contains("s3cr3t-token-value"), "{shown}");
-    }
-
-    #[test]
-    fn the_example_config_is_valid() {
-        let text = include_str!("../../../config/jira-index.example.toml");
-        Config::parse(text).unwrap();
-    }
-
-    #[test]
-    fn oauth_config_needs_no_email_and_hides_its_secret() {
-        let text = r#"
-[jira]
-base_url = "https://example.atlassian.net"
-[jira.oauth]
-client_id = "cid"
-client_secret = "very-secret-value"
-"#;
-        let cfg = Config::parse(text).unwrap();
-        let app = cfg.jira.oauth.as_ref().unwrap();
-        assert_eq!(app.callback_port, 8765);
-        assert_eq!(app.token_file, PathBuf::from("jira-index-oauth.json"));
-        assert!(!format!("{cfg:?}").contains("very-secret-value"));
-        let err =
-            Config::parse(&text.replace("client_secret = \"very-secret-value\"", "")).unwrap_err();
-        assert!(err.to_string().contains("client_secret_env"), "{err}");
-        // Without [jira.oauth], the email is required.
-        let err = Config::parse(
-            "[jira]\nbase_url = \"https://x.atlassian.net\"\napi_token_env = \"T\"\n",
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("jira.email"), "{err}");
-    }
-
-    #[test]
-    fn project_filters() {
-        let f = SyncFilters {
-            projects_in: vec!["ENG".into(), "OPS".into()],
-            projects_not_in: vec!["OPS".into()],
-            ..Default::default()
-        };
-        assert!(f.allows_project("eng"));
-        assert!(!f.allows_project("OPS"));
-        assert!(!f.allows_project("HR"));
-    }
-
-    #[test]
-    fn date_filters_become_jql_and_are_checked() {
-        let f = SyncFilters {
-            created_from: Some("2024-01-01".into()),
-            updated_from: Some("2024-06-30".into()),
-            ..Default::default()
-        };
-        f.validate().unwrap();
-        assert_eq!(
-            f.date_clauses(),
-            " AND created >= \"2024-01-01\" AND updated >= \"2024-06-30\""
-        );
-        let bad = SyncFilters {
-            created_before: Some("01/02/2024".into()),
-            ..Default::default()
-        };
-        assert!(
-            bad.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("filters.created_before")
-        );
-        let empty = SyncFilters {
-            created_from: Some("2024-02-01".into()),
-            created_before: Some("2024-01-01".into()),
-            ..Default::default()
-        };
-        assert!(empty.validate().unwrap_err().problem.contains("no issue"));
-        let err = Config::parse(&format!(
-            "{MINIMAL}\n[filters]\ncreated_from = \"yesterday\"\n"
-        ))
-        .unwrap_err();
-        assert!(err.to_string().contains("filters.created_from"), "{err}");
     }
 }

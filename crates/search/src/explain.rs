@@ -12,16 +12,19 @@ use serde::Serialize;
 use access::Explanation;
 use index::ChunkKind;
 
-use crate::SyncError;
-use crate::search::{Searcher, describe_identity};
+use crate::error::SearchError;
+use crate::searcher::{Searcher, describe_identity};
 
 /// One chunk of the issue and whether the person passes its three gates.
 #[derive(Debug, Serialize)]
 pub struct ChunkAccess {
+    /// The chunk's id.
     pub chunk_id: String,
+    /// Issue text, comment or attachment.
     pub kind: ChunkKind,
     /// What search decides for this chunk.
     pub allowed: bool,
+    /// The grants behind each gate.
     pub explanation: Explanation,
     /// The explanation as text, with names from the directory.
     pub text: String,
@@ -30,6 +33,7 @@ pub struct ChunkAccess {
 /// Whether a person may open an issue, and why, chunk by chunk.
 #[derive(Debug, Serialize)]
 pub struct IssueAccess {
+    /// The issue key asked about.
     pub issue_key: String,
     /// Who the caller was taken to be.
     pub identity: String,
@@ -37,6 +41,7 @@ pub struct IssueAccess {
     pub allowed: bool,
     /// Chunks the person may see / all chunks of the issue in the index.
     pub visible_chunks: usize,
+    /// Every chunk of the issue with its verdict.
     pub chunks: Vec<ChunkAccess>,
 }
 
@@ -48,7 +53,7 @@ impl Searcher {
         &self,
         email: &str,
         issue_key: &str,
-    ) -> Result<Option<IssueAccess>, SyncError> {
+    ) -> Result<Option<IssueAccess>, SearchError> {
         let key = issue_key.trim().to_ascii_uppercase();
         let docs = self.index().keyword().issue_chunks_by_key(&key)?;
         if docs.is_empty() {

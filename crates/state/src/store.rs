@@ -19,8 +19,10 @@ use access::{DirGroup, DirProject, DirUser, Directory};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::SyncError;
-use crate::state::{Checkpoint, DataDir, IssueState, RunRecord, SyncState, read_json};
+use config::{DataDir, FileError, read_json};
+
+use crate::error::StateError;
+use crate::records::{Checkpoint, IssueState, RunRecord, SyncState};
 
 /// Runs kept in the history.
 const RUN_HISTORY: i64 = 1000;
@@ -72,33 +74,35 @@ pub struct IdentityMeta {
 /// One recorded settings change: when, who, what.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigAudit {
+    /// When (epoch ms).
     pub at_ms: i64,
     /// The admin (API key name or proxy email).
     pub who: String,
-    pub change: crate::config_file::SettingChange,
+    /// The setting and its values before and after.
+    pub change: config::editable::SettingChange,
 }
 
-/// The open state database.
+/// The open state database. The sync writes it; search and the server only read it.
 pub struct StateStore {
     conn: std::sync::Mutex<Connection>,
     path: String,
 }
 
-fn db_err(path: &str) -> impl Fn(rusqlite::Error) -> SyncError + '_ {
-    move |e| SyncError::CorruptState {
+fn db_err(path: &str) -> impl Fn(rusqlite::Error) -> StateError + '_ {
+    move |source| StateError::Db {
         path: path.to_string(),
-        detail: e.to_string(),
+        source,
     }
 }
 
-fn json<T: Serialize>(v: &T) -> Result<String, SyncError> {
-    serde_json::to_string(v).map_err(SyncError::encode("a stored value"))
+fn json<T: Serialize>(v: &T) -> Result<String, StateError> {
+    Ok(serde_json::to_string(v).map_err(FileError::encode("a stored value"))?)
 }
 
 impl StateStore {
     /// Opens (creating) the data directory's state database; imports a legacy
     /// `state.json` into a new one.
-    pub fn open(data: &DataDir) -> Result<Self, SyncError> {
+    pub fn open(data: &DataDir) -> Result<Self, StateError> {
         data.ensure()?;
         let path = data.state_db();
         let fresh = !path.exists();
@@ -108,10 +112,7 @@ impl StateStore {
             let state: SyncState = read_json(&legacy)?.unwrap_or_default();
             store.import(&state)?;
             let done = legacy.with_extension("json.imported");
-            std::fs::rename(&legacy, &done).map_err(|source| SyncError::Io {
-                path: legacy.display().to_string(),
-                source,
-            })?;
+            std::fs::rename(&legacy, &done).map_err(FileError::io(&legacy))?;
             tracing::info!(
                 issues = state.issues.len(),
                 "imported state.json into state.db"
@@ -120,7 +121,7 @@ impl StateStore {
         Ok(store)
     }
 
-    fn open_path(path: &Path) -> Result<Self, SyncError> {
+    fn open_path(path: &Path) -> Result<Self, StateError> {
         let p = path.display().to_string();
         let conn = Connection::open(path).map_err(db_err(&p))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
@@ -150,11 +151,11 @@ impl StateStore {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> SyncError + '_ {
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StateError + '_ {
         db_err(&self.path)
     }
 
-    fn import(&self, state: &SyncState) -> Result<(), SyncError> {
+    fn import(&self, state: &SyncState) -> Result<(), StateError> {
         let issues: Vec<(String, IssueState)> = state
             .issues
             .iter()
@@ -169,7 +170,7 @@ impl StateStore {
     }
 
     /// Everything a run starts from: indexed issues, checkpoints, recent runs.
-    pub fn load(&self) -> Result<SyncState, SyncError> {
+    pub fn load(&self) -> Result<SyncState, StateError> {
         let mut state = SyncState::default();
         {
             let conn = self.conn();
@@ -226,7 +227,7 @@ impl StateStore {
     }
 
     /// Records issues whose chunks were committed to the index (one transaction).
-    pub fn record_issues(&self, issues: &[(String, IssueState)]) -> Result<(), SyncError> {
+    pub fn record_issues(&self, issues: &[(String, IssueState)]) -> Result<(), StateError> {
         let conn = self.conn();
         let tx = conn.unchecked_transaction().map_err(self.err())?;
         {
@@ -267,7 +268,7 @@ impl StateStore {
     }
 
     /// Forgets issues removed from the index (one transaction).
-    pub fn remove_issues(&self, ids: &[String]) -> Result<(), SyncError> {
+    pub fn remove_issues(&self, ids: &[String]) -> Result<(), StateError> {
         let conn = self.conn();
         let tx = conn.unchecked_transaction().map_err(self.err())?;
         {
@@ -285,7 +286,8 @@ impl StateStore {
         tx.commit().map_err(self.err())
     }
 
-    pub fn checkpoint(&self) -> Result<Checkpoint, SyncError> {
+    /// The checkpoints and the settings fingerprint they were made under.
+    pub fn checkpoint(&self) -> Result<Checkpoint, StateError> {
         let fingerprint = self.meta("fingerprint")?.unwrap_or_default();
         let conn = self.conn();
         let mut stmt = conn
@@ -303,7 +305,7 @@ impl StateStore {
     }
 
     /// Replaces the checkpoints (one transaction).
-    pub fn set_checkpoint(&self, cp: &Checkpoint) -> Result<(), SyncError> {
+    pub fn set_checkpoint(&self, cp: &Checkpoint) -> Result<(), StateError> {
         let conn = self.conn();
         let tx = conn.unchecked_transaction().map_err(self.err())?;
         tx.execute("DELETE FROM checkpoints", [])
@@ -324,7 +326,7 @@ impl StateStore {
     }
 
     /// Appends a run to the history (keeping the last [`RUN_HISTORY`]).
-    pub fn push_run(&self, run: &RunRecord) -> Result<(), SyncError> {
+    pub fn push_run(&self, run: &RunRecord) -> Result<(), StateError> {
         let conn = self.conn();
         conn
             .execute(
@@ -354,8 +356,8 @@ impl StateStore {
         &self,
         who: &str,
         at_ms: i64,
-        changes: &[crate::config_file::SettingChange],
-    ) -> Result<(), SyncError> {
+        changes: &[config::editable::SettingChange],
+    ) -> Result<(), StateError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(self.err())?;
         for c in changes {
@@ -369,7 +371,7 @@ impl StateStore {
     }
 
     /// The last `limit` recorded settings changes, newest first.
-    pub fn config_changes(&self, limit: i64) -> Result<Vec<ConfigAudit>, SyncError> {
+    pub fn config_changes(&self, limit: i64) -> Result<Vec<ConfigAudit>, StateError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached(
@@ -380,7 +382,7 @@ impl StateStore {
             Ok(ConfigAudit {
                 at_ms: r.get(0)?,
                 who: r.get(1)?,
-                change: crate::config_file::SettingChange {
+                change: config::editable::SettingChange {
                     key: r.get(2)?,
                     before: r.get(3)?,
                     after: r.get(4)?,
@@ -393,7 +395,7 @@ impl StateStore {
     }
 
     /// The last `limit` runs, oldest first.
-    pub fn runs(&self, limit: i64) -> Result<Vec<RunRecord>, SyncError> {
+    pub fn runs(&self, limit: i64) -> Result<Vec<RunRecord>, StateError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached("SELECT record FROM runs ORDER BY id DESC LIMIT ?1")
@@ -403,7 +405,7 @@ impl StateStore {
             .map_err(self.err())?
             .map(|r| {
                 let text = r.map_err(self.err())?;
-                serde_json::from_str::<RunRecord>(&text).map_err(|e| SyncError::CorruptState {
+                serde_json::from_str::<RunRecord>(&text).map_err(|e| StateError::Record {
                     path: self.path.clone(),
                     detail: format!("run record: {e}"),
                 })
@@ -413,14 +415,14 @@ impl StateStore {
         Ok(out)
     }
 
-    fn meta(&self, key: &str) -> Result<Option<String>, SyncError> {
+    fn meta(&self, key: &str) -> Result<Option<String>, StateError> {
         let conn = self.conn();
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(self.err())
     }
 
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), SyncError> {
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StateError> {
         let conn = self.conn();
         conn.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
@@ -430,19 +432,21 @@ impl StateStore {
         Ok(())
     }
 
-    pub fn identity_meta(&self) -> Result<IdentityMeta, SyncError> {
+    /// The identity stage's bookkeeping (defaults when never recorded).
+    pub fn identity_meta(&self) -> Result<IdentityMeta, StateError> {
         Ok(self
             .meta("identity")?
             .and_then(|v| serde_json::from_str(&v).ok())
             .unwrap_or_default())
     }
 
-    pub fn set_identity_meta(&self, m: &IdentityMeta) -> Result<(), SyncError> {
+    /// Records the identity stage's bookkeeping.
+    pub fn set_identity_meta(&self, m: &IdentityMeta) -> Result<(), StateError> {
         self.set_meta("identity", &json(m)?)
     }
 
     /// Replaces the identity tables with `dir` (one transaction).
-    pub fn save_directory(&self, dir: &Directory) -> Result<(), SyncError> {
+    pub fn save_directory(&self, dir: &Directory) -> Result<(), StateError> {
         let conn = self.conn();
         let tx = conn.unchecked_transaction().map_err(self.err())?;
         for table in [
@@ -531,7 +535,7 @@ impl StateStore {
     }
 
     /// The identity tables as a directory; `None` before the first identity sync.
-    pub fn load_directory(&self) -> Result<Option<Directory>, SyncError> {
+    pub fn load_directory(&self) -> Result<Option<Directory>, StateError> {
         let conn = self.conn();
         let mut perms: BTreeMap<String, String> = BTreeMap::new();
         {
@@ -549,10 +553,10 @@ impl StateStore {
         if perms.is_empty() {
             return Ok(None);
         }
-        let part = |name: &str| -> Result<String, SyncError> {
+        let part = |name: &str| -> Result<String, StateError> {
             Ok(perms.get(name).cloned().unwrap_or_else(|| "[]".into()))
         };
-        let corrupt = |e: serde_json::Error| SyncError::CorruptState {
+        let corrupt = |e: serde_json::Error| StateError::Record {
             path: self.path.clone(),
             detail: format!("identity tables: {e}"),
         };
@@ -609,7 +613,7 @@ impl StateStore {
                     members,
                 })
             })
-            .collect::<Result<_, SyncError>>()?;
+            .collect::<Result<_, StateError>>()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT id, key, name, lead, archived, team_managed, is_private FROM projects ORDER BY rowid",
@@ -757,7 +761,7 @@ mod tests {
         legacy
             .issues
             .insert("10".into(), issue("ENG-1", &["issue:10:0"]));
-        crate::state::write_json_atomic(&data.state_file(), &legacy).unwrap();
+        config::write_json_atomic(&data.state_file(), &legacy).unwrap();
         let s = StateStore::open(&data).unwrap();
         assert_eq!(s.load().unwrap().issues.len(), 1);
         assert!(!data.state_file().exists());

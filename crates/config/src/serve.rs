@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config_error::ConfigError;
+use crate::error::ConfigError;
 
 /// What an API key may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -35,6 +35,7 @@ pub struct ApiKeyConfig {
     /// The person the key searches as when a request names nobody.
     #[serde(default)]
     pub email: Option<String>,
+    /// What the key may do (default: `search`).
     #[serde(default = "default_scopes")]
     pub scopes: Vec<Scope>,
 }
@@ -78,7 +79,9 @@ pub struct ServeConfig {
     /// Environment variable holding the secret of Jira's webhook; without it,
     /// `POST /webhooks/jira` is refused (unverified webhooks are never applied).
     pub webhook_secret_env: Option<String>,
+    /// The API keys callers authenticate with.
     pub api_keys: Vec<ApiKeyConfig>,
+    /// A reverse proxy trusted to name the employee (SSO in front of the server).
     pub trusted_proxy: Option<TrustedProxyConfig>,
     /// The URL people and proxies reach this server at (e.g.
     /// `https://search.example.com`): an https URL makes the console's cookie
