@@ -15,6 +15,9 @@
 //! crate), extraction runs in-process on a big-stack thread, and a warning says that
 //! a crashing parser can then take the process down.
 
+#![warn(missing_docs)]
+
+mod mode;
 mod pool;
 mod wire;
 
@@ -25,58 +28,8 @@ use std::sync::OnceLock;
 
 use content::{ExtractError, ExtractLimits, Extracted};
 
+pub use mode::{Mode, PARSER_STACK_BYTES, WORKER_BIN, WORKER_ENV};
 pub use pool::{Extractor, KILL_GRACE};
-
-/// Stack of the thread that runs the parsers, in the worker and in-process.
-pub const PARSER_STACK_BYTES: usize = 256 * 1024 * 1024;
-
-/// The environment variable naming the worker program (`in-process` turns isolation
-/// off).
-pub const WORKER_ENV: &str = "JIRA_INDEX_EXTRACTOR";
-
-/// The worker binary looked for beside the running executable.
-pub const WORKER_BIN: &str = "jira-index-extract";
-
-/// How extraction runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// In child processes started as `program args…`.
-    Process {
-        program: PathBuf,
-        args: Vec<OsString>,
-    },
-    /// In this process (no protection against a crashing parser).
-    InProcess,
-}
-
-impl Mode {
-    /// [`WORKER_ENV`] if set, else [`WORKER_BIN`] beside the running executable (or
-    /// one directory up, where cargo puts binaries next to `deps/`), else in-process.
-    pub fn discover() -> Mode {
-        if let Some(value) = std::env::var_os(WORKER_ENV) {
-            if value == "in-process" {
-                return Mode::InProcess;
-            }
-            return Mode::Process {
-                program: value.into(),
-                args: Vec::new(),
-            };
-        }
-        let Ok(exe) = std::env::current_exe() else {
-            return Mode::InProcess;
-        };
-        let name = format!("{WORKER_BIN}{}", std::env::consts::EXE_SUFFIX);
-        exe.ancestors()
-            .skip(1)
-            .take(2)
-            .map(|dir| dir.join(&name))
-            .find(|p| p.is_file())
-            .map_or(Mode::InProcess, |program| Mode::Process {
-                program,
-                args: Vec::new(),
-            })
-    }
-}
 
 static GLOBAL: OnceLock<Extractor> = OnceLock::new();
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use content::{ExtractError, ExtractLimits, Extracted};
 
-use crate::{Mode, PARSER_STACK_BYTES, wire};
+use crate::mode::{Mode, PARSER_STACK_BYTES};
+use crate::wire;
 
 /// Added to a file's timeout before its worker is killed: the parsers check the
 /// deadline themselves and answer `Timeout` soon after it, so only a stuck parser
@@ -26,6 +27,8 @@ pub struct Extractor {
 }
 
 impl Extractor {
+    /// An extractor running in `mode`, with no worker started yet (workers start on
+    /// first use and are kept warm).
     pub fn new(mode: Mode) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
@@ -36,6 +39,7 @@ impl Extractor {
         }
     }
 
+    /// Where extraction runs.
     pub fn mode(&self) -> &Mode {
         &self.mode
     }
