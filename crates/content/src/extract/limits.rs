@@ -12,7 +12,7 @@ use super::error::ExtractError;
 pub struct ExtractLimits {
     /// Larger inputs are refused with [`ExtractError::TooLarge`].
     pub max_input_bytes: usize,
-    /// Text beyond this many characters is cut off and [`Extracted::truncated`] set.
+    /// Text beyond this many characters is cut off and [`crate::Extracted::truncated`] set.
     pub max_output_chars: usize,
     /// Wall-clock budget for one file; checked between pages, parts and XML events.
     pub timeout: Duration,
