@@ -5,7 +5,7 @@
 //!
 //! A pool of worker processes (`jira-index extract-worker`, or the
 //! `jira-index-extract` binary) is kept warm; each request is sent on the worker's
-//! stdin and answered on its stdout ([`wire`]). A worker that does not answer within
+//! stdin and answered on its stdout (the `wire` module). A worker that does not answer within
 //! the file's timeout plus a grace period is killed (the hard limit: the cooperative
 //! deadline inside the parsers is the soft one); a worker that dies is reported as
 //! [`ExtractError::Crashed`] with its signal and last stderr line. Workers run the
