@@ -1,7 +1,7 @@
 //! The one-time OAuth 2.0 (3LO) consent: the authorize URL a person opens, a loopback
 //! listener that receives Atlassian's redirect with the code, the code exchange, and
 //! the cloud id of the site from `accessible-resources`. The caller persists the
-//! refresh token (it rotates on every refresh afterwards, see [`crate::oauth`]).
+//! refresh token (it rotates on every refresh afterwards, see the `oauth` module).
 //!
 //! Nothing here logs a code, token or secret.
 
