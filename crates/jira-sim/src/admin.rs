@@ -21,110 +21,178 @@ use crate::mutate::{IssueUpdate, MutationError};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Mutation {
+    /// Creates an issue ([`Workspace::create_issue`]).
     CreateIssue {
+        /// Project id or key.
         project: String,
+        /// The summary.
         summary: String,
+        /// Plain-text description (may be empty).
         #[serde(default)]
         description: String,
+        /// Reporter's account id.
         reporter: String,
     },
+    /// Changes an issue ([`Workspace::update_issue`]); absent fields stay.
     UpdateIssue {
+        /// Issue id or key.
         issue: String,
+        /// New summary.
         summary: Option<String>,
+        /// New plain-text description.
         description: Option<String>,
         /// `null` unassigns; absent leaves it.
         #[serde(default, with = "double_option")]
         assignee: Option<Option<String>>,
+        /// New security level id; `null` clears it.
         #[serde(default, with = "double_option")]
         security_level: Option<Option<String>>,
+        /// New labels.
         labels: Option<Vec<String>>,
     },
+    /// Deletes an issue with an audit record ([`Workspace::delete_issue`]).
     DeleteIssue {
+        /// Issue id or key.
         issue: String,
+        /// Who deletes it (the connector when absent).
         actor: Option<String>,
     },
     /// A deletion that never reaches the audit log.
     DeleteIssueSilently {
+        /// Issue id or key.
         issue: String,
     },
+    /// Moves an issue to another project ([`Workspace::move_issue`]).
     MoveIssue {
+        /// Issue id or key.
         issue: String,
+        /// Target project id or key.
         project: String,
     },
+    /// Adds a comment ([`Workspace::add_comment`]).
     AddComment {
+        /// Issue id or key.
         issue: String,
+        /// Author's account id.
         author: String,
+        /// Plain-text body.
         text: String,
+        /// Restriction to a group or role, if any.
         visibility: Option<CommentVisibility>,
     },
+    /// Replaces a comment's text.
     UpdateComment {
+        /// Comment id.
         comment: String,
+        /// New plain-text body.
         text: String,
     },
+    /// Restricts a comment, or opens it with `null`.
     RestrictComment {
+        /// Comment id.
         comment: String,
+        /// The new restriction.
         visibility: Option<CommentVisibility>,
     },
+    /// Deletes a comment.
     DeleteComment {
+        /// Comment id.
         comment: String,
     },
     /// Makes a comment internal (`jsdPublic: false`) or public.
     SetCommentInternal {
+        /// Comment id.
         comment: String,
+        /// Whether the comment is internal.
         internal: bool,
     },
     /// Creates a sub-task under an issue.
     CreateSubtask {
+        /// Parent issue id or key.
         parent: String,
+        /// The sub-task's summary.
         summary: String,
+        /// Reporter's account id.
         reporter: String,
     },
     /// Whether the connector holds *Administer Jira*
     /// ([`Workspace::connector_administers_jira`]).
     SetConnectorAdministersJira {
+        /// Whether it does.
         administers: bool,
     },
     /// Makes an exact API path answer 403 (or, `forbidden: false`, answer again).
     SetEndpointForbidden {
+        /// Exact API path, e.g. `/rest/api/3/applicationrole`.
         path: String,
+        /// Whether the path answers 403.
         forbidden: bool,
     },
+    /// Adds an account to a group.
     AddGroupMember {
+        /// The group's id.
         group_id: String,
+        /// The account's id.
         account_id: String,
     },
+    /// Removes an account from a group.
     RemoveGroupMember {
+        /// The group's id.
         group_id: String,
+        /// The account's id.
         account_id: String,
     },
+    /// Shows or hides an account's email.
     SetEmailVisible {
+        /// The account's id.
         account_id: String,
+        /// Whether the email is served.
         visible: bool,
     },
+    /// Activates or deactivates an account.
     SetUserActive {
+        /// The account's id.
         account_id: String,
+        /// Whether the account is active.
         active: bool,
     },
+    /// Archives or restores a project.
     SetProjectArchived {
+        /// Project id or key.
         project: String,
+        /// Whether the project is archived.
         archived: bool,
     },
+    /// Adds a BROWSE_PROJECTS grant to a classic project's scheme.
     AddBrowseGrant {
+        /// Project id or key.
         project: String,
+        /// Who is granted it.
         holder: Holder,
     },
+    /// Removes the BROWSE_PROJECTS grants equal to a holder.
     RemoveBrowseGrant {
+        /// Project id or key.
         project: String,
+        /// The holder to remove.
         holder: Holder,
     },
+    /// Adds an actor to a project role.
     AddRoleActor {
+        /// Project id or key.
         project: String,
+        /// The role's id.
         role_id: String,
+        /// The account or group.
         actor: RoleActor,
     },
+    /// Removes an actor from a project role.
     RemoveRoleActor {
+        /// Project id or key.
         project: String,
+        /// The role's id.
         role_id: String,
+        /// The account or group.
         actor: RoleActor,
     },
 }
@@ -284,11 +352,15 @@ impl Mutation {
 /// Why a mutation body could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum MutationBodyError {
+    /// The body is not JSON.
     #[error("invalid JSON: {0}")]
     Json(serde_json::Error),
+    /// An item of the array is not a mutation.
     #[error("mutation {index}: {source}")]
     Item {
+        /// Position of the item in the array.
         index: usize,
+        /// Why it is not one.
         source: serde_json::Error,
     },
 }
@@ -297,7 +369,9 @@ pub enum MutationBodyError {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("mutation {index} failed: {source}")]
 pub struct MutationFailed {
+    /// Position of the mutation in the batch.
     pub index: usize,
+    /// Why it failed.
     pub source: crate::mutate::MutationError,
 }
 

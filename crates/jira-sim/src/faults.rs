@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct FaultConfig {
+    /// Seed of the random stream the faults are drawn from.
     pub seed: u64,
     /// 429 with `Retry-After` drawn from `retry_after_secs`.
     pub rate_limited: f64,
@@ -41,6 +42,7 @@ pub struct FaultConfig {
     pub truncated_bodies: f64,
     /// The response is delayed by `slow_ms`.
     pub slow: f64,
+    /// Delay of a slow response, in milliseconds.
     pub slow_ms: u64,
     /// Points the site may spend per window; `None` = unlimited.
     pub points_per_window: Option<u64>,
@@ -122,12 +124,24 @@ impl FaultConfig {
 /// A fault configuration that cannot be used.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum FaultConfigError {
+    /// A rate is not a probability.
     #[error("{name} = {rate}: must be within 0..=1")]
-    RateOutOfRange { name: &'static str, rate: f64 },
+    RateOutOfRange {
+        /// The field, e.g. `rate_limited`.
+        name: &'static str,
+        /// Its value.
+        rate: f64,
+    },
+    /// The fault rates together exceed 1.
     #[error("fault rates add up to {total} > 1")]
-    RatesOverOne { total: f64 },
+    RatesOverOne {
+        /// Their sum.
+        total: f64,
+    },
+    /// `retry_after_secs` has its minimum above its maximum.
     #[error("retry_after_secs: min > max")]
     RetryAfterRange,
+    /// `window_secs` is 0.
     #[error("window_secs must be > 0")]
     ZeroWindow,
 }
@@ -138,14 +152,21 @@ pub enum FaultConfigError {
 pub enum Fault {
     /// 429; `early` when the request came before an earlier `Retry-After` expired.
     RateLimited {
+        /// The `Retry-After` sent.
         retry_after_secs: u64,
+        /// Jira's `RateLimit-Reason`, e.g. `jira-burst-based` or `jira-quota-global-based`.
         reason: String,
+        /// Whether the request came before an earlier `Retry-After` expired.
         early: bool,
     },
+    /// A 500 or 503.
     ServerError {
+        /// The status sent.
         status: u16,
     },
+    /// The connection aborted before any body byte.
     ConnectionReset,
+    /// The body stopped half-way.
     TruncatedBody,
 }
 
@@ -153,24 +174,34 @@ pub enum Fault {
 /// rate-limit headers to send.
 #[derive(Clone, Debug)]
 pub struct Decision {
+    /// Position of the request, from 0.
     pub seq: u64,
     /// For a request before `Retry-After` expired: time since that 429.
     pub since_limit: Option<Duration>,
+    /// The fault to inject, if any.
     pub fault: Option<Fault>,
+    /// How long to wait before answering, if at all.
     pub delay: Option<Duration>,
+    /// Rate-limit headers to add to the response.
     pub headers: Vec<(String, String)>,
 }
 
 /// One request as the simulator saw it.
 #[derive(Clone, Debug, Serialize)]
 pub struct RequestRecord {
+    /// Position of the request, from 0.
     pub seq: u64,
     /// Milliseconds since the simulator started.
     pub at_ms: f64,
+    /// HTTP method.
     pub method: String,
+    /// Path, without the query.
     pub path: String,
+    /// Query string (may be empty).
     pub query: String,
+    /// Status answered.
     pub status: u16,
+    /// The fault injected, if any.
     pub fault: Option<Fault>,
     /// Sent before the `Retry-After` of an earlier 429 expired.
     pub early: bool,
@@ -211,6 +242,7 @@ pub fn cost(method: &str, path: &str) -> u64 {
 }
 
 impl FaultState {
+    /// Fault state with this configuration, an empty log and a fresh points window.
     pub fn new(config: FaultConfig) -> Self {
         let now = Instant::now();
         FaultState {
@@ -240,6 +272,7 @@ impl FaultState {
         inner.config = config;
     }
 
+    /// The current configuration.
     pub fn config(&self) -> FaultConfig {
         self.inner().config.clone()
     }

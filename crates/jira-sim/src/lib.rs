@@ -18,6 +18,8 @@
 //! (HR single-user grant), heidi (hidden email), ivan (inactive, engineering), judy
 //! (PUB lead, service-desk-agents), mallory (service-desk-agents only, no jira-software).
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod faults;
 pub mod files;

@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize};
 /// The OAuth app the simulator accepts.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OAuthConfig {
+    /// The app's client id.
     pub client_id: String,
+    /// The app's client secret.
     pub client_secret: String,
     /// The site's cloud id (`/ex/jira/{cloudId}`).
     pub cloud_id: String,
@@ -45,7 +47,9 @@ impl Default for OAuthConfig {
 /// Counters of what the token endpoint saw.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct OAuthStats {
+    /// Authorization codes handed out by `/authorize`.
     pub codes_issued: usize,
+    /// Codes exchanged for tokens.
     pub code_exchanges: usize,
     /// Successful refreshes.
     pub refreshes: usize,
@@ -69,6 +73,7 @@ struct AccessToken {
 
 /// Token state of a running simulator.
 pub struct OAuthState {
+    /// The app it accepts.
     pub config: OAuthConfig,
     inner: Mutex<Inner>,
 }
@@ -86,43 +91,61 @@ struct Inner {
 /// An error of the token endpoint: HTTP status and the OAuth error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenError {
+    /// HTTP status, e.g. 400 or 401.
     pub status: u16,
+    /// OAuth error code, e.g. `invalid_grant`.
     pub error: &'static str,
+    /// What went wrong.
     pub description: String,
 }
 
 /// A successful token response.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenResponse {
+    /// The new access token.
     pub access_token: String,
+    /// Seconds the access token lives.
     pub expires_in: u64,
+    /// Always `Bearer`.
     pub token_type: String,
+    /// Granted scopes, space-separated.
     pub scope: String,
+    /// The new refresh token (rotating: the old one is spent).
     pub refresh_token: String,
 }
 
 /// The JSON body of `POST /oauth/token`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenRequest {
+    /// `authorization_code` or `refresh_token`.
     pub grant_type: String,
+    /// The app's client id.
     pub client_id: Option<String>,
+    /// The app's client secret.
     pub client_secret: Option<String>,
+    /// The authorization code (code exchange).
     pub code: Option<String>,
+    /// The redirect URI the code was issued for (code exchange).
     pub redirect_uri: Option<String>,
+    /// The refresh token (refresh).
     pub refresh_token: Option<String>,
 }
 
 /// Whether a bearer token may call the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BearerCheck {
+    /// A live access token.
     Valid,
+    /// An access token past its lifetime.
     Expired,
+    /// A token the simulator never issued (or revoked).
     Unknown,
 }
 
 const SCOPES: &str = "read:jira-work read:jira-user offline_access";
 
 impl OAuthState {
+    /// Token state for this app, with no tokens yet.
     pub fn new(config: OAuthConfig) -> Self {
         OAuthState {
             config,
@@ -134,6 +157,7 @@ impl OAuthState {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Counters so far.
     pub fn stats(&self) -> OAuthStats {
         self.inner().stats.clone()
     }

@@ -12,7 +12,7 @@
 //! role change as `project_updated`. A silent deletion
 //! (`delete_issue_silently`) sends nothing: it stands for a lost webhook.
 //!
-//! [`SimHandle::mutate`]: crate::server::SimHandle::mutate
+//! [`SimHandle::mutate`]: crate::SimHandle::mutate
 
 use std::sync::{Arc, Mutex};
 
@@ -27,14 +27,18 @@ use crate::model::Workspace;
 /// A registered webhook.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WebhookTarget {
+    /// Where events are POSTed.
     pub url: String,
+    /// The HMAC key events are signed with.
     pub secret: String,
 }
 
 /// One delivery attempt, for tests to inspect.
 #[derive(Clone, Debug, Serialize)]
 pub struct Delivery {
+    /// The target's URL.
     pub url: String,
+    /// The event's `webhookEvent`, e.g. `jira:issue_updated`.
     pub event: String,
     /// HTTP status, or 0 when the request failed.
     pub status: u16,

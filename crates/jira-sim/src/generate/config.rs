@@ -4,6 +4,7 @@
 /// Generator configuration. Counts include the fixed story entities.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenConfig {
+    /// Seed of the random streams: same seed and counts, same workspace.
     pub seed: u64,
     /// Number of projects (at least 4: ENG, OPS, HR, PUB).
     pub projects: usize,
@@ -11,6 +12,7 @@ pub struct GenConfig {
     pub users: usize,
     /// Number of groups (at least 6).
     pub groups: usize,
+    /// Number of issues of the configured projects (the LAB project's issues and sub-tasks come on top).
     pub issues: usize,
     /// Mean number of comments per issue.
     pub comments_per_issue: usize,

@@ -2,21 +2,26 @@
 //! the global project roles, the custom fields grants may name, the application roles,
 //! the accounts added with fixed ids and the private LAB project's key.
 
-/// Default connector credentials of every generated workspace.
+/// The connector's email on every generated workspace (basic auth user).
 pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// The connector's API token on every generated workspace (basic auth password).
 pub const ADMIN_API_TOKEN: &str = "sim-api-token";
 
-/// Role ids of the global project roles.
+/// Role id of the global Users project role.
 pub const ROLE_USERS: &str = "10000";
+/// Role id of the global Developers project role.
 pub const ROLE_DEVELOPERS: &str = "10001";
+/// Role id of the global Administrators project role.
 pub const ROLE_ADMINISTRATORS: &str = "10002";
 
-/// Custom fields used by userCustomField / groupCustomField grants.
+/// The user picker field (Stakeholders) that userCustomField holders name.
 pub const CF_USER_PICKER: &str = "customfield_10050";
+/// The group picker field (Owning teams) that groupCustomField holders name.
 pub const CF_GROUP_PICKER: &str = "customfield_10051";
 
-/// Application role keys.
+/// Application role key of Jira Software.
 pub const APP_SOFTWARE: &str = "jira-software";
+/// Application role key of Jira Service Management.
 pub const APP_SERVICEDESK: &str = "jira-servicedesk";
 
 /// Trent: member of engineering and ops-team (groups with BROWSE grants and role

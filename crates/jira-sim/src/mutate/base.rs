@@ -7,6 +7,7 @@ use super::error::MutationError;
 use crate::model::{AuditRecord, User, Workspace};
 
 impl Workspace {
+    /// The current instant, strictly after every timestamp already in the workspace.
     pub fn now(&self) -> DateTime<Utc> {
         let latest = self
             .issues

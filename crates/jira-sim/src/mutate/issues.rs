@@ -7,16 +7,25 @@ use crate::model::{AdfDoc, Comment, CommentVisibility, Issue, SUBTASK_TYPE, Work
 /// Changes to an issue; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IssueUpdate {
+    /// New summary.
     pub summary: Option<String>,
     /// New plain-text description (rendered as ADF paragraphs).
     pub description_text: Option<String>,
+    /// New assignee; `Some(None)` unassigns.
     pub assignee_account_id: Option<Option<String>>,
+    /// New reporter; `Some(None)` clears it.
     pub reporter_account_id: Option<Option<String>>,
+    /// New security level; `Some(None)` clears it (ignored on sub-tasks).
     pub security_level_id: Option<Option<String>>,
+    /// New labels.
     pub labels: Option<Vec<String>>,
+    /// New status and its category (`new`, `indeterminate`, `done`).
     pub status: Option<(String, String)>,
+    /// New team-managed restriction (project role ids).
     pub restricted_to_role_ids: Option<Vec<String>>,
+    /// A user picker field and its new account ids.
     pub user_custom_field: Option<(String, Vec<String>)>,
+    /// A group picker field and its new group ids.
     pub group_custom_field: Option<(String, Vec<String>)>,
 }
 

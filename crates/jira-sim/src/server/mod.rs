@@ -161,7 +161,9 @@ impl Drop for SimHandle {
 /// How a simulator starts: faults and OAuth app.
 #[derive(Clone, Debug, Default)]
 pub struct SimOptions {
+    /// Faults to inject (none by default).
     pub faults: FaultConfig,
+    /// The OAuth app and cloud id accepted.
     pub oauth: OAuthConfig,
 }
 

@@ -104,8 +104,9 @@ pub(super) async fn search_jql_post(State(st): State<AppState>, body: Bytes) -> 
     run_search(&st, req)
 }
 
-/// Largest page when content fields are requested / when only id and key are.
+/// Largest `search/jql` page when content fields are requested.
 pub const MAX_CONTENT_PAGE: usize = 100;
+/// Largest `search/jql` page when only ids and keys are requested.
 pub const MAX_ID_PAGE: usize = 5000;
 
 /// `POST /rest/api/3/search/approximate-count`: `{"jql": …}` → `{"count": n}` (the
