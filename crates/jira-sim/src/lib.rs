@@ -1,11 +1,11 @@
 //! `jira-sim`: a Jira Cloud simulator for tests and demos.
 //!
-//! Owns: the seeded workspace generator ([`generate`]), the data model ([`model`]), an
-//! axum server speaking the Jira Cloud REST v3 shapes on loopback ([`server`]), the
-//! ground-truth visibility oracle ([`oracle`]), workspace mutations ([`mutate`], also
-//! over HTTP: [`admin`]), seeded fault injection with a request log ([`faults`]) and
-//! OAuth 2.0 (3LO) with rotating refresh tokens ([`oauth`]), and signed webhooks
-//! sent after each mutation ([`webhooks`]).
+//! Owns: the seeded workspace generator ([`generate`](mod@generate)), the data model
+//! ([`model`]), an axum server speaking the Jira Cloud REST v3 shapes on loopback
+//! ([`server`]), the ground-truth visibility oracle ([`oracle`]), workspace mutations
+//! ([`mutate`], also over HTTP: [`admin`]), seeded fault injection with a request log
+//! ([`faults`]) and OAuth 2.0 (3LO) with rotating refresh tokens ([`oauth`]), and
+//! signed webhooks sent after each mutation ([`webhooks`]).
 //!
 //! Must never: depend on the project's `access` crate (the oracle is an independent
 //! reimplementation of Jira's rules), listen on a non-loopback address by default, or log

@@ -23,6 +23,9 @@ pub const MAX_PERMISSION_CHECK_IDS: usize = 1000;
 /// `projects` ([`Workspace::can_browse_project`]) and `issues`
 /// ([`Workspace::can_see_issue`]). Invalid project and issue ids are ignored; more than
 /// 1000 valid projects or issues is a 400.
+///
+/// [`Workspace::can_browse_project`]: crate::model::Workspace::can_browse_project
+/// [`Workspace::can_see_issue`]: crate::model::Workspace::can_see_issue
 pub(super) async fn permissions_check(State(st): State<AppState>, body: Bytes) -> Response {
     let v = match json_body(&body) {
         Ok(v) => v,
