@@ -346,7 +346,8 @@ async fn hostile_attachments_cost_one_file_each_while_serve_runs() {
         .unwrap()
         .iter()
         .flat_map(|r| r["errors"].as_array().cloned().unwrap_or_default())
-        .filter_map(|e| e.as_str().map(str::to_string))
+        .filter_map(|e| serde_json::from_value::<state::RunError>(e).ok())
+        .map(|e| e.to_string())
         .collect();
     let reported = |name: &str, why: &[&str]| {
         errors.iter().any(|e| {

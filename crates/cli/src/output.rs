@@ -360,6 +360,18 @@ pub fn error_code(e: &anyhow::Error) -> error_codes::ErrorCode {
         if let Some(s) = cause.downcast_ref::<sync::SyncError>() {
             return s.code();
         }
+        if let Some(s) = cause.downcast_ref::<search::SearchError>() {
+            return s.code();
+        }
+        if let Some(s) = cause.downcast_ref::<state::StateError>() {
+            return s.code();
+        }
+        if let Some(s) = cause.downcast_ref::<config::ConfigError>() {
+            return s.code();
+        }
+        if cause.downcast_ref::<config::FileError>().is_some() {
+            return ErrorCode::Internal;
+        }
         if cause.downcast_ref::<jira_cloud::JiraError>().is_some() {
             return ErrorCode::JiraFailed;
         }

@@ -19,7 +19,7 @@ use index::{SearchFilters, SearchMode};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::AppState;
+use crate::app::AppState;
 use crate::auth::{AuthError, Caller};
 use crate::runner::Trigger;
 use crate::webhooks;
@@ -258,15 +258,18 @@ pub(crate) async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'stat
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchBody {
+    /// The search text.
     pub query: String,
     /// The person to search as (default: the caller); needs `impersonate` for others.
     #[serde(default, rename = "as")]
     pub as_email: Option<String>,
+    /// Hits wanted (default 10, at most 100).
     #[serde(default)]
     pub limit: Option<usize>,
     /// `hybrid` (default when vectors are on), `keyword` or `vector`.
     #[serde(default)]
     pub mode: Option<SearchMode>,
+    /// Narrows the hits (projects, kinds, statuses, ...).
     #[serde(default)]
     pub filters: SearchFilters,
 }
@@ -302,6 +305,7 @@ pub async fn search(
 /// `?as=` on reads.
 #[derive(Debug, Deserialize)]
 pub struct AsQuery {
+    /// The person to read the issue as (default: the caller); needs `impersonate` for others.
     #[serde(default, rename = "as")]
     pub as_email: Option<String>,
 }
@@ -479,9 +483,13 @@ pub async fn webhook(
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyQuery {
+    /// Most permission-check calls to Jira this run may make.
     pub max_calls: Option<usize>,
+    /// People to sample.
     pub people: Option<usize>,
+    /// Issues to sample per person.
     pub issues: Option<usize>,
+    /// Seed of the samples (repeat a run with the same seed).
     pub seed: Option<u64>,
 }
 

@@ -18,10 +18,12 @@ pub struct Caller {
     pub name: String,
     /// The person the caller is (a proxy's employee, a key's own email).
     pub email: Option<String>,
+    /// What the caller may do.
     pub scopes: Vec<Scope>,
 }
 
 impl Caller {
+    /// Whether the caller holds `scope` (admin implies every scope but impersonate).
     pub fn has(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)
     }
@@ -61,10 +63,13 @@ impl Caller {
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
+    /// No credentials, or unknown ones (401).
     #[error("authentication required: {0}")]
     Unauthorized(String),
+    /// Credentials without the scope the request needs (403).
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A malformed credential header (400).
     #[error("bad request: {0}")]
     BadRequest(String),
 }
@@ -138,6 +143,7 @@ impl Authenticator {
             .is_some_and(|p| headers.contains_key(p.secret_header.as_str()))
     }
 
+    /// Who sent a request: an API key, or the trusted proxy's employee.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, AuthError> {
         if let Some(key) = bearer(headers) {
             return self

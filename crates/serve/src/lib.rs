@@ -10,15 +10,22 @@
 //! schedule), `mcp` (the tools), `metrics`, `verify` (the self-audit against Jira's
 //! permission check).
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod api;
+pub mod app;
 pub mod auth;
+pub mod error;
 pub mod listen;
 pub mod mcp;
 pub mod metrics;
 pub mod runner;
 pub mod verify;
 pub mod webhooks;
+
+pub use app::AppState;
+pub use error::ServeError;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,10 +35,9 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use config::Config;
-use index::{Embedder, SearchIndex};
+use index::Embedder;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use sync::SyncError;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -39,56 +45,6 @@ use crate::auth::Authenticator;
 use crate::mcp::JiraTools;
 use crate::metrics::Metrics;
 use crate::runner::{SearcherSlot, SyncRunner, Trigger};
-use crate::webhooks::Hint;
-
-/// Why the server could not start or stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error("invalid configuration: {0}")]
-    Config(#[from] config::ConfigError),
-    #[error(transparent)]
-    Sync(#[from] SyncError),
-    #[error(transparent)]
-    Search(#[from] search::SearchError),
-    #[error(transparent)]
-    File(#[from] config::FileError),
-    #[error("listening on {addr}: {source}")]
-    Listen {
-        addr: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("server failed: {0}")]
-    Server(String),
-}
-
-/// What every handler shares.
-pub struct AppState {
-    /// The config in use; the console's saved settings replace it.
-    pub config: Arc<runner::LiveConfig>,
-    pub index: Arc<SearchIndex>,
-    pub searcher: Arc<SearcherSlot>,
-    pub runner: Arc<SyncRunner>,
-    pub auth: Authenticator,
-    pub metrics: Arc<Metrics>,
-    pub webhook_secret: Option<String>,
-    pub hints: mpsc::Sender<Hint>,
-    /// Cancelled at shutdown (also closes MCP sessions and their streams).
-    pub cancel: CancellationToken,
-    /// Admin console sessions.
-    pub admin_sessions: admin::Sessions,
-    /// verify-access: one run at a time, the last report.
-    pub verify: verify::VerifyState,
-    /// Webhook deliveries already applied (Jira retries one delivery with its id).
-    pub webhook_ids: webhooks::Seen,
-}
-
-impl AppState {
-    /// The config in use now.
-    pub fn cfg(&self) -> Arc<Config> {
-        self.config.get()
-    }
-}
 
 /// How long a shutdown waits for a sync in progress.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -154,7 +110,9 @@ pub fn mcp_allowed_hosts(cfg: &config::serve::ServeConfig) -> Vec<String> {
 
 /// A running server.
 pub struct Server {
+    /// The address it listens on.
     pub addr: SocketAddr,
+    /// What its handlers share.
     pub state: Arc<AppState>,
     cancel: CancellationToken,
     task: tokio::task::JoinHandle<Result<(), ServeError>>,

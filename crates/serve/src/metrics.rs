@@ -9,23 +9,36 @@ use prometheus::{
 /// The server's metrics, registered in their own registry.
 pub struct Metrics {
     registry: Registry,
+    /// Requests by route and status.
     pub requests: IntCounterVec,
+    /// Request durations by route.
     pub request_seconds: HistogramVec,
+    /// Refused credentials, by reason.
     pub auth_failures: IntCounterVec,
+    /// Webhook deliveries, by event and outcome.
     pub webhooks: IntCounterVec,
+    /// Issues re-read because of webhooks, by outcome.
     pub webhook_issues: IntCounterVec,
+    /// Sync runs, by trigger and outcome.
     pub sync_runs: IntCounterVec,
+    /// 1 while a sync runs.
     pub sync_running: IntGauge,
+    /// Chunks in the index after the last sync.
     pub indexed_chunks: IntGauge,
     /// The last verify-access run: leaks, misses, pairs checked, when it started.
     pub verify_leaks: IntGauge,
+    /// Misses of the last verify-access run.
     pub verify_misses: IntGauge,
+    /// Person-issue pairs the last verify-access run checked.
     pub verify_pairs: IntGauge,
+    /// When the last verify-access run ended (epoch seconds).
     pub verify_last_run: IntGauge,
+    /// verify-access runs, by outcome.
     pub verify_runs: IntCounterVec,
 }
 
 impl Metrics {
+    /// Registers every metric in a fresh registry.
     pub fn new() -> Self {
         let registry = Registry::new_custom(Some("jira_index".into()), None)
             .expect("a constant prefix is valid");

@@ -30,8 +30,11 @@ use crate::metrics::Metrics;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
+    /// The first sync of an empty data directory, at start.
     Startup,
+    /// The schedule (`serve.sync_interval_minutes`).
     Schedule,
+    /// An admin (API or console).
     Manual,
 }
 
@@ -48,7 +51,9 @@ impl Trigger {
 /// The run in progress.
 #[derive(Clone, Debug, Serialize)]
 pub struct CurrentRun {
+    /// What started it.
     pub trigger: Trigger,
+    /// When it started (epoch ms).
     pub started_ms: i64,
     /// Each stage's running count (and total, where known), in pipeline order.
     pub stages: BTreeMap<StageKey, StageProgress>,
@@ -66,6 +71,7 @@ impl StageKey {
         StageKey(Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0) as u8)
     }
 
+    /// The trigger's name in metrics and answers.
     pub fn name(self) -> &'static str {
         Stage::ALL
             .get(usize::from(self.0))
@@ -83,7 +89,9 @@ impl From<StageKey> for &'static str {
 /// One stage's progress.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct StageProgress {
+    /// Items done so far.
     pub done: u64,
+    /// Items in all, when known.
     pub total: Option<u64>,
 }
 
@@ -96,6 +104,7 @@ pub struct LiveConfig {
 }
 
 impl LiveConfig {
+    /// A live config starting as `cfg`.
     pub fn new(cfg: Arc<Config>) -> Self {
         Self {
             current: RwLock::new(cfg),
@@ -103,6 +112,7 @@ impl LiveConfig {
         }
     }
 
+    /// The config in use now.
     pub fn get(&self) -> Arc<Config> {
         self.current
             .read()
@@ -149,6 +159,7 @@ impl LiveConfig {
 #[derive(Debug, thiserror::Error)]
 #[error("a sync is already running")]
 pub struct Busy {
+    /// The run that holds the lock, if it could be read.
     pub current: Option<CurrentRun>,
 }
 
@@ -162,6 +173,7 @@ impl SearcherSlot {
         Self(RwLock::new(Some(Arc::new(searcher))))
     }
 
+    /// The open searcher, if something is synced.
     pub fn get(&self) -> Option<Arc<Searcher>> {
         self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -196,6 +208,7 @@ pub struct SyncRunner {
 }
 
 impl SyncRunner {
+    /// A runner for `cfg`, writing into `index` and reloading `searcher` after each run.
     pub fn new(
         config: Arc<LiveConfig>,
         index: Arc<SearchIndex>,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use sync::SyncError;
 use sync::verify::{VerifyOptions, VerifyReport};
 
-use crate::AppState;
+use crate::app::AppState;
 
 /// Most calls one request may allow (a typo must not spend a day's quota).
 pub const MAX_CALLS_LIMIT: usize = 10_000;
@@ -29,12 +29,16 @@ impl VerifyState {
 /// Why a run did not happen or did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyFailure {
+    /// Nothing is synced yet.
     #[error("the index is not synced yet; the first sync is running")]
     NotSynced,
+    /// A verify-access run is already in progress.
     #[error("a verify-access run is already in progress")]
     Busy,
+    /// The request's parameters are out of range.
     #[error("{0}")]
     Invalid(String),
+    /// The run itself failed.
     #[error(transparent)]
     Sync(#[from] SyncError),
 }

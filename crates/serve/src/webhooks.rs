@@ -53,10 +53,15 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 /// Why a payload is not a Jira webhook this server can apply.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NotAWebhook {
+    /// No `webhookEvent` field.
     #[error("not a Jira webhook: no webhookEvent")]
     NoEvent,
+    /// An issue or comment event that names no issue.
     #[error("{event}: the payload names no issue")]
-    NoIssue { event: String },
+    NoIssue {
+        /// The event's name.
+        event: String,
+    },
 }
 
 /// The event name and the hint of a webhook payload. `Ok((event, None))` for events
@@ -227,6 +232,7 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// Delivery ids remembered (the oldest are forgotten first).
     pub const CAPACITY: usize = 10_000;
 
     /// `true` the first time `id` is seen.

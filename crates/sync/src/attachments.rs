@@ -17,14 +17,16 @@ use jira_cloud::JiraClient;
 use jira_cloud::model::Attachment;
 use serde::{Deserialize, Serialize};
 
-use crate::SyncError;
+use crate::error::SyncError;
 use config::{DataDir, FileError, IndexingConfig, read_json};
 use state::{RunError, RunErrorKind};
 
 /// What the index gets for one attachment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttachmentText {
+    /// The attachment id.
     pub attachment_id: String,
+    /// Its file name.
     pub file_name: String,
     /// Extracted text; empty when the file gave none (image, skipped, failed).
     pub text: String,
@@ -36,12 +38,21 @@ pub enum Fetched {
     /// Text taken from the cache: no request made.
     Cached,
     /// Downloaded and extracted now.
-    Downloaded { bytes: u64 },
+    Downloaded {
+        /// Bytes downloaded.
+        bytes: u64,
+    },
     /// Not downloaded by policy (size, type); indexed by name.
-    Skipped { reason: String },
+    Skipped {
+        /// Why (size or type).
+        reason: String,
+    },
     /// Download or extraction failed; indexed by name. The error names the issue
     /// key, the file and the cause.
-    Failed { error: RunError },
+    Failed {
+        /// What failed, naming the issue and the file.
+        error: RunError,
+    },
 }
 
 /// One cache entry: the outcome of downloading and extracting a file. Only
@@ -52,11 +63,14 @@ pub struct CachedText {
     /// The issue the file was on when it was extracted (for reports).
     #[serde(default)]
     pub issue_key: String,
+    /// Its file name when it was extracted.
     pub file_name: String,
     /// The sniffed format, when extraction got that far.
     #[serde(default)]
     pub kind: Option<String>,
+    /// The extracted text (empty when it gave none).
     pub text: String,
+    /// Whether the text was cut at the extraction limit.
     #[serde(default)]
     pub truncated: bool,
     /// Why the file gave no text (corrupt, unsupported), when it did not.
@@ -71,6 +85,7 @@ pub struct AttachmentCache {
 }
 
 impl AttachmentCache {
+    /// The cache of a data directory.
     pub fn new(data: &DataDir) -> Self {
         Self {
             dir: data.root().join("attachments"),
@@ -88,6 +103,7 @@ impl AttachmentCache {
         plain.then(|| self.dir.join(format!("{id}.json")))
     }
 
+    /// The cached entry of an attachment; `None` when absent or unreadable.
     pub fn get(&self, id: &str) -> Option<CachedText> {
         read_json(&self.path(id)?).ok().flatten()
     }

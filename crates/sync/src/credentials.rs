@@ -8,14 +8,17 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::SyncError;
+use crate::error::SyncError;
 use config::{Config, ConfigError, FileError, OAuthAppConfig, read_json, write_json_atomic};
 
 /// What `jira-index auth login` stores and every refresh updates.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OAuthTokenFile {
+    /// The current refresh token (rotated on every use).
     pub refresh_token: String,
+    /// The site's cloud id (`/ex/jira/{cloudId}`).
     pub cloud_id: String,
+    /// The site's URL.
     pub site_url: String,
     /// When the refresh token was last rotated (epoch ms).
     pub updated_ms: i64,
@@ -66,7 +69,7 @@ pub fn rotation_sink(path: &Path, current: OAuthTokenFile) -> jira_cloud::Refres
     Arc::new(move |token: &str| {
         let mut file = state.lock().unwrap_or_else(|e| e.into_inner());
         file.refresh_token = token.to_string();
-        file.updated_ms = crate::pipeline::now_ms();
+        file.updated_ms = crate::clock::now_ms();
         if let Err(e) = write_token_file(&path, &file) {
             tracing::error!(path = %path.display(), error = %e, "could not store the rotated OAuth refresh token; run `jira-index auth login` again if the next run is refused");
         }
@@ -130,7 +133,7 @@ pub async fn login(
         refresh_token: result.refresh_token,
         cloud_id: result.cloud_id,
         site_url: result.site_url,
-        updated_ms: crate::pipeline::now_ms(),
+        updated_ms: crate::clock::now_ms(),
     };
     write_token_file(&app.token_file, &file)?;
     tracing::info!(cloud_id = %file.cloud_id, path = %app.token_file.display(), "OAuth login stored");

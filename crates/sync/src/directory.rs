@@ -22,7 +22,7 @@ use access::{
 use jira_cloud::JiraClient;
 use jira_cloud::model::{AuditRecord, RoleActor};
 
-use crate::SyncError;
+use crate::error::SyncError;
 use crate::team_access::{ACCESS_UNKNOWN, read_team_managed_access};
 use state::{IdentityMeta, StateStore};
 
@@ -36,6 +36,7 @@ const AUDIT_OVERLAP_MS: i64 = 5 * 60 * 1000;
 /// What the identity stage did.
 #[derive(Debug)]
 pub struct IdentityOutcome {
+    /// The identity data read.
     pub directory: Directory,
     /// Whether members, roles, grants and levels were read in full, and why.
     pub full_reason: Option<String>,

@@ -11,7 +11,7 @@ use access::Directory;
 use index::SearchIndex;
 use serde::Serialize;
 
-use crate::SyncError;
+use crate::error::SyncError;
 use crate::pipeline::jira_client;
 use crate::stages::{Documenter, delete_issues, embed_batch, record_written, write_batch};
 use config::Config;

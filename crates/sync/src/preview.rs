@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::SyncError;
+use crate::error::SyncError;
 use config::Config;
 use config::DataDir;
 use state::StateStore;
@@ -22,7 +22,9 @@ use state::StateStore;
 /// One project under the candidate filters.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct ProjectPreview {
+    /// The project key.
     pub key: String,
+    /// The project name.
     pub name: String,
     /// Allowed by the candidate's project filters (and not archived).
     pub in_scope: bool,
@@ -41,11 +43,17 @@ pub struct ProjectPreview {
 /// The whole preview.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct FilterPreview {
+    /// Per project in either scope.
     pub projects: Vec<ProjectPreview>,
+    /// Issues the new filters select (Jira's approximate count).
     pub issues_selected: usize,
+    /// Issues indexed now.
     pub issues_indexed_now: usize,
+    /// Issues the next sync would fetch.
     pub issues_to_fetch: usize,
+    /// Issues the next sync would delete.
     pub issues_to_delete: usize,
+    /// Chunks those deletions remove.
     pub chunks_to_delete: usize,
     /// Selected issues changed in Jira since the last sync (re-indexed as well).
     pub issues_changed_since_last_sync: u64,
@@ -66,7 +74,9 @@ pub struct FilterPreview {
 /// What changing `[embedding] model` costs.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelChange {
+    /// The model in use.
     pub from: String,
+    /// The model the new settings name.
     pub to: String,
     /// Chunks indexed now, all of which are embedded again.
     pub chunks_to_embed: usize,

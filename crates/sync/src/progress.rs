@@ -23,6 +23,7 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in pipeline order.
     pub const ALL: [Stage; 5] = [
         Stage::Identity,
         Stage::Fetch,
@@ -31,6 +32,7 @@ impl Stage {
         Stage::Write,
     ];
 
+    /// The stage's name in progress output.
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Identity => "identity",
@@ -45,7 +47,9 @@ impl Stage {
 /// One progress report: the running count of a stage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct ProgressEvent {
+    /// The stage.
     pub stage: Stage,
+    /// Items done so far.
     pub done: u64,
     /// Known only for some stages (identity).
     pub total: Option<u64>,
@@ -56,6 +60,7 @@ pub struct ProgressEvent {
 pub struct ProgressSink(Arc<dyn Fn(ProgressEvent) + Send + Sync>);
 
 impl ProgressSink {
+    /// A sink calling `f` with every event.
     pub fn new(f: impl Fn(ProgressEvent) + Send + Sync + 'static) -> Self {
         Self(Arc::new(f))
     }

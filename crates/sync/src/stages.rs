@@ -12,10 +12,10 @@ use index::{Embedder, SearchIndex};
 use jira_cloud::JiraClient;
 use jira_cloud::model::Issue;
 
-use crate::SyncError;
 use crate::attachments::{AttachmentCache, Fetched, attachment_text};
 use crate::directory::acl_custom_fields;
 use crate::documents::{DocContext, IssueDocuments, build_issue_documents};
+use crate::error::SyncError;
 use config::DataDir;
 use config::{Config, IndexingConfig};
 use state::{AttachmentCounts, IssueState, RunError, RunErrorKind, SyncState};
@@ -433,7 +433,7 @@ pub(crate) fn record_written(
     store: &state::StateStore,
     state: &mut SyncState,
     issues: Vec<IssueDocuments>,
-) -> Result<(), crate::SyncError> {
+) -> Result<(), crate::error::SyncError> {
     let rows: Vec<(String, IssueState)> = issues
         .into_iter()
         .map(|item| {

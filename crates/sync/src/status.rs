@@ -7,8 +7,8 @@
 use access::{Directory, EmailMapping, IdentityReport, identity_report};
 use serde::Serialize;
 
-use crate::SyncError;
 use crate::attachments::AttachmentCache;
+use crate::error::SyncError;
 use config::Config;
 use config::{DataDir, read_json};
 use search::load_mapping;
@@ -17,16 +17,23 @@ use state::{RunRecord, StateStore, SyncState};
 /// The status of one data directory.
 #[derive(Debug, Serialize)]
 pub struct Status {
+    /// The data directory.
     pub data_dir: String,
     /// Whether an identity directory was ever synced.
     pub synced: bool,
+    /// Issues in the index.
     pub indexed_issues: usize,
+    /// Chunks in the index.
     pub indexed_chunks: usize,
+    /// Users in the synced directory.
     pub users: usize,
+    /// Groups in the synced directory.
     pub groups: usize,
+    /// Projects in the synced directory.
     pub projects: usize,
     /// The most recent runs, oldest first.
     pub runs: Vec<RunRecord>,
+    /// Hidden emails, inactive accounts and what each mapping line does.
     pub identity: IdentityReport,
     /// Emails that searched and matched no Jira account (they saw only what `anyone`
     /// may see). Add a mapping line for the ones that belong to a hidden-email person.
@@ -45,9 +52,13 @@ pub struct Status {
 /// One attachment that gave no text.
 #[derive(Debug, Serialize)]
 pub struct AttachmentFailure {
+    /// The attachment id.
     pub attachment_id: String,
+    /// The issue it was on.
     pub issue_key: String,
+    /// Its file name.
     pub file_name: String,
+    /// Why it gave no text.
     pub error: String,
 }
 

@@ -31,7 +31,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::SyncError;
+use crate::error::SyncError;
 use config::{Config, DataDir};
 use search::{ChunkAccess, IssueAccess, Searcher, describe_identity};
 use state::StateStore;
@@ -72,6 +72,7 @@ pub enum DisagreementKind {
 }
 
 impl DisagreementKind {
+    /// `leak` or `miss`.
     pub fn as_str(self) -> &'static str {
         match self {
             DisagreementKind::Leak => "LEAK",
@@ -83,15 +84,21 @@ impl DisagreementKind {
 /// One (person, issue) pair on which the index and Jira disagree.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Disagreement {
+    /// Leak or miss.
     pub kind: DisagreementKind,
+    /// The issue key.
     pub issue_key: String,
+    /// The issue id.
     pub issue_id: String,
+    /// The person's account id.
     pub account_id: String,
+    /// The person's display name.
     pub display_name: String,
     /// The person's visible email, when Jira shows it.
     pub email: Option<String>,
     /// Chunks of the issue the index shows the person / all its chunks.
     pub visible_chunks: usize,
+    /// Chunks of the issue in the index.
     pub chunks: usize,
     /// `jira-index explain` for this person and issue: each chunk's gates and the
     /// grants behind them.
@@ -103,6 +110,7 @@ pub struct Disagreement {
 pub struct VerifyReport {
     /// The seed of the samples (pass it again to repeat the run).
     pub seed: u64,
+    /// Most permission-check calls to Jira.
     pub max_calls: usize,
     /// Calls made to `permissions/check`.
     pub calls_used: usize,
@@ -110,6 +118,7 @@ pub struct VerifyReport {
     pub http_requests: u64,
     /// Active accounts in the synced directory (the people who could be checked).
     pub people_available: usize,
+    /// People checked.
     pub people_checked: usize,
     /// Whether every active account was checked (else a seeded sample).
     pub all_people: bool,
@@ -127,7 +136,9 @@ pub struct VerifyReport {
     /// Pairs whose issue holds no issue or attachment chunk (only comments, or nothing
     /// indexed): checked for leaks only.
     pub pairs_leak_only: usize,
+    /// Pairs where the index shows what Jira denies.
     pub leaks: usize,
+    /// Pairs where Jira allows what the index hides.
     pub misses: usize,
     /// Calls per 1,000 (person, issue) pairs checked.
     pub calls_per_1000_pairs: f64,
@@ -135,7 +146,9 @@ pub struct VerifyReport {
     pub disagreements: Vec<Disagreement>,
     /// People Jira could not answer for (e.g. an account deleted since the sync).
     pub errors: Vec<String>,
+    /// When the run started (epoch ms).
     pub started_ms: i64,
+    /// How long it took.
     pub duration_ms: u64,
 }
 
@@ -220,6 +233,7 @@ pub struct IndexDecision {
     /// issue text is not indexed, every attachment chunk (they carry the issue's tags).
     /// `None` when the index holds neither for the issue.
     pub opens: Option<bool>,
+    /// Chunks of the issue the person sees.
     pub visible_chunks: usize,
 }
 
@@ -243,16 +257,22 @@ pub fn index_decision(principals: &[String], chunks: &[ChunkDoc]) -> IndexDecisi
 /// An issue of the index with the ACL tags of its chunks (texts dropped).
 #[derive(Clone, Debug)]
 pub struct IndexedIssue {
+    /// The issue id.
     pub id: String,
+    /// The issue key.
     pub key: String,
+    /// Its chunks in the index.
     pub chunks: Vec<ChunkDoc>,
 }
 
 /// How one person's checked pairs came out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Comparison {
+    /// Person-issue pairs checked.
     pub pairs: usize,
+    /// Of those, pairs Jira allows.
     pub jira_allowed: usize,
+    /// Pairs where the index alone shows something.
     pub leak_only: usize,
     /// (kind, index into the issues compared, the index's decision's visible chunks).
     pub disagreements: Vec<(DisagreementKind, usize, usize)>,
@@ -288,8 +308,11 @@ pub fn compare(
 /// The budget split: issues per person and how many people fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Plan {
+    /// Issues sampled per person.
     pub issues_per_person: usize,
+    /// Calls per person (one per 1,000 issues).
     pub calls_per_person: usize,
+    /// People sampled.
     pub people: usize,
 }
 
@@ -436,7 +459,7 @@ pub async fn verify_access_with<J: BrowseCheck + Sync>(
         all_people,
         issues_in_index: indexed.len(),
         issues_per_person: plan.issues_per_person,
-        started_ms: now_ms(),
+        started_ms: crate::clock::now_ms(),
         ..Default::default()
     };
     let mut loaded: HashMap<String, Arc<IndexedIssue>> = HashMap::new();
@@ -664,13 +687,6 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(SyncError::task("verify-access"))?
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -2,7 +2,10 @@
 //! project uses (the serialized workspace with users, groups, projects, roles, schemes,
 //! issues, comments and audit records, then every attachment's bytes), and of the ADF
 //! the server renders from the compact documents. A refactoring of the generator or the
-//! model must leave both digests as they are.
+//! model must leave both digests as they are. Both are taken over canonical forms
+//! (sorted JSON keys, zip entries uncompressed), so they hold whatever features the
+//! build unifies (`cargo test -p jira-sim` and `cargo test --workspace` link other
+//! serde_json and deflate features).
 
 use jira_sim::generate::{GenConfig, generate};
 use jira_sim::model::Workspace;
@@ -19,20 +22,93 @@ fn presets() -> Vec<(&'static str, GenConfig)> {
     ]
 }
 
+/// JSON with every object's keys sorted: the same bytes whether or not serde_json
+/// keeps insertion order (`preserve_order`, which another crate of the workspace may
+/// turn on: `cargo test --workspace` unifies features).
+fn canonical(value: &serde_json::Value) -> Vec<u8> {
+    fn write(v: &serde_json::Value, out: &mut Vec<u8>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push(b'{');
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend(serde_json::to_vec(k).expect("a key serializes"));
+                    out.push(b':');
+                    write(&map[k], out);
+                }
+                out.push(b'}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write(item, out);
+                }
+                out.push(b']');
+            }
+            scalar => out.extend(serde_json::to_vec(scalar).expect("a scalar serializes")),
+        }
+    }
+    let mut out = Vec::new();
+    write(value, &mut out);
+    out
+}
+
+fn canonical_of<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    canonical(&serde_json::to_value(value).expect("serializes"))
+}
+
 /// Feeds a length-prefixed chunk, so that chunk boundaries count.
 fn feed(h: &mut Sha256, bytes: &[u8]) {
     h.update((bytes.len() as u64).to_le_bytes());
     h.update(bytes);
 }
 
+/// An attachment's content, whatever deflate backend the build links: a zip-based
+/// file (DOCX, XLSX, PPTX, ODF) as its entries' names and uncompressed bytes, in
+/// order; any other file as its bytes. (Compressed bytes, and so sizes, differ
+/// between zlib-rs and miniz_oxide, and `cargo test --workspace` links another
+/// backend than `cargo test -p jira-sim`.)
+fn feed_content(h: &mut Sha256, bytes: &[u8]) {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        feed(h, bytes);
+        return;
+    }
+    // A deliberately truncated file (its kind and planted text are in the JSON) is
+    // a prefix of compressed bytes: only that it does not open is pinned.
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        feed(h, b"an unreadable zip");
+        return;
+    };
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).expect("an entry");
+        feed(h, entry.name().as_bytes());
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).expect("inflates");
+        feed(h, &data);
+    }
+}
+
 fn workspace_digest(ws: &Workspace) -> String {
     let mut h = Sha256::new();
-    let json = serde_json::to_vec(ws).expect("workspace serializes");
-    feed(&mut h, &json);
+    let mut value = serde_json::to_value(ws).expect("workspace serializes");
+    // Sizes follow the compressed bytes: the content is digested below instead.
+    for issue in value["issues"].as_array_mut().expect("issues") {
+        for a in issue["attachments"].as_array_mut().expect("attachments") {
+            a.as_object_mut().expect("an attachment").remove("size");
+        }
+    }
+    feed(&mut h, &canonical(&value));
     for issue in &ws.issues {
         for a in &issue.attachments {
             feed(&mut h, a.id.as_bytes());
-            feed(&mut h, &a.bytes());
+            feed_content(&mut h, &a.bytes());
         }
     }
     format!("{:x}", h.finalize())
@@ -42,11 +118,9 @@ fn adf_digest(ws: &Workspace) -> String {
     let mut h = Sha256::new();
     for issue in &ws.issues {
         feed(&mut h, issue.key.as_bytes());
-        let adf = serde_json::to_vec(&issue.description.to_adf()).expect("ADF serializes");
-        feed(&mut h, &adf);
+        feed(&mut h, &canonical_of(&issue.description.to_adf()));
         for c in &issue.comments {
-            let adf = serde_json::to_vec(&c.body.to_adf()).expect("ADF serializes");
-            feed(&mut h, &adf);
+            feed(&mut h, &canonical_of(&c.body.to_adf()));
         }
     }
     format!("{:x}", h.finalize())
@@ -61,23 +135,23 @@ fn generated_workspaces_digest() {
     let want = [
         (
             "skeleton(3)",
-            "1b0799adbb13614f854d923c6028a37a19c4083b0b972404edb2754c9d85cabf",
+            "abacd655507f88260f3af08df502cdb1dd08c9400e089b380d4b41b73ac84508",
         ),
         (
             "skeleton(7)",
-            "4a96a341e5de4aa0c1fec4958c29a7bd2c9530ac36059fe34b5473b0897ebf7e",
+            "0ba78eebb642f59fb3dd780c912b592d81cdb09d78d92489c53cc8bcd273e728",
         ),
         (
             "small(7)",
-            "0a70ae35d43ed02368ea02dfcbd9d39fe324dae29d2e0a78c64dff2d37269484",
+            "5d564300a1b25b90a3c0eefd2e4ee31bf33b406dca43073a68db6f67db35837e",
         ),
         (
             "small(11)",
-            "040ed79067835453c5ee39e5c436603679fcbc07a788468e67320f1f8a717980",
+            "e12d21c54f15f622da7ff030f8ffee5ff62e8f60a9b98fa7b00d6121b44b4f46",
         ),
         (
             "medium(7)",
-            "03ee862d2520dab8981ac4b9848efd6b4abe68ac21ad6f72b51ef80f1e103820",
+            "c0ae2cd0224cf8a2d41d45f7138a26342b5233fdaa1f14923af43eebf3651d88",
         ),
     ];
     let got: Vec<(&str, &str)> = got.iter().map(|(n, d)| (*n, d.as_str())).collect();

@@ -37,7 +37,7 @@ use config::serve::Scope;
 use maud::Markup;
 use serde::Deserialize;
 
-use crate::AppState;
+use crate::app::AppState;
 use crate::auth::{AuthError, Caller};
 use crate::runner::Trigger;
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sync::verify::{DisagreementKind, VerifyOptions, VerifyReport};
 
 use super::{html, pages};
-use crate::AppState;
+use crate::app::AppState;
 use crate::verify::VerifyFailure;
 
 /// The form, as typed (empty fields take the defaults).

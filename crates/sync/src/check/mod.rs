@@ -8,39 +8,44 @@
 use jira_cloud::{JiraClient, JiraError, JqlRequest};
 use serde::Serialize;
 
-use crate::SyncError;
+mod access;
+mod item;
+
+pub use item::CheckItem;
+
+use crate::error::SyncError;
 use crate::pipeline::jira_client;
 use config::Config;
 
 /// The connector account.
 #[derive(Debug, Clone, Serialize)]
 pub struct Account {
+    /// Its account id.
     pub account_id: String,
+    /// Its display name.
     pub display_name: String,
+    /// Its email, when Jira shows it.
     pub email: Option<String>,
-}
-
-/// One capability, read or not.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckItem {
-    pub what: String,
-    pub ok: bool,
-    pub detail: String,
-    /// What to do when it is not ok (or worth knowing when it is).
-    pub advice: Option<String>,
 }
 
 /// Everything `check` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
+    /// The site checked.
     pub site: String,
+    /// How the connector authenticated (API token or OAuth).
     pub auth: String,
+    /// The connector account, when `myself` answered.
     pub account: Option<Account>,
+    /// What was checked, each read or not.
     pub items: Vec<CheckItem>,
+    /// Users the connector can list.
     pub users: usize,
+    /// Of those, users whose email Jira hides.
     pub hidden_emails: usize,
     /// Rate-limit policies the site announced (name, quota, window seconds).
     pub rate_limit_policies: Vec<(String, f64, f64)>,
+    /// Requests the check made.
     pub api_calls: u64,
 }
 
@@ -141,10 +146,10 @@ pub async fn run_check(cfg: &Config) -> Result<CheckReport, SyncError> {
             .as_ref()
             .map(|a| a.account_id.clone())
             .unwrap_or_default();
-        crate::check_access::check_access(&client, &me, &mut report.items).await;
+        access::check_access(&client, &me, &mut report.items).await;
     }
     let audit = client
-        .audit_records(Some(crate::pipeline::now_ms() - 3_600_000), None)
+        .audit_records(Some(crate::clock::now_ms() - 3_600_000), None)
         .await
         .map(|r| format!("readable ({} records in the last hour)", r.len()));
     report.items.push(item(

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use access::{Directory, Holder, principals_for_account, tag};
 use jira_cloud::JiraClient;
 
-use crate::check::CheckItem;
+use super::item::CheckItem;
 use crate::directory::{APP_ROLES_UNREADABLE, PRODUCT_ACCESS_UNREADABLE, fetch_directory};
 
 /// How many names an item lists before it says "and N more".
