@@ -17,6 +17,7 @@ pub mod error;
 pub mod files;
 mod load;
 pub mod model;
+pub mod scale;
 pub mod serve;
 
 pub use data_dir::DataDir;
@@ -26,4 +27,5 @@ pub use model::{
     ChunkingConfig, Config, DataConfig, EmbeddingConfig, IdentityConfig, IndexingConfig,
     JiraConfig, NotDownloaded, OAuthAppConfig, SyncFilters, VectorsConfig,
 };
+pub use scale::{IndexBackend, IndexConfig, StateConfig};
 pub use serve::{ApiKeyConfig, Scope, ServeConfig, TrustedProxyConfig};

@@ -53,6 +53,15 @@ impl Config {
                 .map_err(|e| ConfigError::new("vectors.qdrant", e.to_string()))?;
         }
         self.validate_indexing()?;
+        self.index.validate()?;
+        if self.index.backend == crate::IndexBackend::Qdrant && self.vectors.qdrant.is_some() {
+            return Err(ConfigError::new(
+                "vectors.qdrant",
+                "is set with index.backend = \"qdrant\", which keeps the vectors in [index.qdrant]",
+            )
+            .fix("remove [vectors.qdrant]"));
+        }
+        self.state.validate()?;
         self.serve.validate()?;
         self.filters.validate()?;
         Ok(())

@@ -35,6 +35,12 @@ pub struct Config {
     /// Where vectors live: embedded (default) or a Qdrant server / cluster.
     #[serde(default)]
     pub vectors: VectorsConfig,
+    /// Where the whole index lives: the data directory (default) or a Qdrant cluster.
+    #[serde(default)]
+    pub index: crate::scale::IndexConfig,
+    /// Where the sync state lives: SQLite in the data directory (default) or PostgreSQL.
+    #[serde(default)]
+    pub state: crate::scale::StateConfig,
     /// The long-running server: listen address, API keys, webhooks, schedule.
     #[serde(default)]
     pub serve: crate::serve::ServeConfig,
