@@ -10,7 +10,9 @@
 //!
 //! `cargo bench --bench search_scale` (`SCALE_CHUNKS`, default 1000000;
 //! `SCALE_QUERIES`, default 300; `SCALE_DIR` keeps the built index there and reuses it
-//! on the next run with the same `SCALE_CHUNKS`)
+//! on the next run with the same `SCALE_CHUNKS`). Figures go to
+//! `target/bench-results/search_scale.json` (the build figures only when the index
+//! was built in this run, not reused).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -40,6 +42,9 @@ fn main() -> anyhow::Result<()> {
         }
     };
     let words = vocabulary();
+    let mut results = bench_results::Results::new();
+    results.add("chunks", n as f64, "chunks");
+    results.add("queries", queries as f64, "queries");
     let marker = dir.join(format!("built-{n}"));
     if marker.exists() {
         println!("reusing the index of {n} chunks in {}", dir.display());
@@ -48,17 +53,16 @@ fn main() -> anyhow::Result<()> {
             std::fs::remove_dir_all(&dir)?;
         }
         std::fs::create_dir_all(&dir)?;
-        build(&dir, n, &words)?;
+        build(&dir, n, &words, &mut results)?;
         std::fs::write(&marker, b"")?;
     }
 
     let vectors = EdgeStore::open(&dir.join("vectors"), EMBEDDING_DIM)?;
     let index = SearchIndex::with_store(&dir, None, Some(Box::new(vectors)))?;
-    println!(
-        "index: {} chunks (keyword), {} vectors",
-        index.chunk_count()?,
-        index.vector_count()?
-    );
+    let (keyword_chunks, vector_count) = (index.chunk_count()?, index.vector_count()?);
+    println!("index: {keyword_chunks} chunks (keyword), {vector_count} vectors");
+    results.add("index.keyword_chunks", keyword_chunks as f64, "chunks");
+    results.add("index.vectors", vector_count as f64, "vectors");
 
     let mut rng = ChaCha8Rng::seed_from_u64(99);
     let zipf = zipf(VOCABULARY);
@@ -74,9 +78,9 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let qvecs: Vec<Vec<f32>> = (0..queries).map(|_| unit_vector(&mut rng)).collect();
 
-    for (who, principals) in [
-        ("50 project tags", fifty_projects()),
-        ("2,000 principals", two_thousand()),
+    for (who, key, principals) in [
+        ("50 project tags", "tags50", fifty_projects()),
+        ("2,000 principals", "principals2000", two_thousand()),
     ] {
         // Cold: each query by a new principal set (one extra tag that matches
         // nothing), so the keyword side's permission filter is never cached.
@@ -96,11 +100,10 @@ fn main() -> anyhow::Result<()> {
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);
-        println!(
-            "{who:<17} hybrid, filter not cached: p50 {:>6.1} ms  p99 {:>6.1} ms",
-            percentile(&times, 0.50),
-            percentile(&times, 0.99),
-        );
+        let (p50, p99) = (percentile(&times, 0.50), percentile(&times, 0.99));
+        println!("{who:<17} hybrid, filter not cached: p50 {p50:>6.1} ms  p99 {p99:>6.1} ms");
+        results.add(&format!("{key}.hybrid_uncached.p50_ms"), p50, "ms");
+        results.add(&format!("{key}.hybrid_uncached.p99_ms"), p99, "ms");
         for mode in [SearchMode::Hybrid, SearchMode::Keyword, SearchMode::Vector] {
             let mut times = Vec::with_capacity(queries);
             let mut found = 0usize;
@@ -126,14 +129,21 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             times.sort_by(f64::total_cmp);
+            let mode = format!("{mode:?}").to_lowercase();
+            let (p50, p99) = (percentile(&times, 0.50), percentile(&times, 0.99));
+            let hits_each = found as f64 / queries as f64;
             println!(
-                "{who:<17} {:<7} p50 {:>6.1} ms  p99 {:>6.1} ms  ({} queries, {:.1} hits each)",
-                format!("{mode:?}").to_lowercase(),
-                percentile(&times, 0.50),
-                percentile(&times, 0.99),
+                "{who:<17} {mode:<7} p50 {p50:>6.1} ms  p99 {p99:>6.1} ms  ({} queries, {hits_each:.1} hits each)",
                 times.len(),
-                found as f64 / queries as f64
             );
+            results.add(&format!("{key}.{mode}.p50_ms"), p50, "ms");
+            results.add(&format!("{key}.{mode}.p99_ms"), p99, "ms");
+            results.add(
+                &format!("{key}.{mode}.timed_queries"),
+                times.len() as f64,
+                "queries",
+            );
+            results.add(&format!("{key}.{mode}.hits_per_query"), hits_each, "hits");
         }
     }
 
@@ -146,14 +156,16 @@ fn main() -> anyhow::Result<()> {
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
             }
             times.sort_by(f64::total_cmp);
+            let (p50, p99) = (percentile(&times, 0.50), percentile(&times, 0.99));
             println!(
-                "query embedding (not in the figures above): p50 {:.1} ms  p99 {:.1} ms",
-                percentile(&times, 0.50),
-                percentile(&times, 0.99)
+                "query embedding (not in the figures above): p50 {p50:.1} ms  p99 {p99:.1} ms"
             );
+            results.add("query_embedding.p50_ms", p50, "ms");
+            results.add("query_embedding.p99_ms", p99, "ms");
         }
         None => println!("query embedding: model not in the cache, not measured"),
     }
+    results.write("search_scale", env!("CARGO_MANIFEST_DIR"));
     Ok(())
 }
 
@@ -287,8 +299,13 @@ fn chunk(
     }
 }
 
-/// Builds both stores, timing each on its own.
-fn build(dir: &Path, n: usize, words: &[String]) -> anyhow::Result<()> {
+/// Builds both stores, timing each on its own; records the timings in `results`.
+fn build(
+    dir: &Path,
+    n: usize,
+    words: &[String],
+    results: &mut bench_results::Results,
+) -> anyhow::Result<()> {
     let zipf = zipf(VOCABULARY);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let keyword = KeywordIndex::open(&dir.join("keyword"))?;
@@ -328,16 +345,28 @@ fn build(dir: &Path, n: usize, words: &[String]) -> anyhow::Result<()> {
     let t = Instant::now();
     vectors.optimize()?;
     let optimize_secs = t.elapsed().as_secs_f64();
+    let kw_rate = n as f64 / kw_secs;
+    let upsert_rate = n as f64 / vec_secs;
+    let vec_rate = n as f64 / (vec_secs + flush_secs + optimize_secs);
     println!("built {n} chunks (generating them took {gen_secs:.1} s, not counted)");
     println!(
-        "keyword (tantivy): {kw_secs:.1} s = {:.0} chunks/s (incl. commits and merges)",
-        n as f64 / kw_secs
+        "keyword (tantivy): {kw_secs:.1} s = {kw_rate:.0} chunks/s (incl. commits and merges)"
     );
     println!(
-        "vectors (qdrant-edge): upsert {vec_secs:.1} s = {:.0} chunks/s; flush {flush_secs:.1} s; optimize (HNSW) {optimize_secs:.1} s; all = {:.0} chunks/s",
-        n as f64 / vec_secs,
-        n as f64 / (vec_secs + flush_secs + optimize_secs)
+        "vectors (qdrant-edge): upsert {vec_secs:.1} s = {upsert_rate:.0} chunks/s; flush {flush_secs:.1} s; optimize (HNSW) {optimize_secs:.1} s; all = {vec_rate:.0} chunks/s"
     );
+    results.add("build.generate_seconds", gen_secs, "s");
+    results.add("build.keyword.seconds", kw_secs, "s");
+    results.add("build.keyword.chunks_per_sec", kw_rate, "chunks/s");
+    results.add("build.vectors.upsert_seconds", vec_secs, "s");
+    results.add(
+        "build.vectors.upsert_chunks_per_sec",
+        upsert_rate,
+        "chunks/s",
+    );
+    results.add("build.vectors.flush_seconds", flush_secs, "s");
+    results.add("build.vectors.optimize_seconds", optimize_secs, "s");
+    results.add("build.vectors.chunks_per_sec", vec_rate, "chunks/s");
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! Load run of `jira-index serve` on loopback: the small preset (1,000 issues) synced
 //! keyword-only, then 50 concurrent searchers, each as a random person with a random
 //! word from the corpus, for 60 s (`SERVE_LOAD_SECS` to change). Prints requests/s,
-//! p50/p99/max latency and the error count.
+//! p50/p99/max latency and the error count. Figures go to
+//! `target/bench-results/serve_load.json`.
 //!
 //! `cargo bench --bench serve_load`
 
@@ -41,14 +42,17 @@ async fn run(duration: Duration) -> anyhow::Result<()> {
         &extra,
     )
     .await?;
+    let mut results = bench_results::Results::new();
     let t = Instant::now();
     let report = sync::run_sync(&site.config, None, &Default::default()).await?;
+    let sync_secs = t.elapsed().as_secs_f64();
     eprintln!(
-        "synced {} issues, {} chunks in {:.1} s",
-        report.run.issues_seen,
-        report.chunk_count,
-        t.elapsed().as_secs_f64()
+        "synced {} issues, {} chunks in {sync_secs:.1} s",
+        report.run.issues_seen, report.chunk_count,
     );
+    results.add("sync.issues", report.run.issues_seen as f64, "issues");
+    results.add("sync.chunks", report.chunk_count as f64, "chunks");
+    results.add("sync.seconds", sync_secs, "s");
     let server = serve::start(site.config.clone(), None, Some(([127, 0, 0, 1], 0).into())).await?;
     let url = format!("http://{}/v1/search", server.addr);
 
@@ -130,16 +134,25 @@ async fn run(duration: Duration) -> anyhow::Result<()> {
     }
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    let rate = all.len() as f64 / duration.as_secs_f64();
+    let p50 = pct(0.50).as_secs_f64() * 1e3;
+    let p99 = pct(0.99).as_secs_f64() * 1e3;
+    let max = all.last().unwrap().as_secs_f64() * 1e3;
+    let errors = errors.load(Ordering::Relaxed);
     println!(
-        "serve load: {} requests in {:?} = {:.0} req/s; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; errors {}",
+        "serve load: {} requests in {:?} = {rate:.0} req/s; p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms; errors {errors}",
         all.len(),
         duration,
-        all.len() as f64 / duration.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        all.last().unwrap().as_secs_f64() * 1e3,
-        errors.load(Ordering::Relaxed)
     );
+    results.add("searchers", SEARCHERS as f64, "searchers");
+    results.add("duration_seconds", duration.as_secs_f64(), "s");
+    results.add("requests", all.len() as f64, "requests");
+    results.add("requests_per_sec", rate, "req/s");
+    results.add("p50_ms", p50, "ms");
+    results.add("p99_ms", p99, "ms");
+    results.add("max_ms", max, "ms");
+    results.add("errors", errors as f64, "errors");
     server.shutdown().await?;
+    results.write("serve_load", env!("CARGO_MANIFEST_DIR"));
     Ok(())
 }

@@ -12,7 +12,9 @@
 //! `SYNC_MAX_RATE=<req/s>` raises the client's request ceiling, default 100;
 //! `SYNC_MAX_CONCURRENCY=<n>` sets the requests in flight, default 8;
 //! `SYNC_DUMP_LOG=<file>` writes the simulator's request log of the full run, one
-//! request per line: milliseconds since start, method, path, status)
+//! request per line: milliseconds since start, method, path, status). Figures go to
+//! `target/bench-results/sync_large.json` (the per-second CPU use as its mean over the
+//! full run; the calls by endpoint each as `calls_by_endpoint.<METHOD> <path>`).
 
 use std::time::Instant;
 
@@ -117,17 +119,31 @@ async fn run(
     {
         site.config.jira.max_concurrency = n;
     }
+    let mut results = bench_results::Results::new();
     println!(
         "client request ceiling {} req/s, {} in flight",
         site.config.jira.max_requests_per_sec, site.config.jira.max_concurrency
     );
+    results.add(
+        "client.max_requests_per_sec",
+        site.config.jira.max_requests_per_sec as f64,
+        "req/s",
+    );
+    results.add(
+        "client.max_concurrency",
+        site.config.jira.max_concurrency as f64,
+        "requests",
+    );
     let sim_rss = rss_kib("VmRSS:");
+    let gen_secs = t.elapsed().as_secs_f64();
     println!(
-        "preset {preset}: {} issues generated and served in {:.1} s; RSS with the simulator loaded {:.0} MiB",
+        "preset {preset}: {} issues generated and served in {gen_secs:.1} s; RSS with the simulator loaded {:.0} MiB",
         gen_cfg.issues,
-        t.elapsed().as_secs_f64(),
         mib(sim_rss)
     );
+    results.add("preset.issues", gen_cfg.issues as f64, "issues");
+    results.add("preset.generate_seconds", gen_secs, "s");
+    results.add("simulator_rss", mib(sim_rss), "MiB");
 
     let t = Instant::now();
     let (cpu0, sim0) = cpu_secs();
@@ -157,32 +173,52 @@ async fn run(
     let (cpu1, sim1) = cpu_secs();
     let r = &full.run;
     let calls = r.api_calls - r.attachment_calls;
+    let issues_per_sec = r.issues_seen as f64 / secs;
     println!(
-        "full keyword-only sync: {} issues, {} chunks in {:.1} s = {:.0} issues/s",
-        r.issues_seen,
-        full.chunk_count,
-        secs,
-        r.issues_seen as f64 / secs
+        "full keyword-only sync: {} issues, {} chunks in {secs:.1} s = {issues_per_sec:.0} issues/s",
+        r.issues_seen, full.chunk_count,
     );
+    results.add("full.issues", r.issues_seen as f64, "issues");
+    results.add("full.chunks", full.chunk_count as f64, "chunks");
+    results.add("full.seconds", secs, "s");
+    results.add("full.issues_per_sec", issues_per_sec, "issues/s");
     let (sim_cpu, sync_cpu) = (sim1 - sim0, (cpu1 - cpu0) - (sim1 - sim0));
+    let sync_ms_per_issue = sync_cpu * 1000.0 / r.issues_seen.max(1) as f64;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     println!(
-        "  CPU: sync {:.1} s ({:.2} ms per issue), simulator {:.1} s, over {:.1} s of wall time on {} cores",
-        sync_cpu,
-        sync_cpu * 1000.0 / r.issues_seen.max(1) as f64,
-        sim_cpu,
-        secs,
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        "  CPU: sync {sync_cpu:.1} s ({sync_ms_per_issue:.2} ms per issue), simulator {sim_cpu:.1} s, over {secs:.1} s of wall time on {cores} cores",
     );
     println!("  CPU use per second, sync/simulator (% of one core): {per_second}");
+    results.add("full.sync_cpu_seconds", sync_cpu, "s");
+    results.add("full.sync_cpu_ms_per_issue", sync_ms_per_issue, "ms");
+    results.add("full.simulator_cpu_seconds", sim_cpu, "s");
+    results.add(
+        "full.sync_cpu_mean_percent",
+        sync_cpu * 100.0 / secs,
+        "% of one core",
+    );
+    results.add(
+        "full.simulator_cpu_mean_percent",
+        sim_cpu * 100.0 / secs,
+        "% of one core",
+    );
+    let calls_per_1000 = calls as f64 * 1000.0 / r.issues_seen.max(1) as f64;
     println!(
-        "  API calls: {} without attachments = {:.1} per 1,000 issues (+ {} attachment downloads); errors {}",
+        "  API calls: {} without attachments = {calls_per_1000:.1} per 1,000 issues (+ {} attachment downloads); errors {}",
         calls,
-        calls as f64 * 1000.0 / r.issues_seen.max(1) as f64,
         r.attachment_calls,
         r.errors.len()
     );
+    results.add("full.api_calls", calls as f64, "calls");
+    results.add("full.api_calls_per_1000_issues", calls_per_1000, "calls");
+    results.add(
+        "full.attachment_downloads",
+        r.attachment_calls as f64,
+        "calls",
+    );
+    results.add("full.errors", r.errors.len() as f64, "errors");
     println!(
         "  identity in full: {} in {:.1} s; attachments downloaded {}, skipped {}, failed {}",
         r.identity_full,
@@ -190,6 +226,27 @@ async fn run(
         r.attachments.downloaded,
         r.attachments.skipped,
         r.attachments.failed
+    );
+    results.add(
+        "full.identity_full",
+        f64::from(u8::from(r.identity_full)),
+        "bool",
+    );
+    results.add("full.identity_seconds", r.identity_ms as f64 / 1000.0, "s");
+    results.add(
+        "full.attachments_downloaded",
+        r.attachments.downloaded as f64,
+        "attachments",
+    );
+    results.add(
+        "full.attachments_skipped",
+        r.attachments.skipped as f64,
+        "attachments",
+    );
+    results.add(
+        "full.attachments_failed",
+        r.attachments.failed as f64,
+        "attachments",
     );
 
     if let Ok(path) = std::env::var("SYNC_DUMP_LOG") {
@@ -201,7 +258,7 @@ async fn run(
             .collect();
         std::fs::write(path, lines.join("\n"))?;
     }
-    print_calls_by_endpoint(&site.handle);
+    print_calls_by_endpoint(&site.handle, &mut results);
     site.handle.clear_request_log();
 
     let t = Instant::now();
@@ -216,17 +273,36 @@ async fn run(
         secs,
         again.run.issues_indexed
     );
-    println!(
-        "peak RSS of the process (simulator + sync): {:.0} MiB; the sync's share at most {:.0} MiB",
-        mib(rss_kib("VmHWM:")),
-        mib(rss_kib("VmHWM:").saturating_sub(sim_rss))
+    results.add("incremental.api_calls", again.run.api_calls as f64, "calls");
+    results.add("incremental.projects", projects as f64, "projects");
+    results.add(
+        "incremental.api_calls_target",
+        (projects + 10) as f64,
+        "calls",
     );
+    results.add("incremental.seconds", secs, "s");
+    results.add(
+        "incremental.issues_reindexed",
+        again.run.issues_indexed as f64,
+        "issues",
+    );
+    let (peak, sync_share) = (
+        mib(rss_kib("VmHWM:")),
+        mib(rss_kib("VmHWM:").saturating_sub(sim_rss)),
+    );
+    println!(
+        "peak RSS of the process (simulator + sync): {peak:.0} MiB; the sync's share at most {sync_share:.0} MiB"
+    );
+    results.add("peak_rss", peak, "MiB");
+    results.add("peak_rss_sync_share", sync_share, "MiB");
+    results.write("sync_large", env!("CARGO_MANIFEST_DIR"));
     Ok(())
 }
 
 /// The simulator's request log grouped by endpoint (ids and keys in paths replaced),
-/// attachment downloads left out: where the calls of a run go.
-fn print_calls_by_endpoint(sim: &jira_sim::SimHandle) {
+/// attachment downloads left out: where the calls of a run go. Each endpoint's count
+/// is recorded in `results` too.
+fn print_calls_by_endpoint(sim: &jira_sim::SimHandle, results: &mut bench_results::Results) {
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     for r in sim.request_log() {
         if r.path.contains("/attachment/content/") {
@@ -252,5 +328,6 @@ fn print_calls_by_endpoint(sim: &jira_sim::SimHandle) {
     println!("  calls by endpoint:");
     for (endpoint, n) in rows {
         println!("    {n:>6}  {endpoint}");
+        results.add(&format!("calls_by_endpoint.{endpoint}"), n as f64, "calls");
     }
 }

@@ -10,6 +10,8 @@
 //! (100 per page, ADF description, inline comments), once by one client walking the
 //! whole site and once by four clients walking different projects at the same time.
 //! Memory: resident set size of this process before and after generation (Linux).
+//! The figures are also written, with the commit and the machine, to
+//! `target/bench-results/jira-sim.json`.
 
 use std::time::Instant;
 
@@ -100,6 +102,15 @@ fn main() {
         gen_time.as_secs_f64(),
         after - before
     );
+    let mut results = bench_results::Results::new();
+    results.add("issues", issues as f64, "issues");
+    results.add("comments", comments as f64, "comments");
+    results.add("projects", ws.projects.len() as f64, "projects");
+    results.add("users", ws.users.len() as f64, "users");
+    results.add("generate_seconds", gen_time.as_secs_f64(), "s");
+    results.add("rss_before_generate", before, "MiB");
+    results.add("rss_after_generate", after, "MiB");
+    results.add("rss_generate_growth", after - before, "MiB");
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -116,6 +127,13 @@ fn main() {
         println!(
             "search/jql, one client: {n} issues in {one:.2} s = {:.0} issues/s",
             n as f64 / one
+        );
+        results.add("search_jql.one_client.issues", n as f64, "issues");
+        results.add("search_jql.one_client.seconds", one, "s");
+        results.add(
+            "search_jql.one_client.issues_per_sec",
+            n as f64 / one,
+            "issues/s",
         );
         let t = Instant::now();
         let mut tasks = Vec::new();
@@ -135,7 +153,17 @@ fn main() {
             "search/jql, four clients: {total} issues in {four:.2} s = {:.0} issues/s",
             total as f64 / four
         );
-        println!("RSS while serving: {:.0} MiB", rss_mib());
+        results.add("search_jql.four_clients.issues", total as f64, "issues");
+        results.add("search_jql.four_clients.seconds", four, "s");
+        results.add(
+            "search_jql.four_clients.issues_per_sec",
+            total as f64 / four,
+            "issues/s",
+        );
+        let serving = rss_mib();
+        println!("RSS while serving: {serving:.0} MiB");
+        results.add("rss_serving", serving, "MiB");
         sim.shutdown().await;
+        results.write("jira-sim", env!("CARGO_MANIFEST_DIR"));
     });
 }
