@@ -255,7 +255,6 @@ async fn a_wrong_tag_in_the_index_is_a_leak_for_everyone_jira_denies() {
     // Its issue chunks re-tagged as open to everyone.
     let mut docs = searcher
         .index()
-        .keyword()
         .issue_chunks_by_key(&key)
         .unwrap();
     docs.retain(|d| d.kind == index::ChunkKind::Issue);

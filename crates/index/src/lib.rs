@@ -13,8 +13,9 @@
 //!
 //! Layout, lowest first: `types` (the shared data) and `error`;
 //! `acl` (the in-memory gate check); the stores (`keyword`, `vector`,
-//! `server_store`, `acl_filter`); the embedder (`models`, `assets`, `static_model`,
-//! `embedder`); and `search`, which ties them together. This file only declares the
+//! `server_store`, `acl_filter`; `cluster`, the whole index on a Qdrant cluster, and
+//! `qdrant_conn`, the connection both Qdrant stores share); the embedder (`models`,
+//! `assets`, `static_model`, `embedder`); and `search`, which ties them together. This file only declares the
 //! modules and re-exports the public API.
 
 #![warn(missing_docs)]
@@ -22,11 +23,13 @@
 mod acl;
 mod acl_filter;
 mod assets;
+mod cluster;
 mod embedder;
 mod error;
 pub mod journal;
 mod keyword;
 pub mod models;
+mod qdrant_conn;
 mod search;
 mod server_store;
 mod static_model;
@@ -38,6 +41,7 @@ mod tests;
 
 pub use acl::acl_allows;
 pub use assets::{AssetPaths, default_cache_dir, ensure_assets, ensure_model};
+pub use cluster::ClusterIndex;
 pub use embedder::{Device, Embedder, EmbedderOptions, MAX_TOKENS, cosine};
 pub use error::IndexError;
 pub use keyword::KeywordIndex;

@@ -10,20 +10,15 @@
 //! for the server to apply them (`wait=true`), with the configured write consistency,
 //! so a committed chunk is searchable.
 
-use std::future::Future;
-use std::path::PathBuf;
-use std::time::Duration;
-
-use qdrant_client::Qdrant;
 use qdrant_client::qdrant::{
-    Condition, CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder,
+    CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder,
     DeletePointsBuilder, Distance, FieldType, Filter, PointStruct, PointsIdsList,
-    QueryPointsBuilder, UpsertPointsBuilder, VectorParamsBuilder, WriteOrdering, WriteOrderingType,
-    point_id::PointIdOptions,
+    QueryPointsBuilder, UpsertPointsBuilder, VectorParamsBuilder, point_id::PointIdOptions,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::error::IndexError;
+use crate::qdrant_conn::{Conn, any_of, gate_conditions, ordering, point_uuid};
 use crate::types::{ChunkDoc, SearchFilters};
 use crate::vector::VectorStore;
 
@@ -132,12 +127,9 @@ impl QdrantServerConfig {
 
 /// The vector store on a Qdrant server; see the module documentation.
 pub struct QdrantServerStore {
-    client: Qdrant,
-    /// Always `Some` until dropped (taken to shut it down without blocking).
-    runtime: Option<tokio::runtime::Runtime>,
+    conn: Conn,
     collection: String,
     dim: usize,
-    url: String,
     /// The embedding model's id: written on every point, and a search only meets the
     /// points of this model ([`Self::with_model`]).
     model: Option<String>,
@@ -148,28 +140,10 @@ impl QdrantServerStore {
     /// replication from the config) with its payload indexes when it does not exist.
     /// An existing collection with another dimension is an error.
     pub fn connect(cfg: &QdrantServerConfig, dim: usize) -> Result<Self, IndexError> {
-        cfg.validate()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("qdrant-client")
-            .enable_all()
-            .build()
-            .map_err(|e| IndexError::Invalid(format!("qdrant client runtime: {e}")))?;
-        let client = {
-            let _guard = runtime.enter();
-            Qdrant::from_url(&cfg.url)
-                .api_key(cfg.api_key.clone())
-                .timeout(Duration::from_secs(cfg.timeout_secs))
-                .skip_compatibility_check()
-                .build()
-                .map_err(|e| vector_err(&cfg.url, "connecting", e))?
-        };
         let store = QdrantServerStore {
-            client,
-            runtime: Some(runtime),
+            conn: Conn::connect(cfg)?,
             collection: cfg.collection.clone(),
             dim,
-            url: cfg.url.clone(),
             model: None,
         };
         store.ensure_collection(cfg)?;
@@ -184,40 +158,16 @@ impl QdrantServerStore {
         self
     }
 
-    /// Runs a future on the store's runtime and waits for it.
-    fn run<T: Send + 'static>(
-        &self,
-        fut: impl Future<Output = T> + Send + 'static,
-    ) -> Result<T, IndexError> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let runtime = self
-            .runtime
-            .as_ref()
-            .ok_or_else(|| IndexError::Invalid("qdrant client is shut down".into()))?;
-        runtime.spawn(async move {
-            let _ = tx.send(fut.await);
-        });
-        rx.recv()
-            .map_err(|_| IndexError::Invalid("qdrant client task ended without an answer".into()))
-    }
-
-    fn err(&self, context: &str) -> impl Fn(qdrant_client::QdrantError) -> IndexError + '_ {
-        let context = context.to_string();
-        move |e| vector_err(&self.url, &context, e)
-    }
-
     fn ensure_collection(&self, cfg: &QdrantServerConfig) -> Result<(), IndexError> {
-        let client = self.client.clone();
         let name = self.collection.clone();
-        let exists = self
-            .run(async move { client.collection_exists(name).await })?
-            .map_err(self.err("checking the collection"))?;
+        let exists = self.conn.call("checking the collection", |c| async move {
+            c.collection_exists(name).await
+        })?;
         if exists {
-            let client = self.client.clone();
             let name = self.collection.clone();
-            let info = self
-                .run(async move { client.collection_info(name).await })?
-                .map_err(self.err("reading the collection"))?;
+            let info = self.conn.call("reading the collection", |c| async move {
+                c.collection_info(name).await
+            })?;
             let size = info
                 .result
                 .and_then(|r| r.config)
@@ -238,58 +188,25 @@ impl QdrantServerStore {
             }
             return Ok(());
         }
-        let client = self.client.clone();
         let request = CreateCollectionBuilder::new(&self.collection)
             .vectors_config(VectorParamsBuilder::new(self.dim as u64, Distance::Cosine))
             .shard_number(cfg.shards)
             .replication_factor(cfg.replication)
             .write_consistency_factor(cfg.write_consistency);
-        self.run(async move { client.create_collection(request).await })?
-            .map_err(self.err("creating the collection"))?;
+        self.conn.call("creating the collection", |c| async move {
+            c.create_collection(request).await
+        })?;
         for field in INDEXED_FIELDS {
-            let client = self.client.clone();
             let request =
                 CreateFieldIndexCollectionBuilder::new(&self.collection, field, FieldType::Keyword)
                     .wait(true);
-            self.run(async move { client.create_field_index(request).await })?
-                .map_err(self.err("creating a payload index"))?;
+            self.conn.call("creating a payload index", |c| async move {
+                c.create_field_index(request).await
+            })?;
         }
         tracing::info!(collection = %self.collection, shards = cfg.shards, replication = cfg.replication, "qdrant collection created");
         Ok(())
     }
-}
-
-impl Drop for QdrantServerStore {
-    /// The runtime is shut down in the background: dropping a store inside async code
-    /// (e.g. at the end of a sync) must not block.
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
-fn vector_err(url: &str, context: &str, e: qdrant_client::QdrantError) -> IndexError {
-    IndexError::Vector {
-        path: PathBuf::from(url),
-        context: context.to_string(),
-        message: e.to_string(),
-    }
-}
-
-fn point_uuid(chunk_id: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, chunk_id.as_bytes()).to_string()
-}
-
-/// Strong ordering: a write is applied in the same order on every replica.
-fn ordering() -> WriteOrdering {
-    WriteOrdering {
-        r#type: WriteOrderingType::Strong as i32,
-    }
-}
-
-fn any_of(key: &str, values: impl IntoIterator<Item = String>) -> Condition {
-    Condition::matches(key, values.into_iter().collect::<Vec<String>>())
 }
 
 impl VectorStore for QdrantServerStore {
@@ -331,23 +248,23 @@ impl VectorStore for QdrantServerStore {
                 payload,
             ));
         }
-        let client = self.client.clone();
         let request = UpsertPointsBuilder::new(&self.collection, points)
             .wait(true)
             .ordering(ordering());
-        self.run(async move { client.upsert_points(request).await })?
-            .map_err(self.err("upserting points"))?;
+        self.conn.call("upserting points", |c| async move {
+            c.upsert_points(request).await
+        })?;
         Ok(())
     }
 
     fn delete_issue(&self, issue_id: &str) -> Result<(), IndexError> {
-        let client = self.client.clone();
         let request = DeletePointsBuilder::new(&self.collection)
             .points(Filter::must([any_of("issue_id", [issue_id.to_string()])]))
             .wait(true)
             .ordering(ordering());
-        self.run(async move { client.delete_points(request).await })?
-            .map_err(self.err("deleting an issue"))?;
+        self.conn.call("deleting an issue", |c| async move {
+            c.delete_points(request).await
+        })?;
         Ok(())
     }
 
@@ -358,13 +275,13 @@ impl VectorStore for QdrantServerStore {
         let ids = PointsIdsList {
             ids: chunk_ids.iter().map(|c| point_uuid(c).into()).collect(),
         };
-        let client = self.client.clone();
         let request = DeletePointsBuilder::new(&self.collection)
             .points(ids)
             .wait(true)
             .ordering(ordering());
-        self.run(async move { client.delete_points(request).await })?
-            .map_err(self.err("deleting chunks"))?;
+        self.conn.call("deleting chunks", |c| async move {
+            c.delete_points(request).await
+        })?;
         Ok(())
     }
 
@@ -385,25 +302,10 @@ impl VectorStore for QdrantServerStore {
                 self.dim
             )));
         }
-        let tags = || principals.iter().cloned();
-        let mut conditions = vec![
-            any_of("acl_project", tags()),
-            any_of("acl_issue", tags()),
-            any_of("acl_comment", tags()),
-        ];
-        if !filters.project_keys.is_empty() {
-            conditions.push(any_of("project_key", filters.project_keys.iter().cloned()));
-        }
-        if !filters.kinds.is_empty() {
-            conditions.push(any_of(
-                "kind",
-                filters.kinds.iter().map(|k| k.as_str().to_string()),
-            ));
-        }
+        let mut conditions = gate_conditions(principals, filters);
         if let Some(model) = &self.model {
             conditions.push(any_of("model", [model.clone()]));
         }
-        let client = self.client.clone();
         let request = QueryPointsBuilder::new(&self.collection)
             .query(vector.to_vec())
             .filter(Filter::must(conditions))
@@ -412,8 +314,8 @@ impl VectorStore for QdrantServerStore {
                 fields: vec!["chunk_id".into()],
             });
         let answer = self
-            .run(async move { client.query(request).await })?
-            .map_err(self.err("searching"))?;
+            .conn
+            .call("searching", |c| async move { c.query(request).await })?;
         let mut out = Vec::with_capacity(answer.result.len());
         for p in answer.result {
             match p.payload.get("chunk_id").and_then(|v| v.as_str()) {
@@ -431,11 +333,10 @@ impl VectorStore for QdrantServerStore {
     }
 
     fn count(&self) -> Result<usize, IndexError> {
-        let client = self.client.clone();
         let request = CountPointsBuilder::new(&self.collection).exact(true);
         let answer = self
-            .run(async move { client.count(request).await })?
-            .map_err(self.err("counting"))?;
+            .conn
+            .call("counting", |c| async move { c.count(request).await })?;
         Ok(answer.result.map(|r| r.count as usize).unwrap_or(0))
     }
 

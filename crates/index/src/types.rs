@@ -112,6 +112,54 @@ pub struct ProjectStats {
     pub last_updated: Option<i64>,
 }
 
+impl ProjectStats {
+    /// The statistics of a project's chunks (in any order).
+    pub(crate) fn from_chunks(chunks: impl IntoIterator<Item = ChunkDoc>) -> Self {
+        let mut stats = ProjectStats::default();
+        let mut attachments = std::collections::HashSet::new();
+        for d in chunks {
+            stats.chunks += 1;
+            *stats
+                .chunks_by_kind
+                .entry(d.kind.as_str().to_string())
+                .or_default() += 1;
+            match d.kind {
+                ChunkKind::Attachment => {
+                    if let Some(id) = d.chunk_id.split(':').nth(1) {
+                        attachments.insert(id.to_string());
+                    }
+                }
+                ChunkKind::Issue if d.chunk_id.ends_with(":0") => {
+                    stats.issues += 1;
+                    let name = |v: Option<String>| v.unwrap_or_else(|| "(none)".into());
+                    *stats.by_status.entry(name(d.status)).or_default() += 1;
+                    *stats.by_priority.entry(name(d.priority)).or_default() += 1;
+                    *stats.by_type.entry(name(d.issue_type)).or_default() += 1;
+                    *stats.by_assignee.entry(name(d.assignee)).or_default() += 1;
+                    stats.last_updated = stats.last_updated.max(d.updated);
+                }
+                _ => {}
+            }
+        }
+        stats.attachments = attachments.len();
+        stats
+    }
+}
+
+/// Distinct issues per project key, from (issue id, project key) pairs of chunks.
+pub(crate) fn issues_by_project<'a>(
+    chunks: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for (issue, project) in chunks {
+        if seen.insert(issue) {
+            *out.entry(project.to_string()).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
 /// The caller's principal tags (always contains `*` unless empty; empty finds nothing).
 #[derive(Clone, Copy, Debug)]
 pub struct Principals<'a>(

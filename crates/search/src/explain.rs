@@ -55,7 +55,7 @@ impl Searcher {
         issue_key: &str,
     ) -> Result<Option<IssueAccess>, SearchError> {
         let key = issue_key.trim().to_ascii_uppercase();
-        let docs = self.index().keyword().issue_chunks_by_key(&key)?;
+        let docs = self.index().issue_chunks_by_key(&key)?;
         if docs.is_empty() {
             return Ok(None);
         }

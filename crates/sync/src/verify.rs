@@ -602,10 +602,10 @@ fn load_issues(
     searcher: &Searcher,
     issues: &[(String, String)],
 ) -> Result<Vec<IndexedIssue>, SyncError> {
-    let keyword = searcher.index().keyword();
+    let index = searcher.index();
     let mut out = Vec::with_capacity(issues.len());
     for (id, key) in issues {
-        let chunks = keyword
+        let chunks = index
             .issue_chunks_by_key(key)?
             .into_iter()
             .filter(|c| &c.issue_id == id)
@@ -635,7 +635,7 @@ fn explain_by_account(
     account_id: &str,
     issue_key: &str,
 ) -> Result<Option<IssueAccess>, SyncError> {
-    let docs = searcher.index().keyword().issue_chunks_by_key(issue_key)?;
+    let docs = searcher.index().issue_chunks_by_key(issue_key)?;
     if docs.is_empty() {
         return Ok(None);
     }

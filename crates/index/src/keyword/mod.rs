@@ -19,7 +19,7 @@ mod stats;
 mod write;
 
 pub use index::KeywordIndex;
-pub(crate) use query::issue_keys_in;
+pub(crate) use query::{issue_keys_in, without_issue_keys};
 
 #[cfg(test)]
 mod schema_doc {

@@ -127,6 +127,18 @@ pub(crate) fn issue_keys_in(query: &str) -> Vec<String> {
         .collect()
 }
 
+/// `query` without the words that are issue keys: what the cluster backend scores with
+/// BM25. The local index reads `ENG-2` as the phrase "eng 2", which matches only text
+/// naming that key; a sparse vector has no phrases and would match every chunk with
+/// "eng", so the key is left to the exact issue-key match alone.
+pub(crate) fn without_issue_keys(query: &str) -> String {
+    query
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| !w.is_empty() && issue_key_of(w).is_none())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn issue_key_of(word: &str) -> Option<String> {
     let (project, number) = word.rsplit_once('-')?;
     let mut chars = project.chars();
@@ -144,6 +156,12 @@ fn issue_key_of(word: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_keys_leave_the_text_query() {
+        assert_eq!(without_issue_keys("ENG-2 password, reset"), "password reset");
+        assert_eq!(without_issue_keys("self-service"), "self-service");
+    }
 
     #[test]
     fn issue_keys_are_recognised() {

@@ -1,8 +1,6 @@
 //! Statistics for dashboards and listings: what the index holds for one project,
 //! and how many visible issues each project has for a principal set.
 
-use std::collections::HashSet;
-
 use tantivy::Term;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{BooleanQuery, TermQuery};
@@ -11,7 +9,7 @@ use tantivy::schema::{IndexRecordOption, TantivyDocument};
 use super::index::KeywordIndex;
 use super::schema::{from_tantivy, str_field};
 use crate::error::IndexError;
-use crate::types::{ChunkKind, ProjectStats, SearchFilters};
+use crate::types::{ProjectStats, SearchFilters};
 
 impl KeywordIndex {
     /// What the index holds for one project, for dashboards (no permission filter:
@@ -25,40 +23,14 @@ impl KeywordIndex {
         let addrs = searcher
             .search(&q, &DocSetCollector)
             .map_err(self.err(format!("listing chunks of project {project_key}")))?;
-        let mut stats = ProjectStats::default();
-        let mut attachments = HashSet::new();
+        let mut chunks = Vec::new();
         for addr in addrs {
             let doc: TantivyDocument = searcher
                 .doc(addr)
                 .map_err(self.err(format!("reading a chunk of project {project_key}")))?;
-            let Some(d) = from_tantivy(&self.fields, &doc) else {
-                continue;
-            };
-            stats.chunks += 1;
-            *stats
-                .chunks_by_kind
-                .entry(d.kind.as_str().to_string())
-                .or_default() += 1;
-            match d.kind {
-                ChunkKind::Attachment => {
-                    if let Some(id) = d.chunk_id.split(':').nth(1) {
-                        attachments.insert(id.to_string());
-                    }
-                }
-                ChunkKind::Issue if d.chunk_id.ends_with(":0") => {
-                    stats.issues += 1;
-                    let name = |v: Option<String>| v.unwrap_or_else(|| "(none)".into());
-                    *stats.by_status.entry(name(d.status)).or_default() += 1;
-                    *stats.by_priority.entry(name(d.priority)).or_default() += 1;
-                    *stats.by_type.entry(name(d.issue_type)).or_default() += 1;
-                    *stats.by_assignee.entry(name(d.assignee)).or_default() += 1;
-                    stats.last_updated = stats.last_updated.max(d.updated);
-                }
-                _ => {}
-            }
+            chunks.extend(from_tantivy(&self.fields, &doc));
         }
-        stats.attachments = attachments.len();
-        Ok(stats)
+        Ok(ProjectStats::from_chunks(chunks))
     }
 
     /// For each project key, how many distinct issues have a chunk the principals may
@@ -67,25 +39,24 @@ impl KeywordIndex {
         &self,
         principals: &[String],
     ) -> Result<std::collections::BTreeMap<String, usize>, IndexError> {
-        let mut out = std::collections::BTreeMap::new();
         if principals.is_empty() {
-            return Ok(out);
+            return Ok(std::collections::BTreeMap::new());
         }
         let q = BooleanQuery::new(self.filter_clauses(principals, &SearchFilters::default()));
         let searcher = self.reader.searcher();
         let addrs = searcher
             .search(&q, &DocSetCollector)
             .map_err(self.err("listing visible chunks"))?;
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut pairs = Vec::new();
         for addr in addrs {
             let doc: TantivyDocument = searcher
                 .doc(addr)
                 .map_err(self.err("reading a visible chunk"))?;
-            if seen.insert(str_field(&doc, self.fields.issue_id)) {
-                *out.entry(str_field(&doc, self.fields.project_key))
-                    .or_insert(0) += 1;
-            }
+            let f = &self.fields;
+            pairs.push((str_field(&doc, f.issue_id), str_field(&doc, f.project_key)));
         }
-        Ok(out)
+        Ok(crate::types::issues_by_project(
+            pairs.iter().map(|(i, p)| (i.as_str(), p.as_str())),
+        ))
     }
 }

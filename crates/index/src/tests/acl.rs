@@ -88,7 +88,7 @@ fn cached_permission_filter_follows_every_change() {
     );
     assert_eq!(search(&["*", "p:2"]), vec!["issue:2:0"]);
     assert_eq!(search(&["*", "p:1", "p:2"]), vec!["issue:1:0", "issue:2:0"]);
-    assert_eq!(idx.keyword().acl_cache_len(), 3);
+    assert_eq!(idx.keyword().expect("a local index").acl_cache_len(), 3);
 
     // A new segment: filtered on first sight.
     idx.upsert(&[doc("issue:3:0", "3", "p:1")], None)
