@@ -126,7 +126,7 @@ async fn run(
     );
     results.add(
         "client.max_requests_per_sec",
-        site.config.jira.max_requests_per_sec as f64,
+        site.config.jira.max_requests_per_sec,
         "req/s",
     );
     results.add(

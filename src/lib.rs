@@ -237,8 +237,11 @@ impl QdrantCluster {
             script.display()
         );
         let dir = tempfile::tempdir()?;
-        // 60 ports per process, away from the index crate's tests (21000..).
-        let base = 52_000 + (std::process::id() % 200) as u16 * 60;
+        // 120 ports per process, away from the index crate's tests (21000..), in four
+        // slots of 30 (three nodes) so that the tests of one binary do not collide.
+        static SLOT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+        let slot = SLOT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 4;
+        let base = 52_000 + (std::process::id() % 100) as u16 * 120 + slot * 30;
         let out = std::process::Command::new("bash")
             .arg(&script)
             .args(["start", "-n", &nodes.to_string(), "-d"])

@@ -233,7 +233,18 @@ pub async fn evaluate_site(
     embedder: std::sync::Arc<index::Embedder>,
     fusions: &[Fusion],
 ) -> anyhow::Result<QualityReport> {
-    let report = sync::run_sync(&site.config, Some(embedder.clone()), &Default::default()).await?;
+    evaluate_config(site, &site.config, embedder, fusions).await
+}
+
+/// [`evaluate_site`] under another config of the same site (another index backend,
+/// another state store).
+pub async fn evaluate_config(
+    site: &crate::SimSite,
+    cfg: &config::Config,
+    embedder: std::sync::Arc<index::Embedder>,
+    fusions: &[Fusion],
+) -> anyhow::Result<QualityReport> {
+    let report = sync::run_sync(cfg, Some(embedder.clone()), &Default::default()).await?;
     let ws = site
         .handle
         .workspace()
@@ -250,7 +261,7 @@ pub async fn evaluate_site(
         .ok_or_else(|| anyhow::anyhow!("the site has no user to search as"))?;
     let queries = labeled_queries();
     let relevant = relevant_sets(&ws, &queries, &visible);
-    let searcher = search::Searcher::open(&site.config, Some(embedder))?;
+    let searcher = search::Searcher::open(cfg, Some(embedder))?;
     let fusions = fusions.to_vec();
     let (scores, sweep, relevant) = tokio::task::spawn_blocking(move || {
         let mut sweep = Vec::new();

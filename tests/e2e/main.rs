@@ -15,6 +15,7 @@ mod filters_preview;
 mod identity_sync;
 mod incremental_sync;
 mod qdrant_server_e2e;
+mod scale_out;
 mod search_quality;
 mod serve_limits;
 mod skeleton_e2e;

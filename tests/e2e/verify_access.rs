@@ -253,10 +253,7 @@ async fn a_wrong_tag_in_the_index_is_a_leak_for_everyone_jira_denies() {
         .find(|(_, d)| !d.is_empty())
         .expect("an issue someone may not open");
     // Its issue chunks re-tagged as open to everyone.
-    let mut docs = searcher
-        .index()
-        .issue_chunks_by_key(&key)
-        .unwrap();
+    let mut docs = searcher.index().issue_chunks_by_key(&key).unwrap();
     docs.retain(|d| d.kind == index::ChunkKind::Issue);
     assert!(!docs.is_empty());
     for d in &mut docs {

@@ -166,6 +166,12 @@ enum Command {
         /// Listen address (default: serve.listen).
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
+        /// `all`: search, webhooks and syncs in one process (one machine). `search`: a
+        /// stateless search replica on the Qdrant cluster and PostgreSQL (no syncs).
+        /// `worker`: the sync worker (one active at a time, through a PostgreSQL
+        /// advisory lock; a second waits and takes over).
+        #[arg(long, default_value = "all")]
+        role: serve::Role,
     },
     /// MCP server over stdin/stdout for an AI assistant, answering as one person.
     Mcp {
@@ -554,12 +560,16 @@ fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> Result<()> {
             let cfg = load_config(&cli.config)?;
             output::print_status(&cfg, json)
         }
-        Command::Serve { listen } => {
+        Command::Serve { listen, role } => {
             let cfg = load_config(&cli.config)?;
             let embedder = sync::pipeline::load_embedder(&cfg)?;
             runtime.block_on(async move {
-                let server = serve::start(cfg, embedder, listen).await?;
-                eprintln!("jira-index serving on http://{}", server.addr);
+                let server = serve::start_with_role(cfg, embedder, listen, role).await?;
+                eprintln!(
+                    "jira-index serving on http://{} (role {})",
+                    server.addr,
+                    role.name()
+                );
                 let stop = server.cancel_token();
                 tokio::spawn(async move {
                     shutdown_signal().await;

@@ -21,6 +21,9 @@ pub enum SearchError {
     /// A file of the data directory could not be read or written.
     #[error(transparent)]
     File(#[from] FileError),
+    /// The shared state store (`[state] url`) could not be read.
+    #[error(transparent)]
+    State(#[from] state::StateError),
 }
 
 impl SearchError {
@@ -30,7 +33,9 @@ impl SearchError {
         match self {
             SearchError::Config(_) => ErrorCode::InvalidConfig,
             SearchError::NotSynced { .. } => ErrorCode::NotSynced,
-            SearchError::Index(_) | SearchError::File(_) => ErrorCode::Internal,
+            SearchError::Index(_) | SearchError::File(_) | SearchError::State(_) => {
+                ErrorCode::Internal
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ use index::{Embedder, Hit, SearchFilters, SearchIndex, SearchMode, SearchRequest
 use serde::Serialize;
 
 use config::{Config, DataDir, read_json, write_json_atomic};
+use state::StateStore;
 
 use crate::error::SearchError;
 use crate::views::{IssueView, ProjectView};
@@ -24,6 +25,9 @@ use crate::views::{IssueView, ProjectView};
 /// so a person removed from a group loses that group's projects on their next search.
 pub struct Searcher {
     data: DataDir,
+    /// The shared state store (`[state] url`): the directory and the unmatched callers
+    /// are read from it instead of the data directory, so a search replica needs none.
+    shared: Option<StateStore>,
     mapping_file: Option<PathBuf>,
     identity: RwLock<IdentityData>,
     index: Arc<SearchIndex>,
@@ -31,11 +35,19 @@ pub struct Searcher {
     unmatched: Mutex<BTreeSet<String>>,
 }
 
-/// The directory and mapping in use, with the file stamps they were read at.
+/// The directory and mapping in use, with the stamps they were read at.
 struct IdentityData {
     directory: Arc<Directory>,
     mapping: Arc<EmailMapping>,
-    stamp: Vec<Option<FileStamp>>,
+    stamp: Stamps,
+}
+
+/// What tells a changed directory or mapping: file stamps, and the shared store's
+/// directory version.
+#[derive(Clone, Debug, PartialEq)]
+struct Stamps {
+    files: Vec<Option<FileStamp>>,
+    version: Option<i64>,
 }
 
 /// Length and modification time of a file: enough to notice a rewrite.
@@ -66,12 +78,19 @@ impl Searcher {
     /// and its syncs, so a sync's commit is visible to the next search).
     pub fn with_index(cfg: &Config, index: Arc<SearchIndex>) -> Result<Self, SearchError> {
         let data = DataDir::new(&cfg.data.dir);
+        let shared = match cfg.state.url {
+            Some(_) => Some(StateStore::open_config(cfg)?),
+            None => None,
+        };
         let mapping_file = cfg.identity.email_mapping_file.clone();
-        let identity = load_identity(&data, mapping_file.as_deref())?;
-        let unmatched: BTreeSet<String> =
-            read_json(&data.unmatched_callers_file())?.unwrap_or_default();
+        let identity = load_identity(&data, shared.as_ref(), mapping_file.as_deref())?;
+        let unmatched: BTreeSet<String> = match &shared {
+            Some(store) => store.unmatched_callers()?.into_iter().collect(),
+            None => read_json(&data.unmatched_callers_file())?.unwrap_or_default(),
+        };
         Ok(Self {
             data,
+            shared,
             mapping_file,
             identity: RwLock::new(identity),
             index,
@@ -80,23 +99,32 @@ impl Searcher {
         })
     }
 
-    /// Re-reads the directory and the mapping file if either changed on disk since
-    /// they were read, and then forgets every cached principal set. Returns whether
-    /// anything was reloaded. Cheap when nothing changed (two `stat` calls).
+    /// Re-reads the directory and the mapping file if either changed since they were
+    /// read (on disk, or in the shared state store), and then forgets every cached
+    /// principal set. Returns whether anything was reloaded. Cheap when nothing
+    /// changed (two `stat` calls, or one query of the directory's version).
     pub fn refresh(&self) -> Result<bool, SearchError> {
-        let now = self.stamps();
+        let now = self.stamps()?;
         if self.read_identity().stamp == now {
             return Ok(false);
         }
-        let fresh = load_identity(&self.data, self.mapping_file.as_deref())?;
+        let fresh = load_identity(
+            &self.data,
+            self.shared.as_ref(),
+            self.mapping_file.as_deref(),
+        )?;
         *self.identity.write().unwrap_or_else(|e| e.into_inner()) = fresh;
         self.cache.invalidate_all();
         tracing::info!("identity data reloaded; principal cache cleared");
         Ok(true)
     }
 
-    fn stamps(&self) -> Vec<Option<FileStamp>> {
-        identity_stamps(&self.data, self.mapping_file.as_deref())
+    fn stamps(&self) -> Result<Stamps, SearchError> {
+        identity_stamps(
+            &self.data,
+            self.shared.as_ref(),
+            self.mapping_file.as_deref(),
+        )
     }
 
     fn read_identity(&self) -> std::sync::RwLockReadGuard<'_, IdentityData> {
@@ -143,7 +171,13 @@ impl Searcher {
         let Ok(mut set) = self.unmatched.lock() else {
             return;
         };
-        if set.len() >= MAX_UNMATCHED_CALLERS || !set.insert(email) {
+        if set.len() >= MAX_UNMATCHED_CALLERS || !set.insert(email.clone()) {
+            return;
+        }
+        if let Some(store) = &self.shared {
+            if let Err(e) = store.note_unmatched_caller(&email) {
+                tracing::warn!(error = %e, "could not record an unmatched caller");
+            }
             return;
         }
         if let Err(e) = write_json_atomic(&self.data.unmatched_callers_file(), &*set) {
@@ -218,21 +252,42 @@ impl Searcher {
 /// Unmatched callers remembered at most (a bound against callers sending junk).
 const MAX_UNMATCHED_CALLERS: usize = 10_000;
 
-fn identity_stamps(data: &DataDir, mapping_file: Option<&Path>) -> Vec<Option<FileStamp>> {
-    let mut out = vec![stamp(&data.directory_file())];
+fn identity_stamps(
+    data: &DataDir,
+    shared: Option<&StateStore>,
+    mapping_file: Option<&Path>,
+) -> Result<Stamps, SearchError> {
+    let mut files = Vec::new();
+    let version = match shared {
+        Some(store) => Some(store.directory_version()?),
+        None => {
+            files.push(stamp(&data.directory_file()));
+            None
+        }
+    };
     if let Some(path) = mapping_file {
-        out.push(stamp(path));
+        files.push(stamp(path));
     }
-    out
+    Ok(Stamps { files, version })
 }
 
-fn load_identity(data: &DataDir, mapping_file: Option<&Path>) -> Result<IdentityData, SearchError> {
+fn load_identity(
+    data: &DataDir,
+    shared: Option<&StateStore>,
+    mapping_file: Option<&Path>,
+) -> Result<IdentityData, SearchError> {
     // Stamps first: a rewrite racing with the read is then seen by the next refresh.
-    let stamp = identity_stamps(data, mapping_file);
-    let directory: Directory =
-        read_json(&data.directory_file())?.ok_or_else(|| SearchError::NotSynced {
-            path: data.root().display().to_string(),
-        })?;
+    let stamp = identity_stamps(data, shared, mapping_file)?;
+    let directory: Option<Directory> = match shared {
+        Some(store) => store.load_directory()?,
+        None => read_json(&data.directory_file())?,
+    };
+    let directory = directory.ok_or_else(|| SearchError::NotSynced {
+        path: match shared {
+            Some(store) => store.location().to_string(),
+            None => data.root().display().to_string(),
+        },
+    })?;
     let mapping = match mapping_file {
         Some(path) => load_mapping(path)?,
         None => EmailMapping::default(),

@@ -368,6 +368,12 @@ pub async fn start_sync(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Response> {
     require(&caller, Scope::Admin)?;
+    if !state.role.syncs() {
+        return Err(ApiError::new(
+            ErrorCode::NotConfigured,
+            "this server is a search replica (--role search): syncs run on the worker",
+        ));
+    }
     match state.runner.try_start(Trigger::Manual) {
         Ok(_) => Ok((StatusCode::ACCEPTED, Json(json!({ "started": true }))).into_response()),
         Err(busy) => Ok((
@@ -471,7 +477,18 @@ pub async fn webhook(
         count(&event, "ignored");
         return Ok((StatusCode::ACCEPTED, Json(json!({ "queued": false }))).into_response());
     };
-    if state.hints.send(hint).await.is_err() {
+    if let Some(store) = state.shared.clone() {
+        // A replica of a deployment: queued in PostgreSQL for the worker holding the lock.
+        let text = hint.encode();
+        let queued = tokio::task::spawn_blocking(move || store.push_hint(&text)).await;
+        if !matches!(queued, Ok(Ok(()))) {
+            count(&event, "dropped");
+            return Err(ApiError::new(
+                ErrorCode::Internal,
+                "the shared state store did not take the hint; Jira retries the delivery",
+            ));
+        }
+    } else if state.hints.send(hint).await.is_err() {
         count(&event, "dropped");
         return Err(ApiError::new(ErrorCode::ShuttingDown, "shutting down"));
     }

@@ -33,6 +33,11 @@ pub struct AppState {
     pub webhook_secret: Option<String>,
     /// Targeted re-reads the webhook worker applies.
     pub hints: mpsc::Sender<Hint>,
+    /// What this process does (`serve --role`).
+    pub role: crate::Role,
+    /// The shared state store of `--role search` and `--role worker`: webhooks are
+    /// queued there for whichever worker holds the lock.
+    pub shared: Option<Arc<state::StateStore>>,
     /// Cancelled at shutdown (also closes MCP sessions and their streams).
     pub cancel: CancellationToken,
     /// Admin console sessions.

@@ -20,9 +20,11 @@ pub mod error;
 pub mod listen;
 pub mod mcp;
 pub mod metrics;
+mod role;
 pub mod runner;
 pub mod verify;
 pub mod webhooks;
+pub use role::Role;
 
 pub use app::AppState;
 pub use error::ServeError;
@@ -146,10 +148,36 @@ pub async fn start(
     embedder: Option<Arc<Embedder>>,
     listen: Option<SocketAddr>,
 ) -> Result<Server, ServeError> {
+    start_with_role(cfg, embedder, listen, Role::All).await
+}
+
+/// [`start`] for one [`Role`] of a deployment: `search` answers from the shared index
+/// and state and never syncs; `worker` syncs once it holds the worker lock.
+pub async fn start_with_role(
+    cfg: Config,
+    embedder: Option<Arc<Embedder>>,
+    listen: Option<SocketAddr>,
+    role: Role,
+) -> Result<Server, ServeError> {
+    role.check(&cfg)?;
     let cfg = Arc::new(cfg);
     let proxy_secret = cfg.serve.proxy_secret()?;
     let webhook_secret = cfg.serve.webhook_secret()?;
-    sync::pipeline::secure_data_dir(&config::DataDir::new(&cfg.data.dir))?;
+    if cfg.index.backend == config::IndexBackend::Local || role != Role::Search {
+        sync::pipeline::secure_data_dir(&config::DataDir::new(&cfg.data.dir))?;
+    }
+    let shared = match role {
+        Role::All => None,
+        Role::Search | Role::Worker => {
+            let open_cfg = cfg.clone();
+            Some(Arc::new(
+                tokio::task::spawn_blocking(move || state::StateStore::open_config(&open_cfg))
+                    .await
+                    .map_err(|e| ServeError::Server(e.to_string()))?
+                    .map_err(sync::SyncError::from)?,
+            ))
+        }
+    };
     let index_cfg = cfg.clone();
     let index = Arc::new(
         tokio::task::spawn_blocking(move || search::open_index(&index_cfg, embedder))
@@ -175,17 +203,20 @@ pub async fn start(
         searcher.clone(),
         metrics.clone(),
     ));
+    runner.set_may_sync(false);
     let (hints, hint_rx) = mpsc::channel(HINT_QUEUE);
     let cancel = CancellationToken::new();
     let state = Arc::new(AppState {
         auth: Authenticator::new(&cfg.serve, proxy_secret.as_deref()),
         config,
         index: index.clone(),
-        searcher,
+        searcher: searcher.clone(),
         runner: runner.clone(),
         metrics: metrics.clone(),
         webhook_secret,
-        hints,
+        hints: hints.clone(),
+        role,
+        shared: shared.clone(),
         cancel: cancel.clone(),
         admin_sessions: admin::Sessions::default(),
         verify: verify::VerifyState::default(),
@@ -206,24 +237,79 @@ pub async fn start(
         source,
     })?;
 
-    let worker = tokio::spawn(webhooks::worker(
-        hint_rx,
-        runner.clone(),
-        metrics,
-        cancel.clone(),
-    ));
-    let scheduler = tokio::spawn(runner::schedule(runner.clone(), cancel.clone()));
-    if !synced && runner.try_start(Trigger::Startup).is_err() {
-        tracing::warn!("the first sync could not start");
+    // The syncing side: at once for `all`; for `worker`, once the lock is held; never
+    // for `search`, which only re-reads what the worker wrote.
+    let background: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+    let start_syncing = {
+        let (runner, metrics, cancel, background) = (
+            runner.clone(),
+            metrics.clone(),
+            cancel.clone(),
+            background.clone(),
+        );
+        move || {
+            runner.set_may_sync(true);
+            let worker = tokio::spawn(webhooks::worker(
+                hint_rx,
+                runner.clone(),
+                metrics,
+                cancel.clone(),
+            ));
+            let scheduler = tokio::spawn(runner::schedule(runner, cancel));
+            background
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend([worker, scheduler]);
+        }
+    };
+    let mut side = Vec::new();
+    match (role, &shared) {
+        (Role::All, _) | (Role::Worker, None) => {
+            start_syncing();
+            if !synced && runner.try_start(Trigger::Startup).is_err() {
+                tracing::warn!("the first sync could not start");
+            }
+        }
+        (Role::Search, _) => {
+            side.push(tokio::spawn(role::refresh_loop(
+                cfg.clone(),
+                index.clone(),
+                searcher,
+                cancel.clone(),
+            )));
+        }
+        (Role::Worker, Some(store)) => {
+            let looped = role::worker_loop(
+                store.clone(),
+                runner.clone(),
+                hints,
+                start_syncing,
+                cancel.clone(),
+            );
+            side.push(tokio::spawn(async move {
+                if let Err(e) = looped.await {
+                    tracing::error!(error = %e, "the worker stopped");
+                }
+            }));
+        }
     }
+    tracing::info!(role = role.name(), "role");
     let serve_cfg = cfg.serve.clone();
     let app = listen::limited(router(state.clone()), &serve_cfg);
     let shutdown = cancel.clone();
     let task = tokio::spawn(async move {
         tracing::info!(%addr, "serving");
         let served = listen::serve(listener, app, &serve_cfg, shutdown).await;
-        worker.abort();
-        scheduler.abort();
+        for t in side {
+            t.abort();
+        }
+        for t in background
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            t.abort();
+        }
         runner.drain(SHUTDOWN_GRACE).await;
         let closing = index.clone();
         let _ = tokio::task::spawn_blocking(move || closing.wait_merges()).await;

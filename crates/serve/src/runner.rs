@@ -141,7 +141,7 @@ impl LiveConfig {
         if changes.is_empty() {
             return Ok(changes);
         }
-        let store = state::StateStore::open(&config::DataDir::new(&current.data.dir))?;
+        let store = state::StateStore::open_config(&current)?;
         store.record_config_changes(who, now_ms(), &changes)?;
         let mut next = (*current).clone();
         next.filters = candidate.filters;
@@ -205,6 +205,8 @@ pub struct SyncRunner {
     finished: std::sync::atomic::AtomicUsize,
     searcher: Arc<SearcherSlot>,
     metrics: Arc<Metrics>,
+    /// False on a search replica, and on a worker until it holds the worker lock.
+    may_sync: std::sync::atomic::AtomicBool,
 }
 
 impl SyncRunner {
@@ -227,7 +229,13 @@ impl SyncRunner {
             finished: Default::default(),
             searcher,
             metrics,
+            may_sync: std::sync::atomic::AtomicBool::new(true),
         }
+    }
+
+    /// Allows or forbids syncs from this process (`serve --role`).
+    pub fn set_may_sync(&self, may: bool) {
+        self.may_sync.store(may, Ordering::SeqCst);
     }
 
     /// Full runs this runner finished (any outcome) since it started.
@@ -279,6 +287,10 @@ impl SyncRunner {
         self: &Arc<Self>,
         trigger: Trigger,
     ) -> Result<tokio::task::JoinHandle<Result<SyncReport, SyncError>>, Busy> {
+        if !self.may_sync.load(Ordering::SeqCst) {
+            // A search replica or a waiting worker: the worker holding the lock syncs.
+            return Err(Busy { current: None });
+        }
         let guard = self.lock.clone().try_lock_owned().map_err(|_| Busy {
             current: self.current(),
         })?;

@@ -17,8 +17,7 @@ impl PostgresServer {
     /// Starts one (installing PostgreSQL through the script when it is missing). The
     /// error says why it could not, with the script's output.
     pub fn start() -> Result<PostgresServer, String> {
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/start-postgres.sh");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/start-postgres.sh");
         if !script.exists() {
             return Err(format!("{} is missing", script.display()));
         }
@@ -30,7 +29,11 @@ impl PostgresServer {
                 .tempdir_in(short_tmp())
                 .map_err(|e| format!("temporary directory: {e}"))?;
             let port = free_port()?;
-            let server = PostgresServer { script: script.clone(), dir, port };
+            let server = PostgresServer {
+                script: script.clone(),
+                dir,
+                port,
+            };
             match server.run("start", &["-p", &port.to_string()]) {
                 Ok(()) => return Ok(server),
                 Err(e) => last = e,

@@ -48,7 +48,7 @@ pub async fn sync_issues(
         return Ok(report);
     }
     let data = DataDir::new(&cfg.data.dir);
-    let store = StateStore::open(&data)?;
+    let store = StateStore::open_config(cfg)?;
     let directory: Directory = store
         .load_directory()?
         .ok_or_else(|| SyncError::NotSynced {

@@ -16,7 +16,6 @@ use serde::Serialize;
 
 use crate::error::SyncError;
 use config::Config;
-use config::DataDir;
 use state::StateStore;
 
 /// One project under the candidate filters.
@@ -97,8 +96,7 @@ pub async fn preview_filters(
     current: &Config,
     candidate: &Config,
 ) -> Result<FilterPreview, SyncError> {
-    let data = DataDir::new(&current.data.dir);
-    let store = StateStore::open(&data)?;
+    let store = StateStore::open_config(current)?;
     let state = store.load()?;
     let client = crate::pipeline::jira_client(candidate)?;
     let calls_before = client.request_count();

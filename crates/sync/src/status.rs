@@ -65,15 +65,18 @@ pub struct AttachmentFailure {
 /// Reads the status of the config's data directory (nothing is fetched from Jira).
 pub fn status(cfg: &Config) -> Result<Status, SyncError> {
     let data = DataDir::new(&cfg.data.dir);
-    let store = StateStore::open(&data)?;
+    let store = StateStore::open_config(cfg)?;
     let state: SyncState = store.load()?;
     let directory: Option<Directory> = store.load_directory()?;
     let mapping = match &cfg.identity.email_mapping_file {
         Some(path) => load_mapping(path)?,
         None => EmailMapping::default(),
     };
-    let unmatched_callers: Vec<String> =
-        read_json(&data.unmatched_callers_file())?.unwrap_or_default();
+    // Search replicas record them in the shared store; one machine in its data directory.
+    let unmatched_callers: Vec<String> = match cfg.state.url {
+        Some(_) => store.unmatched_callers()?,
+        None => read_json(&data.unmatched_callers_file())?.unwrap_or_default(),
+    };
     let synced = directory.is_some();
     let directory = directory.unwrap_or_default();
     let identity = identity_report(&directory, &mapping);

@@ -32,7 +32,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SyncError;
-use config::{Config, DataDir};
+use config::Config;
 use search::{ChunkAccess, IssueAccess, Searcher, describe_identity};
 use state::StateStore;
 
@@ -408,9 +408,9 @@ pub async fn verify_access_with<J: BrowseCheck + Sync>(
     let max_calls = opts.max_calls.unwrap_or(DEFAULT_MAX_CALLS).max(1);
 
     // The indexed issues (id, key), and the people.
-    let data = DataDir::new(&cfg.data.dir);
+    let state_cfg = cfg.clone();
     let indexed: Vec<(String, String)> = blocking(move || {
-        let state = StateStore::open(&data)?.load()?;
+        let state = StateStore::open_config(&state_cfg)?.load()?;
         Ok(state
             .issues
             .into_iter()

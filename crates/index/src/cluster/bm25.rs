@@ -16,10 +16,12 @@ use tantivy::tokenizer::{
 const K1: f32 = 1.2;
 /// BM25's length normalisation (as tantivy).
 const B: f32 = 0.75;
-/// The length (in terms) a chunk is normalised against. tantivy uses the index's
-/// running average; a cluster shared by replicas needs a constant: the mean of the
-/// simulator's small site (title + text of every chunk kind) is about 60 terms.
+/// The length (in terms) a chunk's text is normalised against. tantivy uses the
+/// index's running average; a cluster shared by replicas needs a constant: the mean of
+/// the simulator's small site (every chunk kind) is about 60 terms.
 const AVG_LEN: f32 = 60.0;
+/// The same for a chunk's title (issue key and summary).
+const AVG_TITLE_LEN: f32 = 8.0;
 
 /// A sparse vector: sorted, distinct dimensions and their values.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -79,21 +81,25 @@ fn sparse(mut pairs: Vec<(u32, f32)>) -> Sparse {
     out
 }
 
-/// The document vector of a chunk.
+/// The document vector of a chunk. As the local index scores the title and the text
+/// as two fields and adds their BM25 scores, each term's value is the sum of its
+/// term-frequency part in the title and in the text, each normalised by its own
+/// field's length.
 pub(crate) fn document(title: &str, text: &str) -> Sparse {
-    let mut all = terms(title);
-    all.extend(terms(text));
-    let len = all.len() as f32;
-    let mut tf: std::collections::HashMap<String, f32> = std::collections::HashMap::new();
-    for t in all {
-        *tf.entry(t).or_default() += 1.0;
+    let mut values: std::collections::HashMap<String, f32> = std::collections::HashMap::new();
+    for (field, avg) in [(title, AVG_TITLE_LEN), (text, AVG_LEN)] {
+        let all = terms(field);
+        let len = all.len() as f32;
+        let mut tf: std::collections::HashMap<String, f32> = std::collections::HashMap::new();
+        for t in all {
+            *tf.entry(t).or_default() += 1.0;
+        }
+        let norm = K1 * (1.0 - B + B * len / avg);
+        for (t, f) in tf {
+            *values.entry(t).or_default() += f * (K1 + 1.0) / (f + norm);
+        }
     }
-    let norm = K1 * (1.0 - B + B * len / AVG_LEN);
-    sparse(
-        tf.into_iter()
-            .map(|(t, f)| (term_id(&t), f * (K1 + 1.0) / (f + norm)))
-            .collect(),
-    )
+    sparse(values.into_iter().map(|(t, v)| (term_id(&t), v)).collect())
 }
 
 /// The query vector: every distinct term of the query, weight 1.

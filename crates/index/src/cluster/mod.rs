@@ -249,7 +249,8 @@ impl ClusterIndex {
             let mut keyed = self.scroll(Filter::must(conditions), limit)?;
             // Among equals, the issue's own text before its comments and attachments.
             keyed.sort_by(|a, b| {
-                (a.kind != ChunkKind::Issue, &a.chunk_id).cmp(&(b.kind != ChunkKind::Issue, &b.chunk_id))
+                (a.kind != ChunkKind::Issue, &a.chunk_id)
+                    .cmp(&(b.kind != ChunkKind::Issue, &b.chunk_id))
             });
             let text: std::collections::HashMap<String, f32> =
                 hits.iter().map(|(d, s)| (d.chunk_id.clone(), *s)).collect();

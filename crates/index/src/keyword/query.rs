@@ -159,7 +159,10 @@ mod tests {
 
     #[test]
     fn issue_keys_leave_the_text_query() {
-        assert_eq!(without_issue_keys("ENG-2 password, reset"), "password reset");
+        assert_eq!(
+            without_issue_keys("ENG-2 password, reset"),
+            "password reset"
+        );
         assert_eq!(without_issue_keys("self-service"), "self-service");
     }
 

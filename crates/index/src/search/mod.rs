@@ -26,6 +26,8 @@ use crate::types::{ChunkDoc, EMBEDDING_DIM, ProjectStats};
 use crate::vector::{EdgeStore, VectorStore};
 
 /// Where the chunks live.
+// One per open index: the variants' size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Store {
     /// Keyword index + optional vector store in a directory.
     Local {

@@ -434,6 +434,9 @@ async fn check(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respon
 
 async fn run_sync(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let message = match state.runner.try_start(Trigger::Manual) {
+        _ if !state.role.syncs() => {
+            "This server is a search replica (--role search): syncs run on the worker.".to_string()
+        }
         Ok(_) => "Sync started.".to_string(),
         Err(busy) => busy.to_string(),
     };
@@ -462,10 +465,7 @@ async fn filters(State(state): State<Arc<AppState>>) -> Response {
 /// The last settings changes made from the console.
 async fn audit(state: &AppState) -> Result<Vec<state::ConfigAudit>, Response> {
     let cfg = state.cfg();
-    blocking(move || {
-        state::StateStore::open(&config::DataDir::new(&cfg.data.dir))?.config_changes(20)
-    })
-    .await
+    blocking(move || state::StateStore::open_config(&cfg)?.config_changes(20)).await
 }
 
 /// Saves the submitted filters to the config file (validated, comments kept,

@@ -55,6 +55,8 @@ pub struct ConfigAudit {
 }
 
 /// Where the state lives.
+// One per open store: the variants' size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Backend {
     Sqlite(Sqlite),
     Postgres(Postgres),

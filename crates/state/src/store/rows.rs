@@ -74,7 +74,10 @@ pub(crate) struct DirRows {
 }
 
 /// `items` without earlier duplicates of a key: each key's last item, in its place.
-pub(crate) fn last_wins<T, K: Hash + Eq>(items: impl IntoIterator<Item = T>, key: impl Fn(&T) -> K) -> Vec<T> {
+pub(crate) fn last_wins<T, K: Hash + Eq>(
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
     let mut slots: Vec<Option<T>> = Vec::new();
     let mut at: HashMap<K, usize> = HashMap::new();
     for item in items {
@@ -118,7 +121,9 @@ impl DirRows {
         Ok(DirRows {
             users: last_wins(dir.users.iter().cloned(), |u| u.account_id.clone()),
             groups: last_wins(
-                dir.groups.iter().map(|g| (g.group_id.clone(), g.name.clone())),
+                dir.groups
+                    .iter()
+                    .map(|g| (g.group_id.clone(), g.name.clone())),
                 |g| g.0.clone(),
             ),
             members: last_wins(

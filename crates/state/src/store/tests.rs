@@ -226,7 +226,11 @@ fn directory_version_moves_only_on_a_real_change(fx: &dyn Fixture) {
     let v1 = s.directory_version().unwrap();
     assert!(v1 > 0);
     s.save_directory(&d).unwrap();
-    assert_eq!(s.directory_version().unwrap(), v1, "same directory, same version");
+    assert_eq!(
+        s.directory_version().unwrap(),
+        v1,
+        "same directory, same version"
+    );
     let mut d2 = d.clone();
     d2.users[0].display_name = "A renamed".into();
     s.save_directory(&d2).unwrap();
@@ -256,7 +260,10 @@ fn config_changes_are_audited_newest_first(fx: &dyn Fixture) {
         .collect();
     assert_eq!(keys, vec![("b", "ops@x", 20), ("a", "ops@x", 20)]);
     assert_eq!(s.config_changes(10).unwrap().len(), 3);
-    assert_eq!(s.config_changes(10).unwrap()[2].change, change("sync.interval"));
+    assert_eq!(
+        s.config_changes(10).unwrap()[2].change,
+        change("sync.interval")
+    );
 }
 
 fn identity_meta_roundtrips(fx: &dyn Fixture) {
@@ -276,7 +283,11 @@ fn run_history_keeps_the_last_thousand(fx: &dyn Fixture) {
     for n in 0..1005 {
         s.push_run(&RunRecord {
             started_ms: n,
-            errors: vec![crate::RunError::new(crate::RunErrorKind::Issue, "ENG-1", "x")],
+            errors: vec![crate::RunError::new(
+                crate::RunErrorKind::Issue,
+                "ENG-1",
+                "x",
+            )],
             ..Default::default()
         })
         .unwrap();
@@ -339,7 +350,10 @@ fn unmatched_callers_are_normalized_and_sorted(fx: &dyn Fixture) {
     for e in ["b@x.com", " A@X.com ", "B@x.com", "  "] {
         s.note_unmatched_caller(e).unwrap();
     }
-    assert_eq!(fx.open().unmatched_callers().unwrap(), vec!["a@x.com", "b@x.com"]);
+    assert_eq!(
+        fx.open().unmatched_callers().unwrap(),
+        vec!["a@x.com", "b@x.com"]
+    );
 }
 
 fn one_worker_lock_at_a_time(fx: &dyn Fixture) {
@@ -347,7 +361,10 @@ fn one_worker_lock_at_a_time(fx: &dyn Fixture) {
     let lock = s1.try_worker_lock().unwrap().expect("the lock is free");
     assert!(lock.is_held());
     assert!(s2.try_worker_lock().unwrap().is_none());
-    assert!(s1.try_worker_lock().unwrap().is_none(), "not twice in one store");
+    assert!(
+        s1.try_worker_lock().unwrap().is_none(),
+        "not twice in one store"
+    );
     drop(lock);
     let again = s2.try_worker_lock().unwrap().expect("released on drop");
     assert!(s1.try_worker_lock().unwrap().is_none());
@@ -363,7 +380,10 @@ fn child_process_lock_holder() {
         return;
     };
     let store = open_spec(&spec);
-    let _lock = store.try_worker_lock().unwrap().expect("child: lock is free");
+    let _lock = store
+        .try_worker_lock()
+        .unwrap()
+        .expect("child: lock is free");
     println!("LOCKED");
     std::thread::sleep(Duration::from_secs(120));
 }
@@ -471,7 +491,11 @@ fn open_config_picks_the_backend() {
     s.push_hint("{}").unwrap();
     cfg.state.password_env = Some("STATE_TEST_UNSET_PASSWORD_VARIABLE".into());
     let err = StateStore::open_config(&cfg).unwrap_err();
-    assert!(err.to_string().contains("STATE_TEST_UNSET_PASSWORD_VARIABLE"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("STATE_TEST_UNSET_PASSWORD_VARIABLE"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -71,7 +71,7 @@ pub struct SyncReport {
 pub async fn run_identity_sync(cfg: &Config) -> Result<SyncReport, SyncError> {
     let data = DataDir::new(&cfg.data.dir);
     data.ensure()?;
-    let store = StateStore::open(&data)?;
+    let store = StateStore::open_config(cfg)?;
     let client = setup::jira_client(cfg)?;
     let mut run = RunRecord {
         started_ms: now_ms(),
@@ -120,7 +120,7 @@ pub async fn run_sync_into(
 ) -> Result<SyncReport, SyncError> {
     let data = DataDir::new(&cfg.data.dir);
     secure_data_dir(&data)?;
-    let store = StateStore::open(&data)?;
+    let store = StateStore::open_config(cfg)?;
     setup::forget_recovered(&index, &store)?;
     let client = jira_client(cfg)?;
     let (progress, cancel) = (

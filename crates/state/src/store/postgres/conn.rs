@@ -69,7 +69,9 @@ pub(crate) struct Target {
 /// Only the label: the config may hold the password.
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target").field("label", &self.label).finish()
+        f.debug_struct("Target")
+            .field("label", &self.label)
+            .finish()
     }
 }
 
@@ -192,7 +194,9 @@ impl Session {
             let out = f(client);
             self.last_used = Instant::now();
             match out {
-                Err(Fail::Pg(e)) if self.client.as_ref().is_some_and(|c| connection_lost(&e, c)) => {
+                Err(Fail::Pg(e))
+                    if self.client.as_ref().is_some_and(|c| connection_lost(&e, c)) =>
+                {
                     self.client = None;
                     if again {
                         again = false;

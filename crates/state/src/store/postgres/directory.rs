@@ -40,10 +40,8 @@ impl Postgres {
         let p_archived: Vec<bool> = projects.iter().map(|p| p.archived).collect();
         let p_team: Vec<bool> = projects.iter().map(|p| p.team_managed).collect();
         let p_private: Vec<bool> = projects.iter().map(|p| p.is_private).collect();
-        let (part_names, part_values): (Vec<String>, Vec<String>) = parts
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .unzip();
+        let (part_names, part_values): (Vec<String>, Vec<String>) =
+            parts.into_iter().map(|(k, v)| (k.to_string(), v)).unzip();
         self.conn.call(Retry::Once, move |c| {
             let mut tx = c.transaction()?;
             // One writer at a time decides whether the directory changed.

@@ -219,10 +219,12 @@ impl Postgres {
 
     pub fn checkpoints(&self) -> Result<BTreeMap<String, i64>, StateError> {
         self.conn.call(Retry::Once, |c| {
-            Ok(c.query("SELECT project_key, updated_ms FROM checkpoints", &[])?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect())
+            Ok(
+                c.query("SELECT project_key, updated_ms FROM checkpoints", &[])?
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1)))
+                    .collect(),
+            )
         })
     }
 
@@ -337,8 +339,10 @@ impl Postgres {
     pub fn meta(&self, key: &str) -> Result<Option<String>, StateError> {
         let key = key.to_string();
         self.conn.call(Retry::Once, move |c| {
-            Ok(c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
-                .map(|r| r.get(0)))
+            Ok(
+                c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+                    .map(|r| r.get(0)),
+            )
         })
     }
 
@@ -425,8 +429,10 @@ impl Postgres {
 /// Takes the worker lock on `conn` if free; `false` while another session holds it.
 pub(crate) fn try_lock(conn: &PgConn) -> Result<bool, StateError> {
     conn.call(Retry::Never, |c| {
-        Ok(c.query_one("SELECT pg_try_advisory_lock($1)", &[&KEY_WORKER])?
-            .get(0))
+        Ok(
+            c.query_one("SELECT pg_try_advisory_lock($1)", &[&KEY_WORKER])?
+                .get(0),
+        )
     })
 }
 
