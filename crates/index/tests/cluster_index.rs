@@ -270,3 +270,30 @@ fn a_cluster_with_replication_keeps_searching_with_a_node_down() {
         );
     }
 }
+
+#[test]
+fn an_existing_collection_of_another_layout_is_refused_by_name() {
+    let qdrant = Cluster::start(1);
+    let cfg = QdrantServerConfig::new(qdrant.grpc_url(0));
+    ClusterIndex::connect(&cfg, DIM).unwrap();
+    // Reopening the same layout is fine.
+    ClusterIndex::connect(&cfg, DIM).unwrap();
+    let err = ClusterIndex::connect(&cfg, DIM * 2)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&cfg.collection) && err.contains("dimensional"),
+        "{err}"
+    );
+    // A collection made for the vectors alone ([vectors.qdrant]) is not this backend's.
+    let mut vectors_only = cfg.clone();
+    vectors_only.collection = "vectors_only".into();
+    index::QdrantServerStore::connect(&vectors_only, DIM).unwrap();
+    let err = ClusterIndex::connect(&vectors_only, DIM)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("vectors_only") && err.contains("not made by"),
+        "{err}"
+    );
+}

@@ -90,13 +90,48 @@ impl ClusterIndex {
         format!("{}/{}", self.conn.url, self.collection)
     }
 
+    /// An existing collection must have this backend's layout: a dense vector named
+    /// `dense` of the embedder's size and a sparse vector named `bm25` (a collection
+    /// made by `[vectors.qdrant]`, or for another model, is refused by name).
+    fn check_collection(&self) -> Result<(), IndexError> {
+        use qdrant_client::qdrant::vectors_config::Config;
+        let name = self.collection.clone();
+        let info = self.conn.call("reading the collection", |c| async move {
+            c.collection_info(name).await
+        })?;
+        let params = info.result.and_then(|r| r.config).and_then(|c| c.params);
+        let dense = params
+            .as_ref()
+            .and_then(|p| p.vectors_config.as_ref())
+            .and_then(|v| v.config.as_ref())
+            .and_then(|c| match c {
+                Config::ParamsMap(m) => m.map.get(DENSE).map(|p| p.size),
+                Config::Params(_) => None,
+            });
+        let sparse = params
+            .as_ref()
+            .and_then(|p| p.sparse_vectors_config.as_ref())
+            .is_some_and(|s| s.map.contains_key(SPARSE));
+        match dense {
+            Some(size) if size as usize == self.dim && sparse => Ok(()),
+            Some(size) if sparse => Err(IndexError::Invalid(format!(
+                "qdrant collection {} holds {size}-dimensional vectors, the embedder makes {}; use another collection",
+                self.collection, self.dim
+            ))),
+            _ => Err(IndexError::Invalid(format!(
+                "qdrant collection {} was not made by the qdrant index backend (no \"{DENSE}\" and \"{SPARSE}\" vectors); use another collection",
+                self.collection
+            ))),
+        }
+    }
+
     fn ensure_collection(&self, cfg: &QdrantServerConfig) -> Result<(), IndexError> {
         let name = self.collection.clone();
         let exists = self.conn.call("checking the collection", |c| async move {
             c.collection_exists(name).await
         })?;
         if exists {
-            return Ok(());
+            return self.check_collection();
         }
         let mut dense = VectorsConfigBuilder::default();
         dense.add_named_vector_params(
